@@ -1,0 +1,76 @@
+# sle-car — every command of the README is a target here.
+#
+#   make report   build everything from the bundled synthetic data (the main job)
+#   make test     run the whole test suite (unit, schema, notebooks, lint)
+#
+# Both create the virtual environment .venv on first use (locked versions from
+# requirements.lock, installed with uv) and reuse it afterwards.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+STAMP  := $(VENV)/.sle-car-installed
+UV_VERSION := $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' requirements.lock)
+# Compile bytecode at install time: otherwise every kernel start pays ~8 s of imports.
+export UV_COMPILE_BYTECODE := 1
+export UV_NO_PROGRESS := 1
+# Fixed display and numeric settings so notebook outputs are stable (see sle_car/display.py).
+export PYTHONHASHSEED := 0
+
+DATA    ?= data/synthetic
+DERIVED ?= data/derived
+
+.PHONY: help venv report derive validate notebooks figures site test test-fast lint format lab bench lock clean distclean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/' | expand -t 14
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c 'import sys; assert sys.version_info >= (3, 11), "sle-car needs Python >= 3.11"'
+	$(PY) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(BIN)/uv pip install --quiet --python $(PY) --require-hashes -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(PY) --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name sle-car --display-name "Python 3 (sle-car)" >/dev/null
+	@touch $@
+
+venv: $(STAMP)  ## create or update the virtual environment (locked versions)
+
+report: $(STAMP)  ## validate and derive the bundled data, execute notebooks, export figures, render the site
+	$(BIN)/sle-car report --data $(DATA) --derived $(DERIVED)
+
+validate: $(STAMP)  ## validate the bundled raw data (report in reports/data-issues/)
+	$(BIN)/sle-car validate $(DATA)
+
+test: $(STAMP)  ## run the whole test suite, as CI does
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)  ## the test suite without slow and notebook tests
+	$(BIN)/python -m pytest -m "not slow and not notebook"
+
+lint: $(STAMP)  ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)  ## apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lab: $(STAMP)  ## open JupyterLab with the "Python 3 (sle-car)" kernel
+	$(BIN)/jupyter lab notebooks/
+
+bench: $(STAMP)  ## run the committed benchmarks (numbers, not pass/fail)
+	$(PY) benchmarks/run.py
+
+lock:  ## re-resolve requirements.lock from pyproject.toml (needs the index)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
+	  --custom-compile-command "make lock" -q -o requirements.lock
+
+clean:  ## remove derived data and caches (keeps the environment)
+	rm -rf $(DERIVED) .pytest_cache .ruff_cache reports/data-issues
+
+distclean: clean  ## also remove the virtual environment
+	rm -rf $(VENV)

@@ -1,0 +1,66 @@
+"""Shared pieces of every schema: identifiers, study day, visit, and schema metadata helpers."""
+
+from __future__ import annotations
+
+import pandera.polars as pa
+import polars as pl
+
+from data_schemas import codelists as cl
+
+
+def describe(text: str, unit: str | None = None, source: str | None = None) -> dict:
+    """Field keyword arguments carrying a description and, where it has one, a unit."""
+    meta: dict[str, str] = {}
+    if unit:
+        meta["unit"] = unit
+    if source:
+        meta["source"] = source
+    return {"description": text, "metadata": meta or None}
+
+
+class SubjectRecord(pa.DataFrameModel):
+    """Columns every collected domain carries."""
+
+    STUDYID: str = pa.Field(isin=[cl.STUDYID], **describe("Study identifier"))
+    DOMAIN: str = pa.Field(**describe("Two-letter SDTM domain code"))
+    USUBJID: str = pa.Field(
+        str_matches=cl.USUBJID_PATTERN,
+        **describe(
+            "Unique subject identifier: SLECAR01-<site>-<subject> (a study code, never a name)"
+        ),
+    )
+
+
+def study_day(text: str, nullable: bool = False) -> object:
+    """A study-day field: day 0 is the CAR-T infusion, inside the protocol window."""
+    return pa.Field(
+        ge=cl.STUDY_DAY_MIN,
+        le=cl.STUDY_DAY_MAX,
+        nullable=nullable,
+        **describe(f"{text} (day 0 = CAR-T infusion; no calendar dates)", unit="study day"),
+    )
+
+
+def visitnum_field() -> object:
+    return pa.Field(
+        isin=[v.visitnum for v in cl.VISITS],
+        **describe("Planned visit number (protocol schedule of assessments)"),
+    )
+
+
+def visit_field() -> object:
+    return pa.Field(isin=[v.name for v in cl.VISITS], **describe("Planned visit name"))
+
+
+def visit_matches_visitnum(data: pa.PolarsData) -> pl.LazyFrame:
+    """VISIT and VISITNUM name the same protocol visit."""
+    names = pl.DataFrame(
+        {"VISITNUM": [v.visitnum for v in cl.VISITS], "_VNAME": [v.name for v in cl.VISITS]}
+    )
+    lf = data.lazyframe
+    return (
+        lf.with_row_index("_i")
+        .join(names.lazy(), on="VISITNUM", how="left")
+        .sort("_i")
+        .select(pl.col("VISIT").eq(pl.col("_VNAME")).fill_null(False).alias("ok"))
+    )

@@ -1,0 +1,390 @@
+"""Controlled terminology of the study: CDISC where it exists, one sponsor code list where not.
+
+This module is the single place where test codes, categories, units and their conversions,
+visits and sponsor-defined questionnaire items are written down. Schemas, the simulator,
+cleaning and the instruments all import from here; the data dictionary on the website is
+generated from it.
+
+Sources
+-------
+- CDISC SDTM Controlled Terminology, NCI EVS release 2025-03-25
+  (``shared/reference/SDTM_Terminology.txt``): LBTESTCD (C65047), VSTESTCD (C66741),
+  units (C71620), QSCAT C100129 and FACIT-Fatigue items FAC07001-FAC07013 (C147544).
+- No CDISC terminology exists for SLEDAI-2K, BILAG-2004, SLICC/ACR SDI, PGA, ICE, CRS/ICANS
+  (instruments.md §14.1): their codes below are **sponsor-defined** (``SPONSOR`` in the
+  ``source`` columns) and must never be presented as CDISC C-codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+STUDYID = "SLECAR01"
+USUBJID_PATTERN = r"^SLECAR01-\d{2}-\d{3,5}$"
+"""Study subject identifier: ``SLECAR01-<site 2 digits>-<subject 3 to 5 digits>``."""
+
+# --- Demographics -----------------------------------------------------------------------------
+SEX = ("F", "M")
+RACE = ("ASIAN", "OTHER")
+ETHNIC_GROUPS_MY = (
+    "MALAY",
+    "CHINESE",
+    "INDIAN",
+    "INDIGENOUS SABAH AND SARAWAK",
+    "ORANG ASLI",
+    "OTHER",
+)
+"""Ethnic groups as recorded in Malaysian health statistics (sponsor list; not CDISC ETHNIC)."""
+
+
+# --- Laboratory tests ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LabTest:
+    """One laboratory test: code, standard unit and the unit variants cleaning may convert."""
+
+    code: str
+    name: str
+    category: str
+    specimen: str
+    unit: str
+    """Standard (SI) unit every analysis uses."""
+    conversions: dict[str, float]
+    """Other units seen in exports and the factor that multiplies a value into ``unit``."""
+    low: float
+    """Lowest physiologically possible value in ``unit`` (below: data error)."""
+    high: float
+    """Highest physiologically possible value in ``unit`` (above: data error)."""
+    source: str = "CDISC"
+    qualitative: tuple[str, ...] = ()
+    """For qualitative tests: the allowed result values (``unit`` is then empty)."""
+
+    @property
+    def allowed_units(self) -> tuple[str, ...]:
+        return (self.unit, *self.conversions)
+
+
+_LAB_TESTS = [
+    # Haematology
+    LabTest("WBC", "Leukocytes", "HEMATOLOGY", "BLOOD", "10^9/L", {"10^3/uL": 1.0}, 0, 300),
+    LabTest("NEUT", "Neutrophils", "HEMATOLOGY", "BLOOD", "10^9/L", {"10^3/uL": 1.0}, 0, 200),
+    LabTest("LYM", "Lymphocytes", "HEMATOLOGY", "BLOOD", "10^9/L", {"10^3/uL": 1.0}, 0, 200),
+    LabTest("PLAT", "Platelets", "HEMATOLOGY", "BLOOD", "10^9/L", {"10^3/uL": 1.0}, 0, 3000),
+    LabTest("HGB", "Hemoglobin", "HEMATOLOGY", "BLOOD", "g/L", {"g/dL": 10.0}, 10, 260),
+    LabTest("FIBRINO", "Fibrinogen", "COAGULATION", "PLASMA", "g/L", {"mg/dL": 0.01}, 0, 15),
+    # Chemistry
+    LabTest("CREAT", "Creatinine", "CHEMISTRY", "SERUM", "umol/L", {"mg/dL": 88.42}, 5, 3000),
+    LabTest("ALT", "Alanine Aminotransferase", "CHEMISTRY", "SERUM", "U/L", {}, 0, 10000),
+    LabTest("AST", "Aspartate Aminotransferase", "CHEMISTRY", "SERUM", "U/L", {}, 0, 10000),
+    LabTest("BILI", "Bilirubin", "CHEMISTRY", "SERUM", "umol/L", {"mg/dL": 17.104}, 0, 1000),
+    LabTest("ALB", "Albumin", "CHEMISTRY", "SERUM", "g/L", {"g/dL": 10.0}, 5, 70),
+    LabTest("SODIUM", "Sodium", "CHEMISTRY", "SERUM", "mmol/L", {}, 90, 200),
+    LabTest("K", "Potassium", "CHEMISTRY", "SERUM", "mmol/L", {}, 1, 10),
+    LabTest("CRP", "C Reactive Protein", "CHEMISTRY", "SERUM", "mg/L", {"mg/dL": 10.0}, 0, 700),
+    LabTest("FERRITIN", "Ferritin", "CHEMISTRY", "SERUM", "ug/L", {"ng/mL": 1.0}, 0, 200000),
+    LabTest("INTLK6", "Interleukin 6", "CHEMISTRY", "SERUM", "ng/L", {"pg/mL": 1.0}, 0, 100000),
+    # Immunology: complement, autoantibodies, immunoglobulins
+    LabTest("C3", "Complement C3", "IMMUNOLOGY", "SERUM", "g/L", {"mg/dL": 0.01}, 0.02, 6),
+    LabTest("C4", "Complement C4", "IMMUNOLOGY", "SERUM", "g/L", {"mg/dL": 0.01}, 0.0, 2),
+    LabTest(
+        "DDNAIGAB", "Anti-Double Stranded DNA IgG", "IMMUNOLOGY", "SERUM", "IU/mL", {}, 0, 100000
+    ),
+    LabTest("TRIM21", "Anti-Ro/SS-A (TRIM21)", "IMMUNOLOGY", "SERUM", "U/mL", {}, 0, 100000),
+    LabTest(
+        "SMAB",
+        "Anti-Smith Antibody",
+        "IMMUNOLOGY",
+        "SERUM",
+        "U/mL",
+        {},
+        0,
+        100000,
+        source="SPONSOR",
+    ),
+    LabTest("IGG", "Immunoglobulin G", "IMMUNOLOGY", "SERUM", "g/L", {"mg/dL": 0.01}, 0, 60),
+    LabTest("IGA", "Immunoglobulin A", "IMMUNOLOGY", "SERUM", "g/L", {"mg/dL": 0.01}, 0, 30),
+    LabTest("IGM", "Immunoglobulin M", "IMMUNOLOGY", "SERUM", "g/L", {"mg/dL": 0.01}, 0, 30),
+    # Urinalysis
+    LabTest(
+        "PROTCRT",
+        "Protein/Creatinine",
+        "URINALYSIS",
+        "URINE",
+        "g/g",
+        {"mg/mmol": 1 / 113.12},
+        0,
+        60,
+    ),
+    LabTest("RBC", "Erythrocytes", "URINALYSIS", "URINE", "/HPF", {}, 0, 1000),
+    LabTest("WBC", "Leukocytes", "URINALYSIS", "URINE", "/HPF", {}, 0, 1000),
+    LabTest(
+        "CSRBC",
+        "Erythrocyte Casts",
+        "URINALYSIS",
+        "URINE",
+        "",
+        {},
+        0,
+        0,
+        qualitative=("POSITIVE", "NEGATIVE"),
+    ),
+    # Flow cytometry (CD19 is the marker: LBMETHOD, not the test code; instruments.md §13-14)
+    LabTest("BLYCE", "B-Lymphocytes", "FLOW CYTOMETRY", "BLOOD", "10^6/L", {"/uL": 1.0}, 0, 5000),
+    LabTest("BLYCELY", "B-Lymphocytes/Lymphocytes", "FLOW CYTOMETRY", "BLOOD", "%", {}, 0, 100),
+    LabTest(
+        "CARTCE",
+        "CD19 CAR T Cells",
+        "FLOW CYTOMETRY",
+        "BLOOD",
+        "10^6/L",
+        {"/uL": 1.0},
+        0,
+        100000,
+        source="SPONSOR",
+    ),
+]
+
+LAB_TESTS: dict[tuple[str, str], LabTest] = {(t.code, t.specimen): t for t in _LAB_TESTS}
+"""Laboratory tests keyed by (LBTESTCD, LBSPEC): WBC is counted in blood and in urine."""
+
+LB_CATEGORIES = tuple(sorted({t.category for t in _LAB_TESTS}))
+LB_SPECIMENS = tuple(sorted({t.specimen for t in _LAB_TESTS}))
+LB_TESTCODES = tuple(sorted({t.code for t in _LAB_TESTS}))
+
+
+# --- Vital signs ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class VitalSign:
+    code: str
+    name: str
+    unit: str
+    low: float
+    high: float
+    source: str = "CDISC"
+    qualitative: tuple[str, ...] = ()
+
+
+OXYGEN_DEVICES = (
+    "NONE",
+    "LOW-FLOW NASAL CANNULA",
+    "HIGH-FLOW NASAL CANNULA",
+    "FACE MASK",
+    "NON-REBREATHER MASK",
+    "VENTURI MASK",
+    "CPAP",
+    "BIPAP",
+    "MECHANICAL VENTILATION",
+)
+"""Oxygen delivery, in the categories ASTCT CRS grading distinguishes (Lee 2019, Table 6)."""
+
+_VITAL_SIGNS = [
+    VitalSign("TEMP", "Temperature", "C", 30.0, 44.0),
+    VitalSign("SYSBP", "Systolic Blood Pressure", "mmHg", 40, 300),
+    VitalSign("DIABP", "Diastolic Blood Pressure", "mmHg", 20, 200),
+    VitalSign("HR", "Heart Rate", "beats/min", 20, 250),
+    VitalSign("OXYSAT", "Oxygen Saturation", "%", 50, 100),
+    VitalSign("O2FLOW", "Oxygen Flow Rate", "L/min", 0, 80, source="SPONSOR"),
+    VitalSign("O2DEV", "Oxygen Delivery Device", "", 0, 0, "SPONSOR", OXYGEN_DEVICES),
+]
+VITAL_SIGNS: dict[str, VitalSign] = {v.code: v for v in _VITAL_SIGNS}
+
+
+# --- Questionnaires and clinician ratings (QS) --------------------------------------------------
+QS_SLEDAI = "SLEDAI-2K"
+QS_BILAG = "BILAG-2004"
+QS_PGA = "PHYSICIAN GLOBAL ASSESSMENT"
+QS_SDI = "SLICC/ACR DAMAGE INDEX"
+QS_FACIT = "FACIT-FATIGUE 13-ITEM V4"
+QS_ICE = "ICE"
+QS_CATEGORIES = (QS_SLEDAI, QS_BILAG, QS_PGA, QS_SDI, QS_FACIT, QS_ICE)
+
+SLEDAI_ITEMS: dict[str, tuple[str, int]] = {
+    "SEIZURE": ("Seizure", 8),
+    "PSYCHOSIS": ("Psychosis", 8),
+    "OBS": ("Organic brain syndrome", 8),
+    "VISUAL": ("Visual disturbance", 8),
+    "CRANIALN": ("Cranial nerve disorder", 8),
+    "LUPHEAD": ("Lupus headache", 8),
+    "CVA": ("Cerebrovascular accident", 8),
+    "VASCULIT": ("Vasculitis", 8),
+    "ARTHRIT": ("Arthritis", 4),
+    "MYOSITIS": ("Myositis", 4),
+    "UCASTS": ("Urinary casts", 4),
+    "HEMATUR": ("Hematuria", 4),
+    "PROTEIN": ("Proteinuria", 4),
+    "PYURIA": ("Pyuria", 4),
+    "RASH": ("Rash", 2),
+    "ALOPECIA": ("Alopecia", 2),
+    "MUCULC": ("Mucosal ulcers", 2),
+    "PLEURISY": ("Pleurisy", 2),
+    "PERICARD": ("Pericarditis", 2),
+    "LOWCOMP": ("Low complement", 2),
+    "DNABIND": ("Increased DNA binding", 2),
+    "FEVER": ("Fever", 1),
+    "THROMBO": ("Thrombocytopenia", 1),
+    "LEUKOPEN": ("Leukopenia", 1),
+}
+"""SLEDAI-2K descriptors: sponsor code -> (name, weight). Gladman 2002; instruments.md §1.
+Sponsor codes, QSTESTCD ``SLE2K`` + code is not used: the bare code is the QSTESTCD."""
+
+SLEDAI_SEROLOGY_ITEMS = ("LOWCOMP", "DNABIND")
+"""Descriptors removed for clinical SLEDAI (instruments.md §1, DORIS 2021 Table 2)."""
+
+BILAG_DOMAINS: dict[str, str] = {
+    "BLGCONST": "Constitutional",
+    "BLGMUCO": "Mucocutaneous",
+    "BLGNEURO": "Neuropsychiatric",
+    "BLGMSK": "Musculoskeletal",
+    "BLGCARD": "Cardiorespiratory",
+    "BLGGI": "Gastrointestinal",
+    "BLGOPHTH": "Ophthalmic",
+    "BLGRENAL": "Renal",
+    "BLGHAEM": "Haematological",
+}
+"""BILAG-2004 systems (Isenberg 2005; instruments.md §5): sponsor codes, grades A-E."""
+BILAG_GRADES = ("A", "B", "C", "D", "E")
+
+SDI_ITEMS: dict[str, tuple[str, int]] = {
+    "SDIOCUL": ("Ocular", 2),
+    "SDINEURO": ("Neuropsychiatric", 6),
+    "SDIRENAL": ("Renal", 3),
+    "SDIPULM": ("Pulmonary", 5),
+    "SDICARD": ("Cardiovascular", 6),
+    "SDIPVASC": ("Peripheral vascular", 5),
+    "SDIGI": ("Gastrointestinal", 6),
+    "SDIMSK": ("Musculoskeletal", 7),
+    "SDISKIN": ("Skin", 3),
+    "SDIGONAD": ("Premature gonadal failure", 1),
+    "SDIDIAB": ("Diabetes", 1),
+    "SDIMALIG": ("Malignancy", 2),
+}
+"""SLICC/ACR damage index organ systems (Gladman 1996; instruments.md §7): sponsor codes ->
+(name, maximum score of the system). Recorded per system; the total is at most 47."""
+
+FACIT_ITEMS: dict[str, tuple[str, str, bool]] = {
+    "FAC07001": ("HI7", "I feel fatigued", True),
+    "FAC07002": ("HI12", "I feel weak all over", True),
+    "FAC07003": ("An1", "I feel listless (washed out)", True),
+    "FAC07004": ("An2", "I feel tired", True),
+    "FAC07005": ("An3", "I have trouble starting things because I am tired", True),
+    "FAC07006": ("An4", "I have trouble finishing things because I am tired", True),
+    "FAC07007": ("An5", "I have energy", False),
+    "FAC07008": ("An7", "I am able to do my usual activities", False),
+    "FAC07009": ("An8", "I need to sleep during the day", True),
+    "FAC07010": ("An12", "I am too tired to eat", True),
+    "FAC07011": ("An14", "I need help doing my usual activities", True),
+    "FAC07012": ("An15", "I am frustrated by being too tired to do the things I want to do", True),
+    "FAC07013": ("An16", "I have to limit my social activity because I am tired", True),
+}
+"""FACIT-Fatigue 13 items: CDISC QSTESTCD -> (FACIT item id, text, reverse-scored).
+CDISC CT C147544 (FAC070TC); instruments.md §8. 11 negatively worded items are reversed."""
+
+ICE_ITEMS: dict[str, tuple[str, int]] = {
+    "ICEORIEN": ("Orientation (year, month, city, hospital)", 4),
+    "ICENAME": ("Naming three objects", 3),
+    "ICECOMM": ("Following commands", 1),
+    "ICEWRITE": ("Writing a standard sentence", 1),
+    "ICEATTN": ("Attention: counting back from 100 by 10", 1),
+}
+"""Immune effector cell encephalopathy score items (Lee 2019; instruments.md §10.2):
+sponsor code -> (task, maximum points). Total 0-10."""
+
+PGA_CODE = "PGA"
+"""Physician global assessment, 0-3 visual analogue scale (sponsor code; instruments.md §6)."""
+
+
+def qs_items() -> dict[str, tuple[str, str, float, float]]:
+    """Every QS test code -> (category, name, lowest, highest value of QSSTRESN)."""
+    items: dict[str, tuple[str, str, float, float]] = {}
+    for code, (name, weight) in SLEDAI_ITEMS.items():
+        items[code] = (QS_SLEDAI, name, 0, weight)
+    for code, name in BILAG_DOMAINS.items():
+        items[code] = (QS_BILAG, name, 1, 5)  # A=1 ... E=5 in QSSTRESN; letter in QSORRES
+    items[PGA_CODE] = (QS_PGA, "Physician global assessment (0-3)", 0, 3)
+    for code, (name, maximum) in SDI_ITEMS.items():
+        items[code] = (QS_SDI, name, 0, maximum)
+    for code, (_, text, _) in FACIT_ITEMS.items():
+        items[code] = (QS_FACIT, text, 0, 4)
+    for code, (name, maximum) in ICE_ITEMS.items():
+        items[code] = (QS_ICE, name, 0, maximum)
+    return items
+
+
+# --- Medications (CM) and exposure (EX) ---------------------------------------------------------
+CM_CLASSES = (
+    "GLUCOCORTICOID",
+    "ANTIMALARIAL",
+    "IMMUNOSUPPRESSANT",
+    "BIOLOGIC",
+    "IL-6 RECEPTOR ANTAGONIST",
+    "VASOPRESSOR",
+    "ANTI-INFECTIVE",
+    "IMMUNOGLOBULIN",
+    "GROWTH FACTOR",
+    "OTHER",
+)
+EX_TREATMENTS = {
+    "FLUDARABINE": "mg/m2",
+    "CYCLOPHOSPHAMIDE": "mg/m2",
+    "CD19 CAR T CELLS": "10^6/kg",
+}
+"""Study treatments and their dose units (protocol; issue #4)."""
+
+# --- Adverse events -----------------------------------------------------------------------------
+AE_CATEGORIES = ("CRS", "ICANS", "LICATS", "INFECTION", "CYTOPENIA", "OTHER")
+AE_GRADING_SCALES = ("CTCAE V5.0", "ASTCT 2019")
+AE_RELATIONSHIP = ("RELATED", "POSSIBLY RELATED", "NOT RELATED")
+AE_ACTION = ("NONE", "TREATMENT GIVEN", "HOSPITALISED", "NOT APPLICABLE")
+AE_OUTCOME = (
+    "RECOVERED/RESOLVED",
+    "RECOVERING/RESOLVING",
+    "NOT RECOVERED/NOT RESOLVED",
+    "RECOVERED/RESOLVED WITH SEQUELAE",
+    "FATAL",
+    "UNKNOWN",
+)
+"""AEOUT: CDISC codelist C66768 (Outcome of Event)."""
+
+# --- Disposition ----------------------------------------------------------------------------------
+DS_DECOD = (
+    "INFORMED CONSENT OBTAINED",
+    "COMPLETED",
+    "ADVERSE EVENT",
+    "DEATH",
+    "WITHDRAWAL BY SUBJECT",
+    "LOST TO FOLLOW-UP",
+    "PHYSICIAN DECISION",
+)
+DS_CATEGORIES = ("PROTOCOL MILESTONE", "DISPOSITION EVENT")
+
+
+# --- Visits ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Visit:
+    visitnum: int
+    name: str
+    day: int
+    """Nominal study day (day 0 = CAR-T infusion)."""
+    window: int
+    """Allowed deviation from the nominal day, in days (either side)."""
+
+
+def _visits() -> list[Visit]:
+    v = [
+        Visit(10, "SCREENING", -35, 14),
+        Visit(20, "LEUKAPHERESIS", -21, 7),
+        Visit(30, "BASELINE", -6, 3),
+    ]
+    v += [Visit(100 + d, f"DAY {d}", d, 0) for d in range(15)]
+    v += [Visit(1000 + w, f"WEEK {w}", 7 * w, 7) for w in range(4, 29, 4)]
+    v += [Visit(2000 + m, f"MONTH {m}", round(30.4375 * m), 14) for m in range(9, 25, 3)]
+    return v
+
+
+VISITS: tuple[Visit, ...] = tuple(_visits())
+"""Protocol schedule of assessments. Clinical scores at WEEK 4-28 then every 3 months;
+immunology at months 1, 3, 6 is drawn at the WEEK 4, WEEK 12 and WEEK 24 visits."""
+VISIT_BY_NUM = {v.visitnum: v for v in VISITS}
+STUDY_DAY_MIN = -60
+"""Earliest study day the protocol allows (screening window opens 60 days before infusion)."""
+STUDY_DAY_MAX = 760
+"""Last study day the protocol allows (month 24 + window)."""

@@ -1,0 +1,26 @@
+"""DS: disposition — consent, completion, withdrawal and death (SDTM DS)."""
+
+from __future__ import annotations
+
+import pandera.polars as pa
+
+from data_schemas import codelists as cl
+from data_schemas._base import SubjectRecord, describe, study_day
+
+
+class DS(SubjectRecord):
+    """One row per disposition event. Every subject has exactly one DISPOSITION EVENT
+    row: COMPLETED, or the reason follow-up ended (death, withdrawal, ...); an ongoing
+    subject at a data cut has none yet and is censored at the last visit."""
+
+    DOMAIN: str = pa.Field(isin=["DS"], **describe("Domain code 'DS'"))
+    DSSEQ: int = pa.Field(ge=1, **describe("Sequence number within subject"))
+    DSCAT: str = pa.Field(isin=list(cl.DS_CATEGORIES), **describe("Category"))
+    DSDECOD: str = pa.Field(isin=list(cl.DS_DECOD), **describe("Standardised disposition term"))
+    DSTERM: str = pa.Field(**describe("Reported term"))
+    DSSTDY: int = study_day("Day of the event")
+
+    class Config:
+        name = "DS"
+        strict = True
+        unique = ["USUBJID", "DSCAT", "DSDECOD"]

@@ -1,0 +1,3 @@
+from sle_car.cli import main
+
+raise SystemExit(main())

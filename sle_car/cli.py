@@ -1,0 +1,151 @@
+"""The ``sle-car`` command line: ``validate``, ``simulate``, ``dictionary``, ``report``.
+
+Exit status: 0 clean, 1 data errors found, 2 usage errors (missing directory, unreadable file).
+A bad file never produces a traceback: the message names the file and says what to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    try:
+        child.resolve().relative_to(parent.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from sle_car.io import DataFileError
+    from sle_car.paths import reports_dir
+    from sle_car.validate import validate_study
+
+    data_dir = Path(args.data_dir)
+    out_dir = (
+        Path(args.report_dir) if args.report_dir else reports_dir() / "data-issues" / data_dir.name
+    )
+    if _inside(out_dir, data_dir):
+        print(
+            f"error: the report directory {out_dir} is inside the raw data directory; raw data "
+            "is read-only, choose another --report-dir",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        result = validate_study(data_dir)
+    except DataFileError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report_path = out_dir / "validation.csv"
+    result.report.write_csv(report_path)
+    counts = result.report.group_by("severity").len().sort("severity")
+    with pl.Config(
+        tbl_rows=args.max_rows,
+        fmt_str_lengths=80,
+        tbl_width_chars=200,
+        tbl_hide_dataframe_shape=True,
+        tbl_hide_column_data_types=True,
+    ):
+        if result.report.height:
+            print(result.report.head(args.max_rows))
+    summary = (
+        ", ".join(f"{r['len']} {r['severity']}" for r in counts.iter_rows(named=True))
+        or "no problems"
+    )
+    print(f"{data_dir}: {summary}. Full report: {report_path}")
+    return EXIT_OK if result.ok else EXIT_DATA
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from sle_car.simulate import simulate, write_cohort
+
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()) and not args.force:
+        print(f"error: {out} is not empty; use --force to overwrite", file=sys.stderr)
+        return EXIT_USAGE
+    if args.patients < 1:
+        print("error: --patients must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    if out.exists() and args.force:
+        shutil.rmtree(out)
+    cohort = simulate(args.patients, args.seed, messy=args.messy, progress=not args.quiet)
+    command = (
+        f"sle-car simulate --patients {args.patients} --seed {args.seed}"
+        f"{' --messy' if args.messy else ''} --out {args.out}"
+    )
+    write_cohort(cohort, out, command=command)
+    print(f"wrote {args.patients} synthetic patients (seed {args.seed}) to {out}")
+    return EXIT_OK
+
+
+def cmd_dictionary(args: argparse.Namespace) -> int:
+    from sle_car.dictionary import data_dictionary
+
+    text = data_dictionary()
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from sle_car.report import run_report
+
+    return run_report(Path(args.data), Path(args.derived))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from sle_car import __version__
+
+    parser = argparse.ArgumentParser(prog="sle-car", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"sle-car {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="validate a raw data directory against the data contract")
+    v.add_argument("data_dir")
+    v.add_argument(
+        "--report-dir", help="where validation.csv goes (default reports/data-issues/<name>)"
+    )
+    v.add_argument("--max-rows", type=int, default=40, help="problems printed (all are in the CSV)")
+    v.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("simulate", help="write a synthetic cohort (raw domains + manifest)")
+    s.add_argument("--patients", type=int, default=5)
+    s.add_argument("--seed", type=int, default=20250101)
+    s.add_argument("--out", required=True)
+    s.add_argument("--messy", action="store_true", help="inject the problems of real exports")
+    s.add_argument("--force", action="store_true", help="overwrite a non-empty --out")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_simulate)
+
+    d = sub.add_parser("dictionary", help="write the data dictionary (Markdown) from the schemas")
+    d.add_argument("--out", default="-")
+    d.set_defaults(func=cmd_dictionary)
+
+    r = sub.add_parser("report", help="the main job: validate, clean, derive, notebooks, site")
+    r.add_argument("--data", default="data/synthetic")
+    r.add_argument("--derived", default="data/derived")
+    r.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,160 @@
+"""Reading a study data directory: one CSV (as exported) or Parquet file per domain, plus
+``manifest.json`` that maps each file name to its SHA-256, so that every output can name the
+exact data it came from.
+
+Problems with a file as a whole (missing, unreadable, not UTF-8, empty, header only,
+duplicated column names) raise :class:`DataFileError`; the command line turns it into exit
+status 2 with the message, never a traceback. Problems inside the data are the business of
+:mod:`sle_car.validate`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import polars as pl
+
+from data_schemas import RAW_DOMAINS
+
+MANIFEST = "manifest.json"
+ROW = "_ROW"
+"""Column added on reading: the row number as a spreadsheet shows it (the header is row 1)."""
+
+
+class DataFileError(Exception):
+    """A data file cannot be read at all. ``file`` names it; the message says what to do."""
+
+    def __init__(self, file: Path | str, message: str) -> None:
+        self.file = str(file)
+        super().__init__(f"{file}: {message}")
+
+
+def sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, as hex."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def domain_file(data_dir: Path, domain: str) -> Path:
+    """The file of ``domain`` in ``data_dir`` (``dm.csv`` or ``dm.parquet``)."""
+    candidates = [data_dir / f"{domain}.csv", data_dir / f"{domain}.parquet"]
+    found = [p for p in candidates if p.is_file()]
+    if not found:
+        raise DataFileError(
+            data_dir / f"{domain}.csv",
+            f"the {domain.upper()} domain file is missing; export it as {domain}.csv "
+            f"(or {domain}.parquet) into {data_dir}",
+        )
+    if len(found) > 1:
+        raise DataFileError(
+            found[0], f"both {domain}.csv and {domain}.parquet exist; keep exactly one"
+        )
+    return found[0]
+
+
+def _read_csv_text(path: Path) -> pl.DataFrame:
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise DataFileError(path, "the file is empty; re-export it with its header and rows")
+    if b"\x00" in raw[:4096]:
+        raise DataFileError(path, "this is not a text CSV file (binary content); export as CSV")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DataFileError(
+            path,
+            f"the file is not UTF-8 encoded (byte {err.start}); re-export it as UTF-8 CSV",
+        ) from None
+    lines = text.splitlines()
+    try:
+        header = next(csv.reader([lines[0]]))
+    except (csv.Error, IndexError):
+        raise DataFileError(path, "the first line is not a CSV header") from None
+    header = [h.strip() for h in header]
+    if len(header) < 2:
+        raise DataFileError(
+            path, "the header has fewer than two columns: this is not a comma-separated export"
+        )
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise DataFileError(path, f"duplicated column name(s) {dupes}; each column once")
+    if "" in header:
+        raise DataFileError(path, "a column has no name in the header row")
+    if len([ln for ln in lines[1:] if ln.strip()]) == 0:
+        raise DataFileError(path, "the file has a header but no data rows")
+    try:
+        df = pl.read_csv(
+            io.StringIO(text),
+            infer_schema=False,
+            new_columns=header,
+        )
+    except pl.exceptions.PolarsError as err:
+        first = str(err).splitlines()[0]
+        raise DataFileError(path, f"not a well-formed CSV file ({first})") from None
+    return df
+
+
+def read_domain(path: Path) -> pl.DataFrame:
+    """Read one domain file as text columns (values exactly as exported) plus ``_ROW``."""
+    if path.suffix == ".parquet":
+        try:
+            df = pl.read_parquet(path)
+        except Exception as err:
+            raise DataFileError(
+                path, f"not a readable Parquet file ({type(err).__name__})"
+            ) from None
+        if df.height == 0:
+            raise DataFileError(path, "the file has no data rows")
+        df = df.select(pl.all().cast(pl.String))
+    else:
+        df = _read_csv_text(path)
+    # Empty strings are missing values, as in the CSV.
+    df = df.with_columns(pl.when(pl.all().str.len_chars() > 0).then(pl.all()))
+    return df.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+
+
+def read_raw(data_dir: Path | str) -> dict[str, pl.DataFrame]:
+    """Read every collected domain of ``data_dir`` as text columns plus ``_ROW``."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise DataFileError(data_dir, "no such data directory")
+    return {name: read_domain(domain_file(data_dir, name)) for name in RAW_DOMAINS}
+
+
+def read_manifest(data_dir: Path | str) -> dict:
+    """The manifest of ``data_dir`` (empty dict when there is none)."""
+    path = Path(data_dir) / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise DataFileError(path, "the manifest is not valid JSON; regenerate it") from None
+
+
+def write_manifest(data_dir: Path | str, extra: dict | None = None) -> dict:
+    """Write ``manifest.json``: every data file's SHA-256, plus ``extra`` (e.g. the command)."""
+    data_dir = Path(data_dir)
+    files = {
+        p.name: sha256(p)
+        for p in sorted(data_dir.iterdir())
+        if p.is_file() and p.suffix in {".csv", ".parquet"}
+    }
+    manifest = {**(extra or {}), "files": files}
+    (data_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return manifest
+
+
+def manifest_hash(data_dir: Path | str) -> str:
+    """One hash naming the exact data: SHA-256 of the sorted ``file:sha256`` lines."""
+    data_dir = Path(data_dir)
+    files = {
+        p.name: sha256(p)
+        for p in sorted(data_dir.iterdir())
+        if p.is_file() and p.suffix in {".csv", ".parquet"}
+    }
+    text = "\n".join(f"{k}:{v}" for k, v in sorted(files.items()))
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,68 @@
+"""Locations inside the repository, found from any working directory.
+
+Notebooks run from ``notebooks/``, tests from the repository root, and JupyterLab users
+from wherever they opened it; every path the package uses is therefore built from
+:func:`repo_root`, never from the current working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+ENV_ROOT = "SLE_CAR_ROOT"
+
+
+def _is_root(path: Path) -> bool:
+    pyproject = path / "pyproject.toml"
+    return pyproject.is_file() and 'name = "sle-car"' in pyproject.read_text(encoding="utf-8")
+
+
+@cache
+def repo_root() -> Path:
+    """Return the repository root (the folder holding sle-car's ``pyproject.toml``).
+
+    Looks in order at the ``SLE_CAR_ROOT`` environment variable, the folders above this
+    module (an editable install lives inside the repository), then the folders above the
+    current working directory.
+    """
+    env = os.environ.get(ENV_ROOT)
+    if env:
+        root = Path(env).expanduser().resolve()
+        if not _is_root(root):
+            raise FileNotFoundError(f"{ENV_ROOT}={env} is not the sle-car repository root")
+        return root
+    for start in (Path(__file__).resolve().parent, Path.cwd().resolve()):
+        for candidate in (start, *start.parents):
+            if _is_root(candidate):
+                return candidate
+    raise FileNotFoundError(
+        "Cannot find the sle-car repository root (no pyproject.toml of sle-car above this "
+        f"package or the working directory). Set {ENV_ROOT} to the repository folder."
+    )
+
+
+def data_dir() -> Path:
+    """``data/``: the bundled synthetic cohort and (git-ignored) derived data."""
+    return repo_root() / "data"
+
+
+def synthetic_dir() -> Path:
+    """``data/synthetic/``: the committed 5-patient synthetic cohort (raw SDTM-style domains)."""
+    return data_dir() / "synthetic"
+
+
+def derived_dir() -> Path:
+    """``data/derived/``: analysis datasets built from the bundled data (git-ignored)."""
+    return data_dir() / "derived"
+
+
+def reports_dir() -> Path:
+    """``reports/``: figures, tables and the rendered website."""
+    return repo_root() / "reports"
+
+
+def notebooks_dir() -> Path:
+    """``notebooks/``: the numbered analysis notebooks."""
+    return repo_root() / "notebooks"

@@ -1,0 +1,685 @@
+"""Validation of a raw data export against the data contract (``data_schemas``).
+
+Every problem becomes one row of a report with the file, the spreadsheet row (header = 1),
+the column, the value, the rule and a plain-language fix. All problems are collected; the
+validation never stops at the first one.
+
+Severity
+--------
+- ``error``: the row cannot be used as it is; cleaning sets it aside (quarantine).
+- ``repairable``: a known export defect (stray whitespace, decimal comma, exact duplicate row)
+  that cleaning repairs by a documented rule; the data manager should still fix the source.
+- ``warning``: kept for the analysis but worth a query (e.g. a visit outside its window).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandera.polars as pa
+import polars as pl
+
+from data_schemas import RAW_DOMAINS
+from data_schemas import codelists as cl
+from sle_car.io import ROW, DataFileError, domain_file, read_domain, read_manifest, sha256
+
+REPORT_COLUMNS = {
+    "file": pl.String,
+    "row": pl.Int64,
+    "column": pl.String,
+    "value": pl.String,
+    "rule": pl.String,
+    "severity": pl.String,
+    "message": pl.String,
+}
+_DECIMAL_COMMA = r"^[-+]?\d+,\d+$"
+
+
+def empty_report() -> pl.DataFrame:
+    return pl.DataFrame(schema=REPORT_COLUMNS)
+
+
+def _issues(
+    file: str,
+    rows: pl.DataFrame,
+    column: str | None,
+    rule: str,
+    severity: str,
+    message: str | pl.Expr,
+    value: pl.Expr | None = None,
+) -> pl.DataFrame:
+    """Report rows for every row of ``rows`` (which carries ``_ROW``)."""
+    if rows.height == 0:
+        return empty_report()
+    value_expr = value if value is not None else (pl.col(column) if column else pl.lit(None))
+    msg = message if isinstance(message, pl.Expr) else pl.lit(message)
+    return rows.select(
+        pl.lit(file).alias("file"),
+        pl.col(ROW).cast(pl.Int64).alias("row"),
+        pl.lit(column, dtype=pl.String).alias("column"),
+        value_expr.cast(pl.String).alias("value"),
+        pl.lit(rule).alias("rule"),
+        pl.lit(severity).alias("severity"),
+        msg.cast(pl.String).alias("message"),
+    )
+
+
+def _polars_dtype(model: type[pa.DataFrameModel], column: str) -> pl.DataType:
+    return model.to_schema().columns[column].dtype.type
+
+
+def _explain(check: str, column: str, model_name: str) -> str:
+    """Plain-language fix for a pandera check name."""
+    if check.startswith("isin("):
+        allowed = check[5:-1]
+        if len(allowed) > 160:
+            allowed = allowed[:160] + " …]"
+        return f"{column} must be one of {allowed} (see the data dictionary); correct the value"
+    m = re.match(
+        r"(greater_than_or_equal_to|less_than_or_equal_to|greater_than|less_than)\((.*)\)", check
+    )
+    if m:
+        words = {
+            "greater_than_or_equal_to": "at least",
+            "less_than_or_equal_to": "at most",
+            "greater_than": "greater than",
+            "less_than": "less than",
+        }[m.group(1)]
+        return f"{column} must be {words} {m.group(2)}; check the value and its unit in the source"
+    if check.startswith("str_matches"):
+        return f"{column} does not have the required format {check[12:-1]}; correct it"
+    if check == "not_nullable":
+        return f"{column} is required but empty; fill it in the source"
+    if check == "multiple_fields_uniqueness":
+        return (
+            f"the same key appears more than once in {model_name}; keep one record per key "
+            "and delete or correct the others"
+        )
+    if check.startswith("field_uniqueness"):
+        return f"{column} must be unique; remove the repeated record"
+    if check.startswith("dtype("):
+        return f"{column} has the wrong type {check}; re-export it"
+    return f"fails the rule '{check}'; correct the value"
+
+
+def _structure(file: str, df: pl.DataFrame, model: type[pa.DataFrameModel]) -> pl.DataFrame:
+    expected = list(model.to_schema().columns)
+    present = [c for c in df.columns if c != ROW]
+    rows = []
+    for col in expected:
+        if col not in present:
+            rows.append(
+                (
+                    file,
+                    None,
+                    col,
+                    None,
+                    "missing_column",
+                    "error",
+                    f"required column {col} is missing; add it to the export",
+                )
+            )
+    for col in present:
+        if col not in expected:
+            rows.append(
+                (
+                    file,
+                    None,
+                    col,
+                    None,
+                    "unknown_column",
+                    "error",
+                    f"column {col} is not part of the {model.Config.name} contract; "
+                    "remove it or rename it to the data dictionary's name",
+                )
+            )
+    return pl.DataFrame(rows, schema=REPORT_COLUMNS, orient="row") if rows else empty_report()
+
+
+def repair_text(df: pl.DataFrame) -> pl.DataFrame:
+    """Cleaning rule R1: strip leading and trailing whitespace from every text value."""
+    cols = [c for c in df.columns if c != ROW and df.schema[c] == pl.String]
+    return df.with_columns(pl.col(cols).str.strip_chars())
+
+
+def _coerce(
+    file: str, df: pl.DataFrame, model: type[pa.DataFrameModel]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Strip whitespace, repair decimal commas, cast to the schema types; report each."""
+    issues = []
+    text_cols = [c for c in df.columns if c != ROW]
+    for col in text_cols:
+        bad = df.filter(pl.col(col).is_not_null() & (pl.col(col) != pl.col(col).str.strip_chars()))
+        issues.append(
+            _issues(
+                file,
+                bad,
+                col,
+                "whitespace",
+                "repairable",
+                "stray whitespace around the value; cleaning strips it, fix the export template",
+                value=pl.concat_str([pl.lit('"'), pl.col(col), pl.lit('"')]),
+            )
+        )
+    df = repair_text(df)
+    casts = []
+    for col in text_cols:
+        dtype = _polars_dtype(model, col)
+        if dtype == pl.String:
+            continue
+        comma = df.filter(pl.col(col).str.contains(_DECIMAL_COMMA))
+        issues.append(
+            _issues(
+                file,
+                comma,
+                col,
+                "decimal_comma",
+                "repairable",
+                "decimal comma in a number; cleaning reads it as a decimal point, "
+                "set the export to use '.'",
+            )
+        )
+        fixed = (
+            pl.when(pl.col(col).str.contains(_DECIMAL_COMMA))
+            .then(pl.col(col).str.replace(",", "."))
+            .otherwise(pl.col(col))
+        )
+        parsed = fixed.cast(pl.Float64, strict=False)
+        bad = df.filter(pl.col(col).is_not_null() & parsed.is_null())
+        kind = "a whole number" if dtype.is_integer() else "a number"
+        issues.append(
+            _issues(
+                file,
+                bad,
+                col,
+                "malformed_number",
+                "error",
+                f"{col} must be {kind}; correct the value in the source",
+            )
+        )
+        if dtype.is_integer():
+            frac = df.filter(parsed.is_not_null() & (parsed != parsed.round(0)))
+            issues.append(
+                _issues(
+                    file,
+                    frac,
+                    col,
+                    "malformed_number",
+                    "error",
+                    f"{col} must be a whole number; correct the value",
+                )
+            )
+            casts.append(
+                pl.when(parsed == parsed.round(0)).then(parsed).cast(dtype, strict=False).alias(col)
+            )
+        else:
+            casts.append(parsed.cast(dtype).alias(col))
+    return df.with_columns(casts), pl.concat(issues)
+
+
+def _schema_issues(file: str, typed: pl.DataFrame, model: type[pa.DataFrameModel]) -> pl.DataFrame:
+    data = typed.drop(ROW)
+    try:
+        model.validate(data, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        fc = err.failure_cases
+    else:
+        return empty_report()
+    rows = typed.select(ROW).with_row_index("index").with_columns(pl.col("index").cast(pl.Int64))
+    fc = fc.with_columns(pl.col("index").cast(pl.Int64)).join(rows, on="index", how="left")
+    name = model.Config.name
+    out = fc.select(
+        pl.lit(file).alias("file"),
+        pl.col(ROW).alias("row"),
+        pl.when(pl.col("column") == name).then(None).otherwise(pl.col("column")).alias("column"),
+        pl.col("failure_case").cast(pl.String).alias("value"),
+        pl.col("check").cast(pl.String).alias("rule"),
+        pl.lit("error").alias("severity"),
+        pl.struct("check", "column")
+        .map_elements(
+            lambda s: _explain(str(s["check"]), str(s["column"]), name), return_dtype=pl.String
+        )
+        .alias("message"),
+    )
+    return out
+
+
+def _exact_duplicates(file: str, typed: pl.DataFrame) -> pl.DataFrame:
+    cols = [c for c in typed.columns if c != ROW]
+    dup = typed.filter(pl.struct(cols).is_first_distinct().not_())
+    first = typed.group_by(cols, maintain_order=True).agg(pl.col(ROW).min().alias("_FIRST"))
+    dup = dup.join(first, on=cols, how="left", nulls_equal=True)
+    return _issues(
+        file,
+        dup,
+        None,
+        "duplicate_row",
+        "repairable",
+        pl.format(
+            "exact copy of row {}; cleaning keeps the first, delete the copy in the source",
+            pl.col("_FIRST"),
+        ),
+        value=pl.lit(None),
+    )
+
+
+def _lab_rules(file: str, lb: pl.DataFrame) -> pl.DataFrame:
+    """LB: unit allowed for the test, result numeric (or an allowed qualitative value) and
+    physiologically possible in the standard unit."""
+    tests = pl.DataFrame(
+        [
+            {
+                "LBTESTCD": t.code,
+                "LBSPEC": t.specimen,
+                "_UNITS": list(t.allowed_units),
+                "_UNIT": t.unit,
+                "_QUAL": list(t.qualitative),
+                "_LOW": float(t.low),
+                "_HIGH": float(t.high),
+                "_FACTORS": [{"u": u, "f": f} for u, f in {t.unit: 1.0, **t.conversions}.items()],
+            }
+            for t in cl.LAB_TESTS.values()
+        ]
+    )
+    x = lb.join(tests, on=["LBTESTCD", "LBSPEC"], how="left")
+    issues = []
+    unknown = x.filter(pl.col("_UNIT").is_null() & pl.col("LBTESTCD").is_in(cl.LB_TESTCODES))
+    issues.append(
+        _issues(
+            file,
+            unknown,
+            "LBSPEC",
+            "test_specimen",
+            "error",
+            pl.format(
+                "test {} is not collected on specimen {}; correct LBSPEC",
+                pl.col("LBTESTCD"),
+                pl.col("LBSPEC"),
+            ),
+        )
+    )
+    known = x.filter(pl.col("_UNIT").is_not_null())
+    qual = known.filter(pl.col("_QUAL").list.len() > 0)
+    num = known.filter(pl.col("_QUAL").list.len() == 0)
+    bad_q = qual.filter(
+        pl.col("LBORRES").is_not_null() & pl.col("LBORRES").is_in(pl.col("_QUAL")).not_()
+    )
+    issues.append(
+        _issues(
+            file,
+            bad_q,
+            "LBORRES",
+            "qualitative_result",
+            "error",
+            pl.format(
+                "result of {} must be one of {}; correct it",
+                pl.col("LBTESTCD"),
+                pl.col("_QUAL").list.join(", "),
+            ),
+        )
+    )
+    bad_u = num.filter(
+        pl.col("LBORRES").is_not_null()
+        & (pl.col("LBORRESU").is_null() | pl.col("LBORRESU").is_in(pl.col("_UNITS")).not_())
+    )
+    issues.append(
+        _issues(
+            file,
+            bad_u,
+            "LBORRESU",
+            "unit_not_allowed",
+            "error",
+            pl.format(
+                "unit not allowed for {}; use one of: {}",
+                pl.col("LBTESTCD"),
+                pl.col("_UNITS").list.join(", "),
+            ),
+        )
+    )
+    variant = num.filter(
+        pl.col("LBORRESU").is_in(pl.col("_UNITS")) & (pl.col("LBORRESU") != pl.col("_UNIT"))
+    )
+    issues.append(
+        _issues(
+            file,
+            variant,
+            "LBORRESU",
+            "unit_variant",
+            "warning",
+            pl.format(
+                "{} reported in {}: cleaning converts it to {}",
+                pl.col("LBTESTCD"),
+                pl.col("LBORRESU"),
+                pl.col("_UNIT"),
+            ),
+        )
+    )
+    value = pl.col("LBORRES").str.replace(",", ".").cast(pl.Float64, strict=False)
+    comma = num.filter(pl.col("LBORRES").str.contains(_DECIMAL_COMMA))
+    issues.append(
+        _issues(
+            file,
+            comma,
+            "LBORRES",
+            "decimal_comma",
+            "repairable",
+            "decimal comma in a number; cleaning reads it as a decimal point, "
+            "set the export to use '.'",
+        )
+    )
+    not_num = num.filter(pl.col("LBORRES").is_not_null() & value.is_null())
+    issues.append(
+        _issues(
+            file,
+            not_num,
+            "LBORRES",
+            "malformed_number",
+            "error",
+            pl.format("result of {} must be a number; correct it", pl.col("LBTESTCD")),
+        )
+    )
+    factor = pl.col("_FACTORS").list.eval(
+        pl.element().filter(pl.element().struct.field("u") == pl.col("LBORRESU"))
+    )
+    # polars cannot reference outer columns inside list.eval; compute the factor by explode.
+    fac = (
+        num.select(ROW, "LBORRESU", "_FACTORS")
+        .explode("_FACTORS")
+        .unnest("_FACTORS")
+        .filter(pl.col("u") == pl.col("LBORRESU"))
+        .select(ROW, pl.col("f").alias("_F"))
+    )
+    del factor
+    withf = num.join(fac, on=ROW, how="inner").with_columns((value * pl.col("_F")).alias("_SI"))
+    out = withf.filter((pl.col("_SI") < pl.col("_LOW")) | (pl.col("_SI") > pl.col("_HIGH")))
+    issues.append(
+        _issues(
+            file,
+            out,
+            "LBORRES",
+            "implausible_value",
+            "error",
+            pl.format(
+                "{} {} {} is outside the possible range {}-{} {}; check the value and its unit",
+                pl.col("LBTESTCD"),
+                pl.col("LBORRES"),
+                pl.col("LBORRESU"),
+                pl.col("_LOW"),
+                pl.col("_HIGH"),
+                pl.col("_UNIT"),
+            ),
+        )
+    )
+    return pl.concat(issues)
+
+
+def _vs_rules(file: str, vs: pl.DataFrame) -> pl.DataFrame:
+    tests = pl.DataFrame(
+        [
+            {
+                "VSTESTCD": v.code,
+                "_UNIT": v.unit,
+                "_QUAL": list(v.qualitative),
+                "_LOW": float(v.low),
+                "_HIGH": float(v.high),
+            }
+            for v in cl.VITAL_SIGNS.values()
+        ]
+    )
+    x = vs.join(tests, on="VSTESTCD", how="inner")
+    qual = x.filter(pl.col("_QUAL").list.len() > 0)
+    num = x.filter(pl.col("_QUAL").list.len() == 0)
+    value = pl.col("VSORRES").str.replace(",", ".").cast(pl.Float64, strict=False)
+    issues = [
+        _issues(
+            file,
+            qual.filter(pl.col("VSORRES").is_in(pl.col("_QUAL")).not_()),
+            "VSORRES",
+            "qualitative_result",
+            "error",
+            pl.format("{} must be one of {}", pl.col("VSTESTCD"), pl.col("_QUAL").list.join(", ")),
+        ),
+        _issues(
+            file,
+            num.filter(pl.col("VSORRES").str.contains(_DECIMAL_COMMA)),
+            "VSORRES",
+            "decimal_comma",
+            "repairable",
+            "decimal comma in a number; cleaning reads it as a decimal point",
+        ),
+        _issues(
+            file,
+            num.filter(value.is_null()),
+            "VSORRES",
+            "malformed_number",
+            "error",
+            pl.format("{} must be a number; correct it", pl.col("VSTESTCD")),
+        ),
+        _issues(
+            file,
+            num.filter(pl.col("VSORRESU").fill_null("") != pl.col("_UNIT")),
+            "VSORRESU",
+            "unit_not_allowed",
+            "error",
+            pl.format("unit of {} must be {}", pl.col("VSTESTCD"), pl.col("_UNIT")),
+        ),
+        _issues(
+            file,
+            num.filter((value < pl.col("_LOW")) | (value > pl.col("_HIGH"))),
+            "VSORRES",
+            "implausible_value",
+            "error",
+            pl.format(
+                "{} {} is outside the possible range {}-{} {}",
+                pl.col("VSTESTCD"),
+                pl.col("VSORRES"),
+                pl.col("_LOW"),
+                pl.col("_HIGH"),
+                pl.col("_UNIT"),
+            ),
+        ),
+    ]
+    return pl.concat(issues)
+
+
+def _visit_window(file: str, df: pl.DataFrame, day_col: str) -> pl.DataFrame:
+    visits = pl.DataFrame(
+        {
+            "VISITNUM": [v.visitnum for v in cl.VISITS],
+            "_NOM": [v.day for v in cl.VISITS],
+            "_WIN": [v.window for v in cl.VISITS],
+        }
+    )
+    x = df.join(visits, on="VISITNUM", how="inner")
+    out = x.filter((pl.col(day_col) - pl.col("_NOM")).abs() > pl.col("_WIN"))
+    return _issues(
+        file,
+        out,
+        day_col,
+        "visit_window",
+        "warning",
+        pl.format(
+            "day {} is outside the window of {} (day {} ± {}); confirm the date or the visit",
+            pl.col(day_col),
+            pl.col("VISIT"),
+            pl.col("_NOM"),
+            pl.col("_WIN"),
+        ),
+    )
+
+
+@dataclass
+class Validation:
+    """The outcome of validating a data directory."""
+
+    report: pl.DataFrame
+    """One row per problem: file, row, column, value, rule, severity, message."""
+    domains: dict[str, pl.DataFrame]
+    """Each domain with repaired text and schema types, plus ``_ROW`` (problems included)."""
+    files: dict[str, str]
+    """Domain name -> file name."""
+
+    @property
+    def n_errors(self) -> int:
+        return self.report.filter(pl.col("severity") != "warning").height
+
+    @property
+    def ok(self) -> bool:
+        return self.n_errors == 0
+
+
+def _cross_domain(v_files: dict[str, str], domains: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    issues = []
+    dm = domains.get("dm")
+    if dm is not None and "USUBJID" in dm.columns:
+        subjects = dm.get_column("USUBJID").drop_nulls().unique()
+        for name, df in domains.items():
+            if name == "dm" or "USUBJID" not in df.columns:
+                continue
+            bad = df.filter(pl.col("USUBJID").is_in(subjects.implode()).not_())
+            issues.append(
+                _issues(
+                    v_files[name],
+                    bad,
+                    "USUBJID",
+                    "unknown_subject",
+                    "error",
+                    "subject is not in DM; correct the identifier or add the subject to DM",
+                )
+            )
+    ex = domains.get("ex")
+    if ex is not None and {"EXTRT", "EXSTDY", "USUBJID"} <= set(ex.columns):
+        inf = ex.filter(pl.col("EXTRT") == "CD19 CAR T CELLS")
+        many = inf.filter(pl.len().over("USUBJID") > 1)
+        issues.append(
+            _issues(
+                v_files["ex"],
+                many,
+                "EXTRT",
+                "one_infusion",
+                "error",
+                "more than one CAR-T infusion for this subject; the protocol "
+                "gives one, keep the real one",
+            )
+        )
+        notday0 = inf.filter(pl.col("EXSTDY") != 0)
+        issues.append(
+            _issues(
+                v_files["ex"],
+                notday0,
+                "EXSTDY",
+                "infusion_day0",
+                "error",
+                "the CAR-T infusion defines study day 0; recompute study days "
+                "from the infusion date",
+            )
+        )
+    for name, day in (("lb", "LBDY"), ("vs", "VSDY"), ("qs", "QSDY")):
+        df = domains.get(name)
+        if df is not None and {"VISITNUM", day, "VISIT"} <= set(df.columns):
+            issues.append(_visit_window(v_files[name], df, day))
+    return pl.concat(issues) if issues else empty_report()
+
+
+def validate_domain(
+    name: str, raw: pl.DataFrame, file: str
+) -> tuple[pl.DataFrame | None, pl.DataFrame]:
+    """Validate one domain read by :func:`sle_car.io.read_domain`.
+
+    Returns the typed frame (``None`` when its columns do not match the contract) and the
+    report rows of this domain alone.
+    """
+    model = RAW_DOMAINS[name]
+    structure = _structure(file, raw, model)
+    if structure.filter(pl.col("rule") == "missing_column").height:
+        return None, structure
+    raw = raw.select([ROW, *[c for c in model.to_schema().columns]])
+    typed, coercion = _coerce(file, raw, model)
+    schema = _schema_issues(file, typed, model)
+    # exact copies are reported once, as repairable duplicates, not as key conflicts
+    cols = [c for c in typed.columns if c != ROW]
+    exact = typed.filter(pl.len().over(pl.struct(cols)) > 1)[ROW]
+    schema = schema.filter(
+        (pl.col("rule") != "multiple_fields_uniqueness")
+        | pl.col("row").is_in(exact.implode()).not_()
+    )
+    parts = [structure, coercion, schema, _exact_duplicates(file, typed)]
+    if name == "lb":
+        parts.append(_lab_rules(file, typed))
+    if name == "vs":
+        parts.append(_vs_rules(file, typed))
+    return typed, pl.concat(parts)
+
+
+def sort_report(report: pl.DataFrame) -> pl.DataFrame:
+    """Deterministic order: file, row, column, rule."""
+    return report.unique().sort(["file", "row", "column", "rule", "value"], nulls_last=True)
+
+
+def validate_study(data_dir: Path | str) -> Validation:
+    """Validate every domain of ``data_dir`` and the rules across domains.
+
+    Raises :class:`~sle_car.io.DataFileError` when a file cannot be read at all.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise DataFileError(data_dir, "no such data directory")
+    domains: dict[str, pl.DataFrame] = {}
+    files: dict[str, str] = {}
+    parts = []
+    for name in RAW_DOMAINS:
+        path = domain_file(data_dir, name)
+        files[name] = path.name
+        typed, issues = validate_domain(name, read_domain(path), path.name)
+        parts.append(issues)
+        if typed is not None:
+            domains[name] = typed
+    parts.append(_cross_domain(files, domains))
+    manifest = read_manifest(data_dir).get("files", {})
+    for fname in files.values():
+        expected = manifest.get(fname)
+        if manifest and expected is None:
+            parts.append(
+                pl.DataFrame(
+                    [
+                        (
+                            fname,
+                            None,
+                            None,
+                            None,
+                            "manifest",
+                            "warning",
+                            "file is not listed in manifest.json; regenerate it",
+                        )
+                    ],
+                    schema=REPORT_COLUMNS,
+                    orient="row",
+                )
+            )
+        elif expected and expected != sha256(data_dir / fname):
+            parts.append(
+                pl.DataFrame(
+                    [
+                        (
+                            fname,
+                            None,
+                            None,
+                            None,
+                            "manifest",
+                            "warning",
+                            "file differs from its SHA-256 in manifest.json: the "
+                            "data changed since the manifest was written",
+                        )
+                    ],
+                    schema=REPORT_COLUMNS,
+                    orient="row",
+                )
+            )
+    return Validation(sort_report(pl.concat(parts)), domains, files)
+
+
+def validation_report(data_dir: Path | str) -> pl.DataFrame:
+    """The validation report of ``data_dir`` as a polars DataFrame (for the notebooks)."""
+    return validate_study(data_dir).report
