@@ -21,7 +21,7 @@ export PYTHONHASHSEED := 0
 DATA    ?= data/synthetic
 DERIVED ?= data/derived
 
-.PHONY: help venv report derive validate notebooks figures site test test-fast lint format lab bench lock clean distclean
+.PHONY: help venv report data validate test test-fast lint format lab bench lock clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/' | expand -t 14
@@ -39,6 +39,9 @@ venv: $(STAMP)  ## create or update the virtual environment (locked versions)
 
 report: $(STAMP)  ## validate and derive the bundled data, execute notebooks, export figures, render the site
 	$(BIN)/sle-car report --data $(DATA) --derived $(DERIVED)
+
+data: $(STAMP)  ## regenerate the bundled synthetic cohort (after a simulator change)
+	$(BIN)/sle-car simulate --patients 5 --seed 20250101 --out data/synthetic --force --quiet
 
 validate: $(STAMP)  ## validate the bundled raw data (report in reports/data-issues/)
 	$(BIN)/sle-car validate $(DATA)

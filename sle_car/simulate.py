@@ -371,7 +371,7 @@ def _lab_values(lb: pl.DataFrame, rng: np.random.Generator, p: dict) -> pl.DataF
         ("RBC", "URINE"): (pl.when(active["HEMATUR"]).then(8 + 30 * u).otherwise(4 * u), None, 5.0),
         ("WBC", "URINE"): (pl.when(active["PYURIA"]).then(8 + 20 * u).otherwise(4 * u), None, 5.0),
         ("BLYCE", "BLOOD"): (bcell, 100.0, 500.0),
-        ("BLYCELY", "BLOOD"): (100 * bcell / (1000 * lym), 5.0, 20.0),
+        ("BLYCELY", "BLOOD"): (100 * bcell / (bcell + 1000 * lym), 5.0, 20.0),
         ("CARTCE", "BLOOD"): (pl.when(cart < 0.1).then(0.0).otherwise(cart), None, None),
     }
     decimals = {
@@ -648,7 +648,8 @@ def _vs(sched, pt_all, rng, width) -> pl.DataFrame:
     ).join(pt_all.select("pid", "CRSG", "CRSON", "CRSDUR"), on="pid", how="left")
     n = planned.height
     u = pl.Series(rng.random(n))
-    route = pl.Series(rng.random(n) < 0.5)  # grade-2 CRS: hypotension or low-flow oxygen
+    # grade-2 CRS shows as hypotension (even patient index) or as low-flow oxygen (odd)
+    route = pl.col("pid") % 2 == 0
     planned = planned.with_columns(u.alias("_U"), route.alias("_HYPO"))
     t = pl.col("DY")
     crs_day = (t >= pl.col("CRSON")) & (t < pl.col("CRSON") + pl.col("CRSDUR"))

@@ -1,0 +1,27 @@
+"""Shared fixtures: small simulated cohorts written to temporary directories."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sle_car.simulate import simulate, write_cohort
+
+
+@pytest.fixture(scope="session")
+def cohort_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clean 3-patient cohort (read-only: copy it before damaging it)."""
+    out = tmp_path_factory.mktemp("cohort3")
+    write_cohort(simulate(3, seed=11), out)
+    return out
+
+
+@pytest.fixture
+def data_copy(cohort_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the 3-patient cohort, free to corrupt."""
+    dst = tmp_path / "data"
+    shutil.copytree(cohort_dir, dst)
+    (dst / "manifest.json").unlink()  # damaged copies would otherwise also fail the manifest
+    return dst

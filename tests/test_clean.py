@@ -1,0 +1,46 @@
+"""Cleaning rules: repairs, quarantine with reasons, unit conversion, reconciliation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from sle_car.clean import clean_study, standardise_lb
+
+
+def test_standardise_converts_complement_mg_dl_to_g_l() -> None:
+    lb = pl.DataFrame(
+        {
+            "LBTESTCD": ["C3", "C3", "CSRBC"],
+            "LBSPEC": ["SERUM", "SERUM", "URINE"],
+            "LBORRES": ["95", "0,9", "POSITIVE"],
+            "LBORRESU": ["mg/dL", "g/L", None],
+            "LBORNRLO": [90.0, 0.9, None],
+            "LBORNRHI": [180.0, 1.8, None],
+        }
+    )
+    out = standardise_lb(lb)
+    assert out["LBSTRESN"].to_list() == [0.95, 0.9, None]
+    assert out["LBSTRESU"].to_list() == ["g/L", "g/L", None]
+    assert out["LBSTNRLO"].to_list() == [0.9, 0.9, None]
+    assert out["LBSTRESC"].to_list()[2] == "POSITIVE"
+
+
+def test_rows_in_equal_rows_kept_plus_set_aside(data_copy: Path) -> None:
+    path = data_copy / "ae.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join([*lines, lines[1]]))  # one exact duplicate
+    df = pl.read_csv(data_copy / "dm.csv", infer_schema=False)
+    df.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("Z")).otherwise(pl.col("SEX")).alias("SEX")
+    ).write_csv(data_copy / "dm.csv")
+    cleaned = clean_study(data_copy)
+    rec = {r["domain"]: r for r in cleaned.reconciliation.iter_rows(named=True)}
+    assert rec["ae"]["rows_in"] == len(lines)  # header + rows + duplicate
+    assert rec["ae"]["rows_set_aside"] == 1
+    assert rec["dm"]["rows_set_aside"] == 1 and rec["dm"]["rows_kept"] == 2
+    q = cleaned.quarantine
+    assert q.filter(pl.col("domain") == "ae")["reasons"].to_list() == ["R3 exact duplicate"]
+    assert "SEX must be one of" in q.filter(pl.col("domain") == "dm")["reasons"][0]
+    assert cleaned.reconciliation["balanced"].all()
