@@ -64,3 +64,15 @@ def visit_matches_visitnum(data: pa.PolarsData) -> pl.LazyFrame:
         .sort("_i")
         .select(pl.col("VISIT").eq(pl.col("_VNAME")).fill_null(False).alias("ok"))
     )
+
+
+class VisitRecord(SubjectRecord):
+    """Columns of every domain collected at protocol visits (LB, VS, QS)."""
+
+    VISITNUM: int = visitnum_field()
+    VISIT: str = visit_field()
+
+    @pa.dataframe_check(description="VISIT is the name of VISITNUM")
+    @classmethod
+    def visit_name(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return visit_matches_visitnum(data)

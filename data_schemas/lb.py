@@ -12,17 +12,10 @@ from __future__ import annotations
 import pandera.polars as pa
 
 from data_schemas import codelists as cl
-from data_schemas._base import (
-    SubjectRecord,
-    describe,
-    study_day,
-    visit_field,
-    visit_matches_visitnum,
-    visitnum_field,
-)
+from data_schemas._base import VisitRecord, describe, study_day
 
 
-class LB(SubjectRecord):
+class LB(VisitRecord):
     """Laboratory results as exported (one row per subject, test, specimen and visit)."""
 
     DOMAIN: str = pa.Field(isin=["LB"], **describe("Domain code 'LB'"))
@@ -38,19 +31,12 @@ class LB(SubjectRecord):
     LBORRESU: str = pa.Field(nullable=True, **describe("Unit as collected"))
     LBORNRLO: float = pa.Field(nullable=True, **describe("Laboratory's lower limit of normal"))
     LBORNRHI: float = pa.Field(nullable=True, **describe("Laboratory's upper limit of normal"))
-    VISITNUM: int = visitnum_field()
-    VISIT: str = visit_field()
     LBDY: int = study_day("Day of specimen collection")
 
     class Config:
         name = "LB"
         strict = True
         unique = ["USUBJID", "LBTESTCD", "LBSPEC", "VISITNUM"]
-
-    @pa.dataframe_check(description="VISIT is the name of VISITNUM")
-    @classmethod
-    def visit_name(cls, data: pa.PolarsData):
-        return visit_matches_visitnum(data)
 
 
 class LBClean(LB):

@@ -7,17 +7,10 @@ from __future__ import annotations
 import pandera.polars as pa
 
 from data_schemas import codelists as cl
-from data_schemas._base import (
-    SubjectRecord,
-    describe,
-    study_day,
-    visit_field,
-    visit_matches_visitnum,
-    visitnum_field,
-)
+from data_schemas._base import VisitRecord, describe, study_day
 
 
-class QS(SubjectRecord):
+class QS(VisitRecord):
     """One row per item and visit. ``QSSTRESN`` is the numeric item value: SLEDAI-2K
     descriptor weight when present else 0; BILAG grade A=1 ... E=5 (letter in
     ``QSORRES``); PGA 0-3; SDI system score; FACIT item response 0-4 as ticked (before
@@ -31,16 +24,9 @@ class QS(SubjectRecord):
     QSORRES: str = pa.Field(nullable=True, **describe("Answer as collected"))
     QSSTRESN: float = pa.Field(nullable=True, **describe("Numeric item value (see above)"))
     QSSTAT: str = pa.Field(nullable=True, isin=["NOT DONE"], **describe("Completion status"))
-    VISITNUM: int = visitnum_field()
-    VISIT: str = visit_field()
     QSDY: int = study_day("Day of assessment")
 
     class Config:
         name = "QS"
         strict = True
         unique = ["USUBJID", "QSTESTCD", "VISITNUM"]
-
-    @pa.dataframe_check(description="VISIT is the name of VISITNUM")
-    @classmethod
-    def visit_name(cls, data: pa.PolarsData):
-        return visit_matches_visitnum(data)

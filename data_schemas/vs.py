@@ -5,17 +5,10 @@ from __future__ import annotations
 import pandera.polars as pa
 
 from data_schemas import codelists as cl
-from data_schemas._base import (
-    SubjectRecord,
-    describe,
-    study_day,
-    visit_field,
-    visit_matches_visitnum,
-    visitnum_field,
-)
+from data_schemas._base import VisitRecord, describe, study_day
 
 
-class VS(SubjectRecord):
+class VS(VisitRecord):
     """Vital signs: the worst value of the day for daily monitoring (days 0-14), otherwise
     the visit measurement. Oxygen support is recorded as device (``O2DEV``) and flow."""
 
@@ -27,16 +20,9 @@ class VS(SubjectRecord):
     VSTEST: str = pa.Field(**describe("Test name"))
     VSORRES: str = pa.Field(**describe("Result as collected (text)"))
     VSORRESU: str = pa.Field(nullable=True, **describe("Unit as collected"))
-    VISITNUM: int = visitnum_field()
-    VISIT: str = visit_field()
     VSDY: int = study_day("Day of measurement")
 
     class Config:
         name = "VS"
         strict = True
         unique = ["USUBJID", "VSTESTCD", "VISITNUM"]
-
-    @pa.dataframe_check(description="VISIT is the name of VISITNUM")
-    @classmethod
-    def visit_name(cls, data: pa.PolarsData):
-        return visit_matches_visitnum(data)

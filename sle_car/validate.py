@@ -641,42 +641,21 @@ def validate_study(data_dir: Path | str) -> Validation:
     for fname in files.values():
         expected = manifest.get(fname)
         if manifest and expected is None:
-            parts.append(
-                pl.DataFrame(
-                    [
-                        (
-                            fname,
-                            None,
-                            None,
-                            None,
-                            "manifest",
-                            "warning",
-                            "file is not listed in manifest.json; regenerate it",
-                        )
-                    ],
-                    schema=REPORT_COLUMNS,
-                    orient="row",
-                )
-            )
+            problem = "file is not listed in manifest.json; regenerate it"
         elif expected and expected != sha256(data_dir / fname):
-            parts.append(
-                pl.DataFrame(
-                    [
-                        (
-                            fname,
-                            None,
-                            None,
-                            None,
-                            "manifest",
-                            "warning",
-                            "file differs from its SHA-256 in manifest.json: the "
-                            "data changed since the manifest was written",
-                        )
-                    ],
-                    schema=REPORT_COLUMNS,
-                    orient="row",
-                )
+            problem = (
+                "file differs from its SHA-256 in manifest.json: the data changed since "
+                "the manifest was written"
             )
+        else:
+            continue
+        parts.append(
+            pl.DataFrame(
+                [(fname, None, None, None, "manifest", "warning", problem)],
+                schema=REPORT_COLUMNS,
+                orient="row",
+            )
+        )
     return Validation(sort_report(pl.concat(parts)), domains, files)
 
 

@@ -241,3 +241,10 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "no such data directory" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_visit_name_must_match_visit_number(data_copy: Path) -> None:
+    qs = pl.read_csv(data_copy / "qs.csv", infer_schema=False)
+    row = qs.with_row_index().filter(pl.col("VISIT") == "WEEK 8")["index"][0] + 2
+    _edit(data_copy, "qs", row, "VISIT", "WEEK 12")
+    _find(validate_study(data_copy).report, "qs.csv", row, None, "visit_name")
