@@ -380,10 +380,7 @@ def _lab_rules(file: str, lb: pl.DataFrame) -> pl.DataFrame:
             pl.format("result of {} must be a number; correct it", pl.col("LBTESTCD")),
         )
     )
-    factor = pl.col("_FACTORS").list.eval(
-        pl.element().filter(pl.element().struct.field("u") == pl.col("LBORRESU"))
-    )
-    # polars cannot reference outer columns inside list.eval; compute the factor by explode.
+    # the conversion factor of each row's unit, by exploding the allowed (unit, factor) pairs
     fac = (
         num.select(ROW, "LBORRESU", "_FACTORS")
         .explode("_FACTORS")
@@ -391,7 +388,6 @@ def _lab_rules(file: str, lb: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("u") == pl.col("LBORRESU"))
         .select(ROW, pl.col("f").alias("_F"))
     )
-    del factor
     withf = num.join(fac, on=ROW, how="inner").with_columns((value * pl.col("_F")).alias("_SI"))
     out = withf.filter((pl.col("_SI") < pl.col("_LOW")) | (pl.col("_SI") > pl.col("_HIGH")))
     issues.append(
