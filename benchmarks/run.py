@@ -1,5 +1,6 @@
-"""Benchmarks (numbers, not pass/fail): simulation and validation time and memory by cohort
-size. Results are printed and written to benchmarks/results/bench.csv.
+"""Benchmarks (numbers, not pass/fail): simulation and validation time and peak memory by
+cohort size, each step in its own process so that its peak memory is its own.
+Results are printed and written to benchmarks/results/bench.csv.
 
     make bench                      # 5, 1,000 and 10,000 patients
     python benchmarks/run.py 5 100  # chosen sizes
@@ -14,44 +15,47 @@ from pathlib import Path
 
 import polars as pl
 
-CHILD = """
+SIMULATE = """
 import resource, sys, time
-from sle_car.simulate import simulate, write_cohort
-from sle_car.validate import validate_study
-n, out = int(sys.argv[1]), sys.argv[2]
-t0 = time.perf_counter(); c = simulate(n, seed=1); t1 = time.perf_counter()
-write_cohort(c, out); t2 = time.perf_counter()
-rows = sum(d.height for d in c.domains.values()); del c
-v = validate_study(out); t3 = time.perf_counter()
-assert v.ok, v.report.head()
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(f"{n},{rows},{t1-t0:.2f},{t2-t1:.2f},{t3-t2:.2f},{rss:.0f}")
+from sle_car.simulate import simulate_to_dir
+t0 = time.perf_counter()
+simulate_to_dir(int(sys.argv[1]), 1, sys.argv[2])
+print(f"{time.perf_counter() - t0:.2f},{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
 """
+VALIDATE = """
+import resource, sys, time
+from sle_car.validate import validate_study
+t0 = time.perf_counter()
+v = validate_study(sys.argv[2])
+assert v.ok, v.report.head()
+rows = sum(d.height for d in v.domains.values())
+print(f"{time.perf_counter() - t0:.2f},{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f},{rows}")
+"""
+
+
+def _run(code: str, n: int, out: str) -> list[str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(n), out], capture_output=True, text=True, check=True
+    )
+    return proc.stdout.strip().splitlines()[-1].split(",")
 
 
 def main(sizes: list[int]) -> None:
     rows = []
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            out = (
-                subprocess.run(
-                    [sys.executable, "-c", CHILD, str(n), tmp],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                )
-                .stdout.strip()
-                .splitlines()[-1]
-            )
-        n_, r, sim, write, val, rss = out.split(",")
+            sim_s, sim_mb = _run(SIMULATE, n, tmp)
+            val_s, val_mb, n_rows = _run(VALIDATE, n, tmp)
+            size_mb = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 2**20
         rows.append(
             {
-                "patients": int(n_),
-                "rows": int(r),
-                "simulate_s": float(sim),
-                "write_s": float(write),
-                "validate_s": float(val),
-                "peak_rss_mb": float(rss),
+                "patients": n,
+                "rows": int(n_rows),
+                "csv_mb": round(size_mb, 1),
+                "simulate_s": float(sim_s),
+                "simulate_peak_mb": float(sim_mb),
+                "validate_s": float(val_s),
+                "validate_peak_mb": float(val_mb),
             }
         )
         print(rows[-1], flush=True)
@@ -61,7 +65,8 @@ def main(sizes: list[int]) -> None:
     results = Path(__file__).parent / "results"
     results.mkdir(exist_ok=True)
     df.write_csv(results / "bench.csv")
-    print(df)
+    with pl.Config(tbl_width_chars=200, tbl_cols=-1):
+        print(df)
 
 
 if __name__ == "__main__":

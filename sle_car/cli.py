@@ -67,7 +67,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from sle_car.simulate import simulate, write_cohort
+    from sle_car.simulate import simulate, simulate_to_dir, write_cohort
 
     out = Path(args.out)
     if out.exists() and any(out.iterdir()) and not args.force:
@@ -78,12 +78,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if out.exists() and args.force:
         shutil.rmtree(out)
-    cohort = simulate(args.patients, args.seed, messy=args.messy, progress=not args.quiet)
     command = (
         f"sle-car simulate --patients {args.patients} --seed {args.seed}"
         f"{' --messy' if args.messy else ''} --out {args.out}"
     )
-    write_cohort(cohort, out, command=command)
+    if args.messy:  # injection needs the whole cohort in memory
+        cohort = simulate(args.patients, args.seed, messy=True, progress=not args.quiet)
+        write_cohort(cohort, out, command=command)
+    else:
+        simulate_to_dir(args.patients, args.seed, out, command=command, progress=not args.quiet)
     print(f"wrote {args.patients} synthetic patients (seed {args.seed}) to {out}")
     return EXIT_OK
 

@@ -62,16 +62,17 @@ def _read_csv_text(path: Path) -> pl.DataFrame:
     if b"\x00" in raw[:4096]:
         raise DataFileError(path, "this is not a text CSV file (binary content); export as CSV")
     try:
-        text = raw.decode("utf-8-sig")
+        raw.decode("utf-8")  # validates the encoding without keeping a second copy
     except UnicodeDecodeError as err:
         raise DataFileError(
             path,
             f"the file is not UTF-8 encoded (byte {err.start}); re-export it as UTF-8 CSV",
         ) from None
-    lines = text.splitlines()
+    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark, as spreadsheet exports add
+    first, _, rest = raw.partition(b"\n")
     try:
-        header = next(csv.reader([lines[0]]))
-    except (csv.Error, IndexError):
+        header = next(csv.reader([first.decode("utf-8").rstrip("\r")]))
+    except (csv.Error, StopIteration):
         raise DataFileError(path, "the first line is not a CSV header") from None
     header = [h.strip() for h in header]
     if len(header) < 2:
@@ -83,17 +84,13 @@ def _read_csv_text(path: Path) -> pl.DataFrame:
         raise DataFileError(path, f"duplicated column name(s) {dupes}; each column once")
     if "" in header:
         raise DataFileError(path, "a column has no name in the header row")
-    if len([ln for ln in lines[1:] if ln.strip()]) == 0:
+    if not rest.strip():
         raise DataFileError(path, "the file has a header but no data rows")
     try:
-        df = pl.read_csv(
-            io.StringIO(text),
-            infer_schema=False,
-            new_columns=header,
-        )
+        df = pl.read_csv(io.BytesIO(raw), infer_schema=False, new_columns=header)
     except pl.exceptions.PolarsError as err:
-        first = str(err).splitlines()[0]
-        raise DataFileError(path, f"not a well-formed CSV file ({first})") from None
+        first_line = str(err).splitlines()[0]
+        raise DataFileError(path, f"not a well-formed CSV file ({first_line})") from None
     return df
 
 

@@ -66,7 +66,7 @@ class Cohort:
 
 
 # --- patients ----------------------------------------------------------------------------------
-def _patients(n: int, rng: np.random.Generator, p: dict) -> pl.DataFrame:
+def _patients(n: int, rng: np.random.Generator, p: dict, pid0: int = 0) -> pl.DataFrame:
     coh, lat, dis, saf = p["cohort"], p["latent"], p["disease"], p["safety"]
     z = rng.standard_normal(n)
     female = rng.random(n) < coh["p_female"]
@@ -81,7 +81,8 @@ def _patients(n: int, rng: np.random.Generator, p: dict) -> pl.DataFrame:
     ln = rng.random(n) < coh["p_lupus_nephritis"]
     # follow-up: staggered infusion, data cut, withdrawal, death
     offset = np.floor(rng.random(n) * coh["accrual_days"]).astype(int)
-    offset[0] = 0
+    if pid0 == 0:
+        offset[0] = 0  # the first patient of the study defines the accrual start
     fu = np.minimum(
         p["protocol"]["followup_days"], coh["data_cut_after_first_infusion_days"] - offset
     )
@@ -135,7 +136,7 @@ def _patients(n: int, rng: np.random.Generator, p: dict) -> pl.DataFrame:
     flare = np.where(nonresp | (flare >= end), NEVER, np.round(flare)).astype(int)
     return pl.DataFrame(
         {
-            "pid": np.arange(n),
+            "pid": np.arange(pid0, pid0 + n),
             "z": z,
             "SEX": np.where(female, "F", "M"),
             "AGE": age,
@@ -1490,6 +1491,46 @@ def _truth(pt_all: pl.DataFrame, gc: pl.DataFrame, width: int) -> pl.DataFrame:
     )
 
 
+CHUNK_PATIENTS = 500
+"""Patients simulated together. Each chunk draws from its own generator seeded with
+``[seed, chunk index]``, so a cohort is the same whether it is built in memory or streamed to
+disk, and memory stays flat however many patients are simulated."""
+
+
+def _simulate_chunk(
+    pid0: int, n: int, width: int, rng: np.random.Generator, p: dict
+) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    pt = _patients(n, rng, p, pid0)
+    ds_state = _disease_state(pt, rng, p)
+    pt = pt.join(ds_state, on="pid")
+    labs = _patient_labs(pt, ds_state, rng, p)
+    pt_all = pt.join(labs, on="pid")
+    sched = _schedule(pt, rng, p)
+    lbv = _lb(sched, pt_all, rng, p)
+    domains = {"dm": _dm(pt, width)}
+    domains["ex"] = _ex(pt, rng, p, width)
+    domains["lb"] = _lb_domain(lbv, width)
+    domains["vs"] = _vs(sched, pt_all, rng, width)
+    domains["qs"] = _qs(sched, pt_all, lbv, rng, p, width)
+    domains["cm"] = _cm(pt, labs, width, rng)
+    domains["ae"] = _ae(pt_all, lbv, rng, p, width)
+    domains["ds"] = _ds(pt, sched, width)
+    return domains, _truth(pt_all, _gc_periods(pt), width)
+
+
+def _chunks(n_patients: int, seed: int, p: dict, progress: bool, chunk_size: int):
+    """Yield (domains, truth) chunk by chunk, with a progress bar when asked."""
+    from tqdm.auto import tqdm
+
+    if n_patients < 1:
+        raise ValueError("n_patients must be at least 1")
+    width = max(3, len(str(n_patients)))
+    starts = range(0, n_patients, chunk_size)
+    for k, pid0 in enumerate(tqdm(starts, desc="simulate", unit="chunk", disable=not progress)):
+        rng = np.random.default_rng([seed, k])
+        yield _simulate_chunk(pid0, min(chunk_size, n_patients - pid0), width, rng, p)
+
+
 def simulate(
     n_patients: int = 5,
     seed: int = 20250101,
@@ -1497,48 +1538,19 @@ def simulate(
     config: dict | None = None,
     messy: bool = False,
     progress: bool = False,
+    chunk_size: int = CHUNK_PATIENTS,
 ) -> Cohort:
-    """Simulate ``n_patients`` with ``seed``; see the module docstring.
+    """Simulate ``n_patients`` with ``seed`` in memory; see the module docstring.
 
-    ``messy=True`` injects the problems of real exports (see :func:`inject_problems`)."""
-    from tqdm.auto import tqdm
-
-    if n_patients < 1:
-        raise ValueError("n_patients must be at least 1")
+    ``messy=True`` injects the problems of real exports (see :func:`inject_problems`).
+    For large cohorts use :func:`simulate_to_dir`, which streams chunks to disk."""
     cfg = config or load_config()
-    p = _values(cfg)
-    rng = np.random.default_rng(seed)
-    width = max(3, len(str(n_patients)))
-    steps = tqdm(total=9, desc="simulate", disable=not progress, unit="step")
-    pt = _patients(n_patients, rng, p)
-    ds_state = _disease_state(pt, rng, p)
-    pt = pt.join(ds_state, on="pid")
-    labs = _patient_labs(pt, ds_state, rng, p)
-    pt_all = pt.join(labs, on="pid")
-    sched = _schedule(pt, rng, p)
-    steps.update()
-    lbv = _lb(sched, pt_all, rng, p)
-    steps.update()
-    domains = {"dm": _dm(pt, width)}
-    steps.update()
-    domains["ex"] = _ex(pt, rng, p, width)
-    domains["lb"] = _lb_domain(lbv, width)
-    steps.update()
-    domains["vs"] = _vs(sched, pt_all, rng, width)
-    steps.update()
-    domains["qs"] = _qs(sched, pt_all, lbv, rng, p, width)
-    steps.update()
-    domains["cm"] = _cm(pt, labs, width, rng)
-    steps.update()
-    domains["ae"] = _ae(pt_all, lbv, rng, p, width)
-    domains["ds"] = _ds(pt, sched, width)
-    steps.update()
-    truth = _truth(pt_all, _gc_periods(pt), width)
+    parts = list(_chunks(n_patients, seed, _values(cfg), progress, chunk_size))
+    domains = {name: pl.concat([d[name] for d, _ in parts]) for name in parts[0][0]}
+    truth = pl.concat([t for _, t in parts])
     injected = None
     if messy:
-        domains, injected = inject_problems(domains, np.random.default_rng(seed + 1))
-    steps.update()
-    steps.close()
+        domains, injected = inject_problems(domains, np.random.default_rng([seed, 999_999]))
     return Cohort(domains, truth, injected, seed, n_patients, cfg.get("version", "?"))
 
 
@@ -1654,6 +1666,21 @@ def inject_problems(
 
 
 # --- writing ------------------------------------------------------------------------------------
+def _manifest_extra(
+    n: int, seed: int, version: str, messy: bool, command: str | None, out: Path
+) -> dict:
+    return {
+        "generator": "sle_car.simulate",
+        "package_version": __version__,
+        "config_version": version,
+        "seed": seed,
+        "n_patients": n,
+        "messy": messy,
+        "command": command or f"sle-car simulate --patients {n} --seed {seed} --out {out.name}",
+        "synthetic": True,
+    }
+
+
 def write_cohort(cohort: Cohort, out_dir: Path | str, command: str | None = None) -> Path:
     """Write the domains (CSV), ``truth.csv``, the injected-problem sidecar and the manifest."""
     from sle_car.io import write_manifest
@@ -1662,25 +1689,62 @@ def write_cohort(cohort: Cohort, out_dir: Path | str, command: str | None = None
     out.mkdir(parents=True, exist_ok=True)
     for name, df in cohort.domains.items():
         df.write_csv(out / f"{name}.csv", float_precision=None, null_value="")
-    cohort.truth.write_csv(out / TRUTH_FILE)
+    cohort.truth.write_csv(out / TRUTH_FILE, float_precision=None, null_value="")
     if cohort.injected is not None:
         cohort.injected.write_csv(out / INJECTED_FILE)
-    write_manifest(
+    extra = _manifest_extra(
+        cohort.n_patients,
+        cohort.seed,
+        cohort.config_version,
+        cohort.injected is not None,
+        command,
         out,
-        {
-            "generator": "sle_car.simulate",
-            "package_version": __version__,
-            "config_version": cohort.config_version,
-            "seed": cohort.seed,
-            "n_patients": cohort.n_patients,
-            "messy": cohort.injected is not None,
-            "command": command
-            or f"sle-car simulate --patients {cohort.n_patients} --seed {cohort.seed} --out {out.name}",
-            "synthetic": True,
-        },
     )
-    # the truth and sidecar are not domains: keep them out of the data hashes' domain list
+    write_manifest(out, extra)
     return out
 
 
-__all__ = ["Cohort", "inject_problems", "load_config", "simulate", "write_cohort"]
+def simulate_to_dir(
+    n_patients: int,
+    seed: int,
+    out_dir: Path | str,
+    *,
+    command: str | None = None,
+    config: dict | None = None,
+    progress: bool = False,
+    chunk_size: int = CHUNK_PATIENTS,
+) -> Path:
+    """Simulate and write chunk by chunk: the same files as ``write_cohort(simulate(...))``
+    for the clean (non-messy) cohort, with memory bounded by one chunk."""
+    from sle_car.io import write_manifest
+
+    cfg = config or load_config()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    handles: dict = {}
+    try:
+        for domains, truth in _chunks(n_patients, seed, _values(cfg), progress, chunk_size):
+            for name, df in [*domains.items(), (TRUTH_FILE.removesuffix(".csv"), truth)]:
+                first = name not in handles
+                if first:
+                    handles[name] = (out / f"{name}.csv").open("wb")
+                df.write_csv(
+                    handles[name], include_header=first, float_precision=None, null_value=""
+                )
+    finally:
+        for handle in handles.values():
+            handle.close()
+    write_manifest(
+        out, _manifest_extra(n_patients, seed, cfg.get("version", "?"), False, command, out)
+    )
+    return out
+
+
+__all__ = [
+    "Cohort",
+    "inject_problems",
+    "load_config",
+    "simulate",
+    "simulate_to_dir",
+    "write_cohort",
+]

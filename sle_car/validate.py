@@ -246,14 +246,22 @@ def _schema_issues(file: str, typed: pl.DataFrame, model: type[pa.DataFrameModel
     return out
 
 
-def _exact_duplicates(file: str, typed: pl.DataFrame) -> pl.DataFrame:
+def exact_copies(typed: pl.DataFrame) -> pl.DataFrame:
+    """Rows that are exact copies of another row, with ``_FIRST`` (the first copy's row) and
+    ``_N`` (copies in the group). A 64-bit row hash finds candidates in one pass; equality
+    is then confirmed on the candidates alone, so no hash collision can merge two rows."""
     cols = [c for c in typed.columns if c != ROW]
-    dup = typed.filter(pl.struct(cols).is_first_distinct().not_())
-    first = typed.group_by(cols, maintain_order=True).agg(pl.col(ROW).min().alias("_FIRST"))
-    dup = dup.join(first, on=cols, how="left", nulls_equal=True)
+    candidates = typed.filter(pl.struct(cols).hash().is_duplicated())
+    return candidates.with_columns(
+        pl.col(ROW).min().over(cols).alias("_FIRST"), pl.len().over(cols).alias("_N")
+    ).filter(pl.col("_N") > 1)
+
+
+def _exact_duplicates(file: str, copies: pl.DataFrame) -> pl.DataFrame:
+    later = copies.filter(pl.col(ROW) != pl.col("_FIRST"))
     return _issues(
         file,
-        dup,
+        later,
         None,
         "duplicate_row",
         "repairable",
@@ -595,13 +603,12 @@ def validate_domain(
     typed, coercion = _coerce(file, raw, model)
     schema = _schema_issues(file, typed, model)
     # exact copies are reported once, as repairable duplicates, not as key conflicts
-    cols = [c for c in typed.columns if c != ROW]
-    exact = typed.filter(pl.len().over(pl.struct(cols)) > 1)[ROW]
+    copies = exact_copies(typed)
     schema = schema.filter(
         (pl.col("rule") != "multiple_fields_uniqueness")
-        | pl.col("row").is_in(exact.implode()).not_()
+        | pl.col("row").is_in(copies[ROW].implode()).not_()
     )
-    parts = [structure, coercion, schema, _exact_duplicates(file, typed)]
+    parts = [structure, coercion, schema, _exact_duplicates(file, copies)]
     if name == "lb":
         parts.append(_lab_rules(file, typed))
     if name == "vs":
