@@ -408,6 +408,7 @@ def _lab_values(lb: pl.DataFrame, rng: np.random.Generator, p: dict) -> pl.DataF
     }
     parts = []
     exact = {
+        ("PROTCRT", "URINE"),
         ("RBC", "URINE"),
         ("WBC", "URINE"),
         ("BLYCE", "BLOOD"),
@@ -438,10 +439,17 @@ def _lab_values(lb: pl.DataFrame, rng: np.random.Generator, p: dict) -> pl.DataF
         .alias("QUAL"),
     )
     out = pl.concat(parts, how="diagonal").with_columns(pl.lit(None, dtype=pl.String).alias("QUAL"))
-    # PLAT for SLEDAI thrombocytopenia patients: below 100 until the descriptor resolves
+    # PLAT for SLEDAI thrombocytopenia patients: below 100 until the descriptor resolves;
+    # UPCR above 0.5 g/g exactly while the proteinuria descriptor is active (after rounding)
+    protein = (t < pl.col("R_PROTEIN")) & (pl.col("R_PROTEIN") > -NEVER)
+    is_upcr = pl.col("LBTESTCD") == "PROTCRT"
     out = out.with_columns(
         pl.when((pl.col("LBTESTCD") == "PLAT") & active["THROMBO"] & (t < 0))
         .then(pl.col("VAL").clip(None, 95))
+        .when(is_upcr & protein)
+        .then(pl.col("VAL").clip(0.51, None))
+        .when(is_upcr)
+        .then(pl.col("VAL").clip(None, 0.5))
         .otherwise(pl.col("VAL"))
         .alias("VAL")
     )
