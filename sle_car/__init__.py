@@ -7,4 +7,12 @@ figures and tables); the numbered notebooks narrate and call it.
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+
+def load_study(*args, **kwargs):
+    """The analysis datasets (see :func:`sle_car.derive.build.load_study`)."""
+    from sle_car.derive.build import load_study as _load
+
+    return _load(*args, **kwargs)
+
+
+__all__ = ["__version__", "load_study"]

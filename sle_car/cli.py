@@ -104,6 +104,27 @@ def cmd_dictionary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_derive(args: argparse.Namespace) -> int:
+    from sle_car.derive.build import build_study
+    from sle_car.io import DataFileError
+
+    data_dir, out = Path(args.data_dir), Path(args.out)
+    if _inside(out, data_dir):
+        print(
+            f"error: {out} is inside the raw data directory; raw data is read-only", file=sys.stderr
+        )
+        return EXIT_USAGE
+    try:
+        datasets = build_study(data_dir, out)
+    except DataFileError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    for name, df in datasets.items():
+        print(f"{name}: {df.height} rows, {df['USUBJID'].n_unique()} subjects")
+    print(f"wrote {len(datasets)} analysis datasets and derivation_log.json to {out}")
+    return EXIT_OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from sle_car.report import run_report
 
@@ -137,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("dictionary", help="write the data dictionary (Markdown) from the schemas")
     d.add_argument("--out", default="-")
     d.set_defaults(func=cmd_dictionary)
+
+    dv = sub.add_parser("derive", help="clean, derive and write the analysis datasets (Parquet)")
+    dv.add_argument("data_dir")
+    dv.add_argument("--out", required=True)
+    dv.set_defaults(func=cmd_derive)
 
     r = sub.add_parser("report", help="the main job: validate, clean, derive, notebooks, site")
     r.add_argument("--data", default="data/synthetic")

@@ -1,0 +1,182 @@
+"""The admiral grammar in polars: small derivations shared by every analysis dataset.
+
+Conventions (pharmaverse admiral, ``shared/reference/style.md``): ``derive_var_*`` adds one
+variable, ``derive_vars_*`` several, ``derive_param_*`` adds parameter rows, ``compute_*``
+returns a ``pl.Expr``. Every function takes a frame and keyword arguments (``by_vars``,
+``order``, ``new_var``, ``filter``), never sorts its result, never writes files, and first
+checks the columns it needs.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import polars as pl
+
+from data_schemas import codelists as cl
+from sle_car._checks import require_columns
+
+BASELINE_BEFORE_DAY = -5
+"""Default: baseline is the last assessment before lymphodepletion starts (day -5)."""
+
+
+@cache
+def analysis_windows() -> pl.DataFrame:
+    """Analysis visit windows: each protocol visit (leukapheresis excepted) owns the study
+    days from the midpoint with the previous visit's nominal day (inclusive) to the midpoint
+    with the next (exclusive); days before infusion are SCREENING (before day -20) or BASELINE
+    (days -20 to -1), never a post-infusion visit."""
+    visits = [v for v in cl.VISITS if v.name != "LEUKAPHERESIS"]
+    rows = []
+    for i, v in enumerate(visits):
+        lo = -100_000 if i == 0 else (visits[i - 1].day + v.day + 1) // 2
+        hi = 100_000 if i == len(visits) - 1 else (v.day + visits[i + 1].day + 1) // 2
+        rows.append(
+            {"AVISITN": v.visitnum, "AVISIT": v.name, "_NOMDY": v.day, "_LO": lo, "_HI": hi}
+        )
+    return pl.DataFrame(rows)
+
+
+def derive_vars_visit_window(df: pl.DataFrame, *, day: str = "ADY") -> pl.DataFrame:
+    """Add ``AVISIT``, ``AVISITN`` and ``_NOMDY`` (nominal day) from the study day."""
+    require_columns(df, [day], "derive_vars_visit_window")
+    w = analysis_windows()
+    out = df.with_row_index("_i").join_where(
+        w, (pl.col(day) >= pl.col("_LO")) & (pl.col(day) < pl.col("_HI"))
+    )
+    return out.sort("_i").drop("_i", "_LO", "_HI")
+
+
+def derive_var_ablfl(
+    df: pl.DataFrame,
+    *,
+    by_vars: list[str],
+    order: str = "ADY",
+    before_day: int = BASELINE_BEFORE_DAY,
+    new_var: str = "ABLFL",
+) -> pl.DataFrame:
+    """Flag "Y" the last record with a non-missing ``AVAL`` (or ``AVALC``) and ``order`` <
+    ``before_day`` within ``by_vars``: the baseline (before lymphodepletion by default)."""
+    require_columns(df, [*by_vars, order, "AVAL"], "derive_var_ablfl")
+    has_value = pl.col("AVAL").is_not_null()
+    if "AVALC" in df.columns:
+        has_value = has_value | pl.col("AVALC").is_not_null()
+    eligible = has_value & (pl.col(order) < before_day)
+    last = pl.col(order).filter(eligible).max().over(by_vars)
+    return df.with_columns(
+        pl.when(eligible & (pl.col(order) == last)).then(pl.lit("Y")).alias(new_var)
+    )
+
+
+def derive_var_base(
+    df: pl.DataFrame, *, by_vars: list[str], source: str = "AVAL", new_var: str = "BASE"
+) -> pl.DataFrame:
+    """Add ``BASE``: the ``source`` value of the record flagged ``ABLFL`` within ``by_vars``."""
+    require_columns(df, [*by_vars, source, "ABLFL"], "derive_var_base", "derive_var_ablfl")
+    base = pl.col(source).filter(pl.col("ABLFL") == "Y").first().over(by_vars)
+    return df.with_columns(base.alias(new_var))
+
+
+def derive_var_chg(df: pl.DataFrame) -> pl.DataFrame:
+    """Add ``CHG`` = ``AVAL`` - ``BASE`` for post-baseline records (null at and before
+    baseline), rounded to 6 decimals against floating-point noise."""
+    require_columns(df, ["AVAL", "BASE", "ABLFL", "ADY"], "derive_var_chg", "derive_var_base")
+    post = pl.col("ABLFL").is_null() & (pl.col("ADY") >= 0)
+    return df.with_columns(
+        pl.when(post).then((pl.col("AVAL") - pl.col("BASE")).round(6)).alias("CHG")
+    )
+
+
+def derive_var_anl01fl(
+    df: pl.DataFrame, *, by_vars: list[str], new_var: str = "ANL01FL"
+) -> pl.DataFrame:
+    """Flag "Y" one record per ``by_vars`` + analysis visit: the one with a value closest to
+    the visit's nominal day (the earlier on a tie)."""
+    require_columns(
+        df,
+        [*by_vars, "AVISITN", "ADY", "_NOMDY", "AVAL"],
+        "derive_var_anl01fl",
+        "derive_vars_visit_window",
+    )
+    keys = [*by_vars, "AVISITN"]
+    dist = (pl.col("ADY") - pl.col("_NOMDY")).abs() * 2 + (pl.col("ADY") > pl.col("_NOMDY"))
+    has = pl.col("AVAL").is_not_null()
+    if "AVALC" in df.columns:
+        has = has | pl.col("AVALC").is_not_null()
+    best = dist.filter(has).min().over(keys)
+    chosen = has & (dist == best)
+    first = chosen & (pl.col("ADY") == pl.col("ADY").filter(chosen).min().over(keys))
+    return df.with_columns(pl.when(first).then(pl.lit("Y")).alias(new_var))
+
+
+def derive_var_anrind(df: pl.DataFrame) -> pl.DataFrame:
+    """Add ``ANRIND`` (LOW / NORMAL / HIGH against ``ANRLO``/``ANRHI``) and ``BNRIND`` (the
+    baseline record's ``ANRIND``)."""
+    require_columns(
+        df, ["AVAL", "ANRLO", "ANRHI", "USUBJID", "PARAMCD", "ABLFL"], "derive_var_anrind"
+    )
+    ind = (
+        pl.when(pl.col("AVAL").is_null())
+        .then(None)
+        .when(pl.col("ANRLO").is_not_null() & (pl.col("AVAL") < pl.col("ANRLO")))
+        .then(pl.lit("LOW"))
+        .when(pl.col("ANRHI").is_not_null() & (pl.col("AVAL") > pl.col("ANRHI")))
+        .then(pl.lit("HIGH"))
+        .when(pl.col("ANRLO").is_not_null() | pl.col("ANRHI").is_not_null())
+        .then(pl.lit("NORMAL"))
+    )
+    out = df.with_columns(ind.alias("ANRIND"))
+    return out.with_columns(
+        pl.col("ANRIND")
+        .filter(pl.col("ABLFL") == "Y")
+        .first()
+        .over("USUBJID", "PARAMCD")
+        .alias("BNRIND")
+    )
+
+
+def compute_duration(start: pl.Expr, end: pl.Expr, *, add_one: bool = True) -> pl.Expr:
+    """Days from ``start`` to ``end``, + 1 by admiral's ``derive_vars_duration`` default
+    (``add_one``; instruments.md §14.3: an event on the origin day has AVAL 1)."""
+    return end - start + (1 if add_one else 0)
+
+
+def drug_exposure_by_day(
+    cm: pl.DataFrame, days: pl.DataFrame, *, stable_days: int = 90
+) -> pl.DataFrame:
+    """For each (USUBJID, ADY) of ``days``: ``PREDDOSE`` (sum of prednisolone-equivalent
+    doses active that day), ``ONIS`` (an immunosuppressant or biologic active), ``ONAM`` (an
+    antimalarial active), ``ISUNSTABLE`` (an antimalarial, immunosuppressant or biologic
+    started within ``stable_days`` before the day, an SAP choice: DORIS does not quantify
+    "stable"), ``TRTFAIL`` (an immunosuppressant or biologic started after infusion and by
+    that day: treatment failure for BICLA)."""
+    require_columns(
+        cm, ["USUBJID", "CMCLAS", "CMPREDEQ", "CMSTDY", "CMENDY"], "drug_exposure_by_day"
+    )
+    require_columns(days, ["USUBJID", "ADY"], "drug_exposure_by_day")
+    keys = days.select("USUBJID", "ADY").unique()
+    active = (pl.col("CMSTDY") <= pl.col("ADY")) & (
+        pl.col("CMENDY").is_null() | (pl.col("CMENDY") >= pl.col("ADY"))
+    )
+    is_bio = pl.col("CMCLAS").is_in(["IMMUNOSUPPRESSANT", "BIOLOGIC"])
+    x = keys.join(cm, on="USUBJID", how="left").with_columns(active.fill_null(False).alias("_ON"))
+    agg = x.group_by("USUBJID", "ADY").agg(
+        pl.col("CMPREDEQ")
+        .filter(pl.col("_ON") & (pl.col("CMCLAS") == "GLUCOCORTICOID"))
+        .sum()
+        .alias("PREDDOSE"),
+        (pl.col("_ON") & is_bio).any().alias("ONIS"),
+        (pl.col("_ON") & (pl.col("CMCLAS") == "ANTIMALARIAL")).any().alias("ONAM"),
+        (
+            (is_bio | (pl.col("CMCLAS") == "ANTIMALARIAL"))
+            & pl.col("CMSTDY").is_between(pl.col("ADY") - stable_days, pl.col("ADY"))
+        )
+        .fill_null(False)
+        .any()
+        .alias("ISUNSTABLE"),
+        (is_bio & (pl.col("CMSTDY") > 0) & (pl.col("CMSTDY") <= pl.col("ADY")))
+        .fill_null(False)
+        .any()
+        .alias("TRTFAIL"),
+    )
+    return days.join(agg, on=["USUBJID", "ADY"], how="left")
