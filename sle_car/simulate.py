@@ -776,7 +776,8 @@ def _gc_periods(pt: pl.DataFrame) -> pl.DataFrame:
             pl.lit(-1, dtype=pl.Int64).alias("EN"),
         )
     ]
-    step = (pl.col("TAPEREND") / 4).floor().cast(pl.Int64)
+    # three equal steps from day 0; responders stop on TAPEREND, non-responders stay on the last
+    bound = [(pl.col("TAPEREND") * k / 3).floor().cast(pl.Int64) for k in range(4)]
     for i, frac in enumerate((0.75, 0.5, 0.25)):
         dose = ((pl.col("GC0") * frac) / 2.5).round(0) * 2.5
         dose = (
@@ -784,8 +785,8 @@ def _gc_periods(pt: pl.DataFrame) -> pl.DataFrame:
             .then(pl.max_horizontal(dose, pl.lit(7.5)).clip(None, pl.col("GC0")))
             .otherwise(pl.max_horizontal(dose, pl.lit(2.5)))
         )
-        st = step * i
-        en = pl.when(pl.col("NONRESP") & (i == 2)).then(pl.col("END")).otherwise(step * (i + 1) - 1)
+        st = bound[i]
+        en = pl.when(pl.col("NONRESP") & (i == 2)).then(pl.col("END")).otherwise(bound[i + 1] - 1)
         rows.append(pt.select("pid", dose.alias("DOSE"), st.alias("ST"), en.alias("EN")))
     flare = pt.filter(pl.col("FLAREDY") < NEVER)
     rows.append(
@@ -1465,16 +1466,19 @@ def _truth(pt_all: pl.DataFrame, gc: pl.DataFrame, width: int) -> pl.DataFrame:
         if f"R_{k}" in pt_all.columns
     ]
     # proteinuria resolves when UPCR falls to 0.5 g/g: R_PROTEIN by construction
+    # prednisolone <= 5 mg/day from the first taper step at or below 5 mg, or from the stop
     gc_le5 = (
-        gc.filter(pl.col("DOSE") <= 5.0)
-        .filter(pl.col("ST") >= 0)
+        gc.filter((pl.col("DOSE") <= 5.0) & (pl.col("ST") >= 0))
         .group_by("pid")
-        .agg(pl.col("ST").min().alias("GCLE5DY"))
+        .agg(pl.col("ST").min().alias("_FIRST5"))
     )
-    gc_zero = (
-        gc.filter(pl.col("ST") >= 0).group_by("pid").agg((pl.col("EN").max() + 1).alias("GCSTOPDY"))
+    stops = pt_all.select(
+        "pid", pl.when(pl.col("NONRESP")).then(NEVER).otherwise(pl.col("TAPEREND")).alias("_STOP")
     )
-    t = pt_all.join(gc_le5, on="pid", how="left").join(gc_zero, on="pid", how="left")
+    gc_le5 = stops.join(gc_le5, on="pid", how="left").select(
+        "pid", pl.min_horizontal("_FIRST5", "_STOP").alias("GCLE5DY")
+    )
+    t = pt_all.join(gc_le5, on="pid", how="left")
     csl0 = pl.when(pl.col("NONRESP")).then(NEVER).otherwise(pl.max_horizontal(*rcols).clip(1, None))
     return t.select(
         _usubjid(pl.col("pid"), width).alias("USUBJID"),

@@ -31,6 +31,10 @@ def analysis_windows() -> pl.DataFrame:
     for i, v in enumerate(visits):
         lo = -100_000 if i == 0 else (visits[i - 1].day + v.day + 1) // 2
         hi = 100_000 if i == len(visits) - 1 else (v.day + visits[i + 1].day + 1) // 2
+        if v.name == "BASELINE":
+            hi = 0  # nothing on or after the infusion day is baseline
+        if v.name == "DAY 0":
+            lo = 0
         rows.append(
             {"AVISITN": v.visitnum, "AVISIT": v.name, "_NOMDY": v.day, "_LO": lo, "_HI": hi}
         )

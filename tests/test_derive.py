@@ -1,0 +1,280 @@
+"""Derivations: one rule per test on tiny literal frames (admiral style), then the datasets
+against the simulator's ground truth."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from sle_car._checks import MissingColumnsError
+from sle_car.derive import (
+    compute_duration,
+    derive_var_ablfl,
+    derive_var_anl01fl,
+    derive_var_anrind,
+    derive_var_base,
+    derive_var_chg,
+    derive_vars_visit_window,
+    drug_exposure_by_day,
+    sustained_response,
+)
+from sle_car.derive.build import build_study, load_study
+
+
+def test_visit_window_1_midpoints_between_nominal_days() -> None:
+    out = derive_vars_visit_window(pl.DataFrame({"ADY": [-1, 0, 14, 21, 28, 41, 42, 400]}))
+    assert out["AVISIT"].to_list() == [
+        "BASELINE",
+        "DAY 0",
+        "DAY 14",
+        "WEEK 4",
+        "WEEK 4",
+        "WEEK 4",
+        "WEEK 8",
+        "MONTH 12",
+    ]
+
+
+def test_visit_window_2_nothing_after_infusion_is_baseline() -> None:
+    out = derive_vars_visit_window(pl.DataFrame({"ADY": [-3, -2, -21]}))
+    assert out["AVISIT"].to_list() == ["BASELINE", "BASELINE", "SCREENING"]
+
+
+def test_ablfl_1_last_value_before_lymphodepletion() -> None:
+    df = pl.DataFrame(
+        {
+            "USUBJID": ["A"] * 4,
+            "PARAMCD": ["X"] * 4,
+            "ADY": [-30, -6, -4, 7],
+            "AVAL": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    assert derive_var_ablfl(df, by_vars=["USUBJID", "PARAMCD"])["ABLFL"].to_list() == [
+        None,
+        "Y",
+        None,
+        None,
+    ]
+
+
+def test_ablfl_2_missing_value_is_skipped() -> None:
+    df = pl.DataFrame(
+        {"USUBJID": ["A"] * 3, "PARAMCD": ["X"] * 3, "ADY": [-30, -6, 7], "AVAL": [1.0, None, 4.0]}
+    )
+    assert derive_var_ablfl(df, by_vars=["USUBJID", "PARAMCD"])["ABLFL"].to_list() == [
+        "Y",
+        None,
+        None,
+    ]
+
+
+def test_base_and_chg_1_change_only_after_infusion() -> None:
+    df = pl.DataFrame(
+        {
+            "USUBJID": ["A"] * 3,
+            "PARAMCD": ["X"] * 3,
+            "ADY": [-6, -2, 28],
+            "AVAL": [1.2, 1.0, 0.9],
+            "ABLFL": ["Y", None, None],
+        }
+    )
+    out = derive_var_chg(derive_var_base(df, by_vars=["USUBJID", "PARAMCD"]))
+    assert out["BASE"].to_list() == [1.2, 1.2, 1.2]
+    assert out["CHG"].to_list() == [None, None, -0.3]  # rounded: not -0.29999999999999993
+
+
+def test_anl01fl_1_closest_to_nominal_day_earlier_on_tie() -> None:
+    df = derive_vars_visit_window(
+        pl.DataFrame({"USUBJID": ["A"] * 3, "ADY": [26, 30, 33], "AVAL": [1.0, 2.0, 3.0]})
+    )
+    out = derive_var_anl01fl(df, by_vars=["USUBJID"])
+    assert out["ANL01FL"].to_list() == ["Y", None, None]  # 26 and 30 are both 2 days off 28
+
+
+def test_anl01fl_2_record_without_value_is_not_chosen() -> None:
+    df = derive_vars_visit_window(
+        pl.DataFrame({"USUBJID": ["A"] * 2, "ADY": [28, 35], "AVAL": [None, 2.0]})
+    )
+    assert derive_var_anl01fl(df, by_vars=["USUBJID"])["ANL01FL"].to_list() == [None, "Y"]
+
+
+def test_anrind_1_limits_are_normal() -> None:
+    df = pl.DataFrame(
+        {
+            "USUBJID": ["A"] * 3,
+            "PARAMCD": ["X"] * 3,
+            "AVAL": [0.9, 1.8, 1.81],
+            "ANRLO": [0.9] * 3,
+            "ANRHI": [1.8] * 3,
+            "ABLFL": ["Y", None, None],
+        }
+    )
+    out = derive_var_anrind(df)
+    assert out["ANRIND"].to_list() == ["NORMAL", "NORMAL", "HIGH"]
+    assert out["BNRIND"].to_list() == ["NORMAL"] * 3
+
+
+def test_duration_1_event_on_origin_day_is_one_day() -> None:
+    df = pl.DataFrame({"S": [0, 0], "E": [0, 91]})
+    assert df.select(compute_duration(pl.col("S"), pl.col("E")))["E"].to_list() == [
+        1,
+        92,
+    ]  # ADTTE-T03, T01
+    assert df.select(compute_duration(pl.col("S"), pl.col("E"), add_one=False))["E"].to_list() == [
+        0,
+        91,
+    ]
+
+
+def _cm(rows: list[tuple]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={
+            "USUBJID": pl.String,
+            "CMCLAS": pl.String,
+            "CMPREDEQ": pl.Float64,
+            "CMSTDY": pl.Int64,
+            "CMENDY": pl.Int64,
+        },
+        orient="row",
+    )
+
+
+def test_exposure_1_prednisolone_dose_on_the_day() -> None:
+    cm = _cm([("A", "GLUCOCORTICOID", 10.0, -100, 59), ("A", "GLUCOCORTICOID", 5.0, 60, None)])
+    days = pl.DataFrame({"USUBJID": ["A"] * 3, "ADY": [59, 60, 300]})
+    assert drug_exposure_by_day(cm, days)["PREDDOSE"].to_list() == [10.0, 5.0, 5.0]
+
+
+def test_exposure_2_recent_start_is_unstable_and_post_infusion_start_is_failure() -> None:
+    cm = _cm([("A", "IMMUNOSUPPRESSANT", None, 100, None)])
+    out = drug_exposure_by_day(
+        cm, pl.DataFrame({"USUBJID": ["A"] * 3, "ADY": [90, 150, 250]}), stable_days=90
+    )
+    assert out["ISUNSTABLE"].to_list() == [False, True, False]
+    assert out["TRTFAIL"].to_list() == [False, True, True]
+    assert out["ONIS"].to_list() == [False, True, True]
+
+
+def test_sustained_1_run_of_365_days() -> None:
+    df = pl.DataFrame(
+        {
+            "USUBJID": ["A"] * 5 + ["B"] * 3,
+            "ADY": [28, 56, 200, 393, 420, 28, 300, 392],
+            "AVALC": ["N", "Y", "Y", "Y", "N", "Y", "N", "Y"],
+        }
+    )
+    out = sustained_response(df, min_days=365).sort("USUBJID")
+    assert out["SUSTDY"].to_list() == [None, None]  # A: 56 -> 393 is 337 days
+    out = sustained_response(df, min_days=337).sort("USUBJID")
+    assert out["SUSTDY"].to_list() == [56, None]
+
+
+def test_missing_columns_name_the_producer() -> None:
+    with pytest.raises(MissingColumnsError, match="derive_vars_visit_window"):
+        derive_var_anl01fl(
+            pl.DataFrame({"USUBJID": ["A"], "ADY": [1], "AVAL": [1.0]}), by_vars=["USUBJID"]
+        )
+
+
+# --- whole datasets ------------------------------------------------------------------------------
+
+
+def test_build_is_byte_identical_and_cached(cohort_dir: Path, tmp_path: Path) -> None:
+    build_study(cohort_dir, tmp_path / "a")
+    build_study(cohort_dir, tmp_path / "b")
+    for f in sorted((tmp_path / "a").glob("*.parquet")):
+        assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes(), f.name
+    log = json.loads((tmp_path / "a" / "derivation_log.json").read_text())
+    assert log["rows"]["adsl"] == 3
+    before = (tmp_path / "a" / "adsl.parquet").stat().st_mtime_ns
+    ds = load_study(cohort_dir, tmp_path / "a")
+    assert (tmp_path / "a" / "adsl.parquet").stat().st_mtime_ns == before  # not rebuilt
+    assert ds["adsl"].height == 3
+
+
+def test_changed_data_triggers_rebuild(cohort_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(cohort_dir, data)
+    load_study(data, tmp_path / "out")
+    dm = pl.read_csv(data / "dm.csv", infer_schema=False)
+    first_age = pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("60")).otherwise(pl.col("AGE"))
+    dm.with_columns(first_age.alias("AGE")).write_csv(data / "dm.csv")
+    ds = load_study(data, tmp_path / "out")
+    assert ds["adsl"].sort("USUBJID")["AGE"][0] == 60
+
+
+def test_cli_derive_refuses_output_inside_raw_data(cohort_dir: Path) -> None:
+    from sle_car.cli import main
+
+    assert main(["derive", str(cohort_dir), "--out", str(cohort_dir / "derived")]) == 2
+
+
+def test_adtte_conventions(cohort_dir: Path, tmp_path: Path) -> None:
+    ds = build_study(cohort_dir, tmp_path)
+    tte = ds["adtte"]
+    assert set(tte["PARAMCD"]) >= {"TTDORIS", "TTBCREC", "OS"}
+    ev = tte.filter(pl.col("CNSR") == 0)
+    assert (ev["AVAL"] == ev["ADY"] - ev["STARTDY"] + 1).all()
+    assert (
+        ev["EVNTDESC"].null_count() == 0
+        and tte.filter(pl.col("CNSR") == 1)["CNSDTDSC"].null_count() == 0
+    )
+
+
+@pytest.mark.slow
+def test_derived_endpoints_agree_with_simulator_truth(tmp_path: Path) -> None:
+    """On 1,000 simulated patients: B-cell reconstitution and the first visit with clinical
+    SLEDAI 0 fall exactly where the latent truth puts them on the observed schedule."""
+    from sle_car.simulate import simulate_to_dir
+
+    data = simulate_to_dir(1000, 321, tmp_path / "data")
+    ds = build_study(data, tmp_path / "out")
+    truth = pl.read_csv(data / "truth.csv")
+    adlb, adqs = ds["adlb"], ds["adqs"]
+    # B cells: first sampled day >= true return day (values rise monotonically after it)
+    samples = adlb.filter(pl.col("PARAMCD") == "BLYCE", pl.col("ADY") > 0).select("USUBJID", "ADY")
+    expected = (
+        samples.join(truth.select("USUBJID", "BRETDY"), on="USUBJID")
+        .filter(pl.col("ADY") >= pl.col("BRETDY"))
+        .group_by("USUBJID")
+        .agg(pl.col("ADY").sort().first().alias("EXP"), pl.len().alias("N"))
+        .filter(pl.col("N") >= 2)
+    )
+    got = (
+        ds["adtte"]
+        .filter(pl.col("PARAMCD") == "TTBCREC", pl.col("CNSR") == 0)
+        .select("USUBJID", "ADY")
+    )
+    both = expected.join(got, on="USUBJID", how="left")
+    assert both.height > 700
+    assert (both["ADY"] == both["EXP"]).all(), both.filter(pl.col("ADY") != pl.col("EXP"))
+    # clinical SLEDAI 0: first assessment on or after the true day (responders without a flare before it)
+    cs = adqs.filter(pl.col("PARAMCD") == "CSLEDAI", pl.col("ADY") > 0)
+    first0 = (
+        cs.filter(pl.col("AVAL") == 0).group_by("USUBJID").agg(pl.col("ADY").min().alias("GOT"))
+    )
+    exp0 = (
+        cs.join(truth.select("USUBJID", "CSLEDAI0DY", "FLAREDY"), on="USUBJID")
+        .filter(pl.col("ADY") >= pl.col("CSLEDAI0DY"))
+        .group_by("USUBJID")
+        .agg(pl.col("ADY").min().alias("EXP"), pl.col("FLAREDY").first())
+    )
+    chk = exp0.filter(pl.col("FLAREDY") > pl.col("EXP")).join(first0, on="USUBJID", how="left")
+    assert chk.height > 700
+    assert (chk["GOT"] == chk["EXP"]).all(), chk.filter(pl.col("GOT") != pl.col("EXP"))
+    # non-responders never reach clinical SLEDAI 0
+    nonresp = truth.filter(pl.col("NONRESP"))["USUBJID"]
+    assert first0.filter(pl.col("USUBJID").is_in(nonresp.implode())).height == 0
+    # DORIS cannot precede clinical quiescence and prednisolone <= 5 mg
+    dor = (
+        ds["adtte"]
+        .filter(pl.col("PARAMCD") == "TTDORIS", pl.col("CNSR") == 0)
+        .join(truth, on="USUBJID")
+    )
+    assert (dor["ADY"] >= dor["CSLEDAI0DY"]).all() and (dor["ADY"] >= dor["GCLE5DY"]).all()
