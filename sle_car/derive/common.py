@@ -65,11 +65,15 @@ def derive_var_ablfl(
     has_value = pl.col("AVAL").is_not_null()
     if "AVALC" in df.columns:
         has_value = has_value | pl.col("AVALC").is_not_null()
-    eligible = has_value & (pl.col(order) < before_day)
-    last = pl.col(order).filter(eligible).max().over(by_vars)
-    return df.with_columns(
-        pl.when(eligible & (pl.col(order) == last)).then(pl.lit("Y")).alias(new_var)
+    x = df.with_row_index("_i")
+    chosen = (
+        x.filter(has_value & (pl.col(order) < before_day))
+        .sort([*by_vars, order, "_i"], descending=[False] * len(by_vars) + [True, False])
+        .unique(subset=by_vars, keep="first")
+        .select("_i")
     )
+    flag = pl.col("_i").is_in(chosen["_i"].implode())
+    return x.with_columns(pl.when(flag).then(pl.lit("Y")).alias(new_var)).drop("_i")
 
 
 def derive_var_base(
@@ -77,8 +81,12 @@ def derive_var_base(
 ) -> pl.DataFrame:
     """Add ``BASE``: the ``source`` value of the record flagged ``ABLFL`` within ``by_vars``."""
     require_columns(df, [*by_vars, source, "ABLFL"], "derive_var_base", "derive_var_ablfl")
-    base = pl.col(source).filter(pl.col("ABLFL") == "Y").first().over(by_vars)
-    return df.with_columns(base.alias(new_var))
+    base = (
+        df.filter(pl.col("ABLFL") == "Y")
+        .unique(subset=by_vars, keep="first", maintain_order=True)
+        .select(*by_vars, pl.col(source).alias(new_var))
+    )
+    return df.join(base, on=by_vars, how="left", maintain_order="left")
 
 
 def derive_var_chg(df: pl.DataFrame) -> pl.DataFrame:
@@ -107,10 +115,16 @@ def derive_var_anl01fl(
     has = pl.col("AVAL").is_not_null()
     if "AVALC" in df.columns:
         has = has | pl.col("AVALC").is_not_null()
-    best = dist.filter(has).min().over(keys)
-    chosen = has & (dist == best)
-    first = chosen & (pl.col("ADY") == pl.col("ADY").filter(chosen).min().over(keys))
-    return df.with_columns(pl.when(first).then(pl.lit("Y")).alias(new_var))
+    x = df.with_row_index("_i")
+    chosen = (
+        x.filter(has)
+        .with_columns(dist.alias("_dist"))
+        .sort([*keys, "_dist", "ADY", "_i"])
+        .unique(subset=keys, keep="first")
+        .select("_i")
+    )
+    flag = pl.col("_i").is_in(chosen["_i"].implode())
+    return x.with_columns(pl.when(flag).then(pl.lit("Y")).alias(new_var)).drop("_i")
 
 
 def derive_var_anrind(df: pl.DataFrame) -> pl.DataFrame:
@@ -130,13 +144,7 @@ def derive_var_anrind(df: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("NORMAL"))
     )
     out = df.with_columns(ind.alias("ANRIND"))
-    return out.with_columns(
-        pl.col("ANRIND")
-        .filter(pl.col("ABLFL") == "Y")
-        .first()
-        .over("USUBJID", "PARAMCD")
-        .alias("BNRIND")
-    )
+    return derive_var_base(out, by_vars=["USUBJID", "PARAMCD"], source="ANRIND", new_var="BNRIND")
 
 
 def compute_duration(start: pl.Expr, end: pl.Expr, *, add_one: bool = True) -> pl.Expr:

@@ -60,12 +60,18 @@ def _grade_direction(df: pl.DataFrame, crit: pl.DataFrame, term_col: str) -> pl.
         )
     x = rows.join(crit, left_on=term_col, right_on="TERM", how="inner")
     # units of absolute criteria: convert explicitly or reject
-    absx = x.filter(pl.col("BASIS") == "ABS")
-    bad = absx.filter(
-        (pl.col("AVALU") != pl.col("UNIT"))
-        & pl.struct("AVALU", "UNIT").map_elements(
-            lambda s: (s["AVALU"], s["UNIT"]) not in _TO_SI, return_dtype=pl.Boolean
-        )
+    conv = pl.DataFrame(
+        {
+            "AVALU": [u for u, _ in _TO_SI],
+            "UNIT": [t for _, t in _TO_SI],
+            "_F": list(_TO_SI.values()),
+        }
+    )
+    x = x.join(conv, on=["AVALU", "UNIT"], how="left").with_columns(
+        pl.when(pl.col("AVALU") == pl.col("UNIT")).then(1.0).otherwise(pl.col("_F")).alias("_F")
+    )
+    bad = x.filter(
+        (pl.col("BASIS") == "ABS") & pl.col("_F").is_null() & pl.col("AVAL").is_not_null()
     )
     if bad.height:
         r = bad.row(0, named=True)
@@ -73,13 +79,9 @@ def _grade_direction(df: pl.DataFrame, crit: pl.DataFrame, term_col: str) -> pl.
             f"grade_lab: row {r['_r']} ({r[term_col]}) has AVALU {r['AVALU']!r}; CTCAE criteria "
             f"are in {r['UNIT']}. Convert the value (known conversions: {sorted(_TO_SI)})."
         )
-    factor = pl.struct("AVALU", "UNIT").map_elements(
-        lambda s: 1.0 if s["AVALU"] == s["UNIT"] else _TO_SI[(s["AVALU"], s["UNIT"])],
-        return_dtype=pl.Float64,
-    )
     x = x.with_columns(
         pl.when(pl.col("BASIS") == "ABS")
-        .then(pl.col("AVAL") * factor)
+        .then(pl.col("AVAL") * pl.col("_F"))
         .otherwise(pl.col("AVAL"))
         .alias("_V")
     )
