@@ -46,13 +46,15 @@ data: $(STAMP)  ## regenerate the bundled synthetic cohort (after a simulator ch
 validate: $(STAMP)  ## validate the bundled raw data (report in reports/data-issues/)
 	$(BIN)/sle-car validate $(DATA)
 
-test: $(STAMP)  ## run the whole test suite, as CI does
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+test: $(STAMP)  ## run the whole test suite, as CI does (lint, notebooks with nbval, tests)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(NBVAL) notebooks tests
 
-test-fast: $(STAMP)  ## the test suite without slow and notebook tests
-	$(BIN)/python -m pytest -m "not slow and not notebook"
+test-fast: $(STAMP)  ## the unit tests without the slow ones and without notebooks
+	$(BIN)/python -m pytest -m "not slow" tests
 
 lint: $(STAMP)  ## ruff lint and format check
 	$(BIN)/ruff check .

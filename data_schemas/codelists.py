@@ -372,7 +372,7 @@ def _visits() -> list[Visit]:
     v = [
         Visit(10, "SCREENING", -35, 14),
         Visit(20, "LEUKAPHERESIS", -21, 7),
-        Visit(30, "BASELINE", -6, 3),
+        Visit(30, "BASELINE", -7, 1),  # before lymphodepletion starts on day -5
     ]
     v += [Visit(100 + d, f"DAY {d}", d, 0) for d in range(15)]
     v += [Visit(1000 + w, f"WEEK {w}", 7 * w, 7) for w in range(4, 29, 4)]

@@ -109,7 +109,7 @@ def clean_study(data_dir: Path | str, validation: Validation | None = None) -> C
             .group_by("row")
             .agg(pl.col("r").unique().sort().str.join("; ").alias("reasons"))
         )
-        marked = df.join(reasons, left_on=ROW, right_on="row", how="left")
+        marked = df.join(reasons, left_on=ROW, right_on="row", how="left", maintain_order="left")
         out = marked.filter(pl.col("reasons").is_not_null())
         aside.append(
             out.select(

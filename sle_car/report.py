@@ -21,6 +21,19 @@ def _step(text: str) -> None:
     print(f"==> {text}", flush=True)
 
 
+def _write_figure_sums() -> None:
+    """reports/figures/SHA256SUMS: the hash of every exported figure (tests compare them)."""
+    from sle_car.figures import file_sha256
+
+    figs = reports_dir() / "figures"
+    lines = [
+        f"{file_sha256(p)}  {p.name}"
+        for p in sorted(figs.glob("*.png")) + sorted(figs.glob("*.svg"))
+    ]
+    (figs / "SHA256SUMS").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"    {len(lines)} figure files exported to reports/figures/")
+
+
 def run_report(data_dir: Path, derived_dir: Path) -> int:
     from sle_car.clean import clean_study, write_clean
     from sle_car.dictionary import data_dictionary
@@ -62,11 +75,13 @@ def run_report(data_dir: Path, derived_dir: Path) -> int:
                     "notebook",
                     "--execute",
                     "--inplace",
+                    "--log-level=ERROR",
                     "--ExecutePreprocessor.record_timing=False",
                     str(nb),
                 ],
                 check=True,
             )
+        _write_figure_sums()
     else:
         _step("no notebooks yet: nothing to execute")
 

@@ -1532,7 +1532,7 @@ def _simulate_chunk(
 
 def _chunks(n_patients: int, seed: int, p: dict, progress: bool, chunk_size: int):
     """Yield (domains, truth) chunk by chunk, with a progress bar when asked."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     if n_patients < 1:
         raise ValueError("n_patients must be at least 1")

@@ -10,6 +10,13 @@ import pytest
 from sle_car.simulate import simulate, write_cohort
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every nbval cell as a notebook test (``-m "not notebook"`` skips them)."""
+    for item in items:
+        if item.nodeid.split("::")[0].endswith(".ipynb"):
+            item.add_marker(pytest.mark.notebook)
+
+
 @pytest.fixture(scope="session")
 def cohort_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A clean 3-patient cohort (read-only: copy it before damaging it)."""

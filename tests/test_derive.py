@@ -39,7 +39,7 @@ def test_visit_window_1_midpoints_between_nominal_days() -> None:
 
 
 def test_visit_window_2_nothing_after_infusion_is_baseline() -> None:
-    out = derive_vars_visit_window(pl.DataFrame({"ADY": [-3, -2, -21]}))
+    out = derive_vars_visit_window(pl.DataFrame({"ADY": [-3, -2, -25]}))
     assert out["AVISIT"].to_list() == ["BASELINE", "BASELINE", "SCREENING"]
 
 

@@ -158,6 +158,15 @@ def test_1000_patient_cohort_matches_calibration_targets(tmp_path: Path) -> None
     assert t.select(pl.corr("CARTLOG10PK", "BRETDY")).item() > 0.3
     dm = cohort.domains["dm"]
     assert abs((dm["SEX"] == "F").mean() - 0.88) < 0.04
+    # anti-dsDNA negative at month 3 in ~80 % of baseline-positive patients (§4.8: 0.8)
+    ds = (
+        cohort.domains["lb"]
+        .filter(pl.col("LBTESTCD") == "DDNAIGAB")
+        .with_columns(pl.col("LBORRES").cast(pl.Float64))
+    )
+    pos = ds.filter((pl.col("VISIT") == "BASELINE") & (pl.col("LBORRES") >= 30))["USUBJID"]
+    m3 = ds.filter((pl.col("VISIT") == "WEEK 12") & pl.col("USUBJID").is_in(pos.implode()))
+    assert 0.7 <= (m3["LBORRES"] < 30).mean() <= 0.9
 
 
 def test_streamed_and_in_memory_cohorts_are_identical(tmp_path: Path) -> None:

@@ -76,3 +76,16 @@ def load_study(
         ):
             return {n: pl.read_parquet(out_dir / f"{n}.parquet") for n in DATASETS}
     return build_study(data_dir, out_dir, **options)
+
+
+def load_clean(
+    data_dir: Path | str | None = None, out_dir: Path | str | None = None
+) -> dict[str, pl.DataFrame]:
+    """The clean collected domains written beside the analysis datasets (building them first
+    when needed): for listings that need the collected record, such as medications."""
+    from sle_car.paths import derived_dir, synthetic_dir
+
+    data_dir = Path(data_dir) if data_dir else synthetic_dir()
+    out_dir = Path(out_dir) if out_dir else derived_dir() / data_dir.name
+    load_study(data_dir, out_dir)
+    return {p.stem: pl.read_parquet(p) for p in sorted((out_dir / "clean").glob("*.parquet"))}

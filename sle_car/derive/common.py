@@ -24,8 +24,8 @@ BASELINE_BEFORE_DAY = -5
 def analysis_windows() -> pl.DataFrame:
     """Analysis visit windows: each protocol visit (leukapheresis excepted) owns the study
     days from the midpoint with the previous visit's nominal day (inclusive) to the midpoint
-    with the next (exclusive); days before infusion are SCREENING (before day -20) or BASELINE
-    (days -20 to -1), never a post-infusion visit."""
+    with the next (exclusive). Days before the infusion are SCREENING or BASELINE (split at the
+    midpoint of their nominal days), never a post-infusion visit; day 0 starts DAY 0."""
     visits = [v for v in cl.VISITS if v.name != "LEUKAPHERESIS"]
     rows = []
     for i, v in enumerate(visits):

@@ -1,0 +1,296 @@
+"""Publication figures: a journal theme, one ``save_figure`` helper and the plots the field
+expects for small cohorts (per-patient spaghetti, swimmer, Kaplan-Meier with stepped
+confidence bands, censoring marks and numbers at risk).
+
+Determinism: PNG files are byte-identical run to run; SVG files too, because the SVG hash
+salt is fixed and the date metadata removed (see ``shared/reference/stack_notes.md``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import polars as pl
+from plotnine import (
+    aes,
+    annotate,
+    element_blank,
+    element_line,
+    element_rect,
+    element_text,
+    geom_line,
+    geom_point,
+    geom_rect,
+    geom_segment,
+    geom_step,
+    ggplot,
+    labs,
+    scale_color_manual,
+    scale_x_continuous,
+    scale_y_continuous,
+    theme,
+    theme_bw,
+)
+
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+"""Okabe-Ito colours: distinguishable with colour-vision deficiency."""
+SVG_SALT = "sle-car"
+
+
+def configure_matplotlib() -> None:
+    """Fonts, a fixed SVG hash salt and no timestamps: deterministic figure files."""
+    matplotlib.use("Agg")
+    matplotlib.rcParams.update(
+        {
+            "svg.hashsalt": SVG_SALT,
+            "font.family": "DejaVu Sans",
+            "pdf.compression": 6,
+        }
+    )
+
+
+def theme_journal(base_size: float = 8) -> theme:
+    """A restrained theme for journal figures: white background, light grid, 8 pt text."""
+    return theme_bw(base_size=base_size) + theme(
+        panel_grid_minor=element_blank(),
+        panel_grid_major=element_line(color="#e5e5e5", size=0.3),
+        panel_border=element_rect(color="#333333", size=0.5),
+        strip_background=element_rect(fill="#f2f2f2", color="#333333"),
+        legend_key=element_blank(),
+        plot_title=element_text(size=base_size + 1, weight="bold"),
+        axis_title=element_text(size=base_size),
+    )
+
+
+def save_figure(
+    plot: ggplot,
+    name: str,
+    *,
+    width_mm: float = 120,
+    height_mm: float = 80,
+    out_dir: Path | str | None = None,
+    dpi: int = 300,
+) -> dict[str, Path]:
+    """Save ``plot`` as ``<name>.png`` (``dpi``) and ``<name>.svg`` (vector) in ``out_dir``
+    (default ``reports/figures``); same plot, same bytes. Returns the two paths."""
+    from sle_car.paths import reports_dir
+
+    configure_matplotlib()
+    out = Path(out_dir) if out_dir else reports_dir() / "figures"
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"png": out / f"{name}.png", "svg": out / f"{name}.svg"}
+    plot.save(
+        paths["png"],
+        width=width_mm,
+        height=height_mm,
+        units="mm",
+        dpi=dpi,
+        verbose=False,
+        metadata={"Software": None},
+    )
+    plot.save(
+        paths["svg"],
+        width=width_mm,
+        height=height_mm,
+        units="mm",
+        verbose=False,
+        metadata={"Date": None, "Creator": None},
+    )
+    return paths
+
+
+def show(plot: ggplot, name: str, **kwargs) -> object:
+    """Save the figure (``save_figure``) and return its PNG for display in a notebook, so the
+    stored output is the exact file the manuscript uses."""
+    from IPython.display import Image
+
+    paths = save_figure(plot, name, **kwargs)
+    return Image(filename=str(paths["png"]))
+
+
+def file_sha256(path: Path | str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+# --- plots ------------------------------------------------------------------------------------
+def _subject_colours(subjects: list[str]) -> dict[str, str]:
+    return {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(sorted(subjects))}
+
+
+def spaghetti_plot(
+    df: pl.DataFrame,
+    *,
+    x: str = "ADY",
+    y: str = "AVAL",
+    group: str = "USUBJID",
+    x_label: str = "Days after CAR T-cell infusion",
+    y_label: str = "",
+    title: str | None = None,
+    hline: float | None = None,
+) -> ggplot:
+    """One line per patient (for n = 5, individual courses rather than means). Other columns
+    of ``df`` stay available for facetting."""
+    d = df.drop_nulls(subset=[x, y, group])
+    colours = _subject_colours(d[group].unique().to_list())
+    p = (
+        ggplot(d, aes(x, y, color=group, group=group))
+        + geom_line(size=0.6)
+        + geom_point(size=1.2)
+        + scale_color_manual(values=colours, name="Patient")
+        + labs(x=x_label, y=y_label, title=title)
+        + theme_journal()
+    )
+    if hline is not None:
+        p = p + annotate(
+            "segment",
+            x=d[x].min(),
+            xend=d[x].max(),
+            y=hline,
+            yend=hline,
+            linetype="dashed",
+            color="#777777",
+            size=0.4,
+        )
+    return p
+
+
+def swimmer_plot(
+    lanes: pl.DataFrame,
+    events: pl.DataFrame,
+    *,
+    title: str | None = None,
+    x_label: str = "Months after CAR T-cell infusion",
+    day_scale: float = 30.4375,
+) -> ggplot:
+    """Swimmer plot: one lane per patient from day 0 to the end of follow-up (``USUBJID``,
+    ``ENDDY``, ``ONGOING``), with event markers (``USUBJID``, ``ADY``, ``EVENT``)."""
+    lanes = lanes.sort("ENDDY", "USUBJID")
+    events = events.sort("USUBJID", "ADY", "EVENT")  # fixed drawing order: identical files
+    order = lanes["USUBJID"].to_list()
+    pos = {s: i + 1 for i, s in enumerate(order)}
+    ln = lanes.with_columns(
+        pl.col("USUBJID").replace_strict(pos, return_dtype=pl.Float64).alias("_Y"),
+        (pl.col("ENDDY") / day_scale).alias("_X"),
+    )
+    ev = events.with_columns(
+        pl.col("USUBJID").replace_strict(pos, return_dtype=pl.Float64).alias("_Y"),
+        (pl.col("ADY") / day_scale).alias("_X"),
+    )
+    shapes = {
+        "DORIS remission": "o",
+        "Drug-free remission": "D",
+        "B-cell return": "^",
+        "CRS": "s",
+        "Loss of remission": "x",
+        "Death": "X",
+    }
+    from plotnine import scale_shape_manual
+
+    p = (
+        ggplot()
+        + geom_segment(ln, aes(x=0, xend="_X", y="_Y", yend="_Y"), size=4, color="#c6dbef")
+        + geom_point(ev, aes("_X", "_Y", shape="EVENT", color="EVENT"), size=2.2, fill="white")
+        + scale_shape_manual(values=shapes)
+        + scale_color_manual(values=dict(zip(shapes, PALETTE, strict=False)))
+        + scale_y_continuous(
+            breaks=list(pos.values()), labels=[s[-3:] for s in order], name="Patient"
+        )
+        + scale_x_continuous(name=x_label)
+        + labs(title=title, shape="Event", color="Event")
+        + theme_journal()
+    )
+    ongoing = ln.filter(pl.col("ONGOING"))
+    if ongoing.height:
+        p = p + geom_point(ongoing, aes("_X", "_Y"), shape=">", size=2.5, color="#08519c")
+    return p
+
+
+def km_table(durations: np.ndarray, events: np.ndarray, *, alpha: float = 0.05) -> pl.DataFrame:
+    """Kaplan-Meier estimate with lifelines (Greenwood variance, exponential Greenwood
+    "log(-log)" interval, lifelines' default): time, survival, lower, upper."""
+    from lifelines import KaplanMeierFitter
+
+    km = KaplanMeierFitter(alpha=alpha).fit(durations, events)
+    sf = km.survival_function_.iloc[:, 0]
+    ci = km.confidence_interval_
+    return pl.DataFrame(
+        {
+            "time": sf.index.to_numpy().astype(float),
+            "surv": sf.to_numpy(),
+            "lower": ci.iloc[:, 0].to_numpy(),
+            "upper": ci.iloc[:, 1].to_numpy(),
+        }
+    )
+
+
+def km_plot(
+    durations: np.ndarray,
+    events: np.ndarray,
+    *,
+    at_risk_times: list[float],
+    x_label: str = "Days after CAR T-cell infusion",
+    y_label: str = "Probability",
+    title: str | None = None,
+    cumulative: bool = False,
+    color: str = PALETTE[0],
+) -> ggplot:
+    """Kaplan-Meier curve with a stepped confidence band (built as rectangles: geom_ribbon
+    would interpolate), censoring marks (+) and numbers at risk under the axis.
+    ``cumulative=True`` draws 1 - S(t) (cumulative incidence of the event)."""
+    tab = km_table(durations, events)
+    if cumulative:
+        tab = tab.with_columns(
+            (1 - pl.col("surv")).alias("surv"),
+            (1 - pl.col("upper")).alias("lower"),
+            (1 - pl.col("lower")).alias("upper"),
+        )
+    end = float(max(np.max(durations), *at_risk_times))
+    rects = tab.with_columns(pl.col("time").shift(-1).fill_null(end).alias("tend"))
+    d = np.asarray(durations, dtype=float)
+    e = np.asarray(events, dtype=bool)
+    cens_t = d[~e]
+    surv_at = [float(tab.filter(pl.col("time") <= t)["surv"][-1]) for t in cens_t]
+    cens = pl.DataFrame({"time": cens_t, "surv": surv_at})
+    risk = pl.DataFrame({"time": at_risk_times, "n": [int(np.sum(d >= t)) for t in at_risk_times]})
+    p = (
+        ggplot()
+        + geom_rect(
+            rects, aes(xmin="time", xmax="tend", ymin="lower", ymax="upper"), fill=color, alpha=0.15
+        )
+        + geom_step(tab, aes("time", "surv"), color=color, size=0.7, direction="hv")
+        + annotate(
+            "segment",
+            x=float(tab["time"][-1]),
+            xend=end,
+            y=float(tab["surv"][-1]),
+            yend=float(tab["surv"][-1]),
+            color=color,
+            size=0.7,
+        )
+        + scale_y_continuous(limits=(-0.16, 1.0), breaks=[0, 0.25, 0.5, 0.75, 1.0], name=y_label)
+        + scale_x_continuous(breaks=at_risk_times, name=x_label)
+        + annotate(
+            "text",
+            x=risk["time"].to_list(),
+            y=[-0.12] * risk.height,
+            label=[str(n) for n in risk["n"]],
+            size=7,
+        )
+        + annotate(
+            "text",
+            x=at_risk_times[0],
+            y=-0.05,
+            label="Number at risk",
+            size=6.5,
+            ha="left",
+            color="#555555",
+        )
+        + labs(title=title)
+        + theme_journal()
+    )
+    if cens.height:
+        p = p + geom_point(cens, aes("time", "surv"), shape="+", size=3, color=color)
+    return p

@@ -1,0 +1,47 @@
+"""Publication tables with great-tables, with fixed ids so that the HTML is identical run to
+run (nbval compares it; great-tables otherwise draws a random id per render)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+from great_tables import GT
+
+
+@dataclass(frozen=True)
+class Table:
+    """A rendered table: HTML for notebooks and the website, a stable one-line text form
+    (a great-tables object's own text form carries memory addresses that change every run)."""
+
+    gt: GT
+    id: str
+    n_rows: int
+
+    def _repr_html_(self) -> str:
+        return self.gt.as_raw_html()
+
+    def __repr__(self) -> str:
+        return f"<table {self.id}: {self.n_rows} rows>"
+
+
+def table(
+    df: pl.DataFrame,
+    *,
+    id: str,
+    title: str | None = None,
+    subtitle: str | None = None,
+    decimals: int = 2,
+    source_note: str | None = None,
+) -> Table:
+    """A plain journal table: title, numbers to ``decimals``, an optional source note."""
+    gt = GT(df, id=id)
+    if title:
+        gt = gt.tab_header(title=title, subtitle=subtitle)
+    floats = [c for c, t in df.schema.items() if t.is_float()]
+    if floats:
+        gt = gt.fmt_number(columns=floats, decimals=decimals)
+    if source_note:
+        gt = gt.tab_source_note(source_note)
+    gt = gt.opt_table_font(font=["Helvetica", "Arial", "sans-serif"]).opt_row_striping()
+    return Table(gt, id, df.height)
