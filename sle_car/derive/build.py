@@ -4,7 +4,7 @@
 dataset, validates each against its schema and writes Parquet plus ``derivation_log.json``
 (inputs' manifest hash, package version, options, row counts, reconciliation). Same inputs,
 same bytes. ``load_study()`` returns the datasets to notebooks and rebuilds only when the data
-manifest or the package version changed.
+manifest, the package version or the package's code changed.
 """
 
 from __future__ import annotations
@@ -20,12 +20,29 @@ LOG = "derivation_log.json"
 DATASETS = ("adsl", "adlb", "adqs", "adae", "adrs", "adtte")
 
 
+def code_hash() -> str:
+    """SHA-256 over the source of ``sle_car`` and ``data_schemas``: a changed rule rebuilds the
+    cache even before the version number moves."""
+    import hashlib
+
+    from sle_car.paths import repo_root
+
+    h = hashlib.sha256()
+    for pkg in ("sle_car", "data_schemas"):
+        for p in sorted((repo_root() / pkg).rglob("*")):
+            if p.suffix in {".py", ".csv", ".yaml"}:
+                h.update(p.relative_to(repo_root()).as_posix().encode())
+                h.update(p.read_bytes())
+    return h.hexdigest()
+
+
 def _cache_key(data_dir: Path, options: dict) -> dict:
     from sle_car.io import manifest_hash
 
     return {
         "data_manifest_sha256": manifest_hash(data_dir),
         "package_version": __version__,
+        "code_sha256": code_hash(),
         "options": options,
     }
 
@@ -62,7 +79,7 @@ def load_study(
 ) -> dict[str, pl.DataFrame]:
     """The analysis datasets of ``data_dir`` (default: the bundled synthetic cohort), read
     from ``out_dir`` (default ``data/derived/<name>``) when they were built from the same
-    data manifest, package version and options; rebuilt otherwise."""
+    data manifest, package version, code and options; rebuilt otherwise."""
     from sle_car.paths import derived_dir, synthetic_dir
 
     data_dir = Path(data_dir) if data_dir else synthetic_dir()
