@@ -1,7 +1,7 @@
 """Benchmarks (numbers, not pass/fail), each step in its own process so that its peak memory
 is its own. Results are printed and written to ``benchmarks/results/``.
 
-    make bench                         # 1,000, 10,000 and 50,000 patients
+    make bench                         # 1,000, 10,000 and 20,000 patients
     python benchmarks/run.py 5 100     # chosen sizes
 
 Steps per size: simulate to CSV (streamed), validate + clean (CSV -> Parquet), derive every
@@ -53,10 +53,9 @@ DERIVE = """
 import resource, sys, time
 from pathlib import Path
 import polars as pl
-from sle_car.derive import derive_all
-clean = Path(sys.argv[1])
-domains = {f.stem: pl.read_parquet(f) for f in clean.glob("*.parquet")}
+from sle_car.derive import derive_all, read_clean
 t0 = time.perf_counter()
+domains = read_clean(sys.argv[1])
 out = derive_all(domains)
 rows = sum(d.height for d in out.values())
 print(f"{time.perf_counter() - t0:.2f},{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f},{rows}")
@@ -160,4 +159,4 @@ def main(sizes: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [1000, 10000, 50000])
+    main([int(a) for a in sys.argv[1:]] or [1000, 10000, 20000])

@@ -23,6 +23,7 @@ from sle_car.derive.datasets import (
     derive_adtte,
     derive_all,
     disease_state,
+    read_clean,
     sustained_response,
 )
 
@@ -46,5 +47,6 @@ __all__ = [
     "disease_state",
     "drug_exposure_by_day",
     "load_study",
+    "read_clean",
     "sustained_response",
 ]

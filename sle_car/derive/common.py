@@ -42,13 +42,16 @@ def analysis_windows() -> pl.DataFrame:
 
 
 def derive_vars_visit_window(df: pl.DataFrame, *, day: str = "ADY") -> pl.DataFrame:
-    """Add ``AVISIT``, ``AVISITN`` and ``_NOMDY`` (nominal day) from the study day."""
+    """Add ``AVISIT``, ``AVISITN`` and ``_NOMDY`` (nominal day) from the study day (windows of
+    :func:`analysis_windows`, found by binary search on their lower bounds)."""
     require_columns(df, [day], "derive_vars_visit_window")
-    w = analysis_windows()
-    out = df.with_row_index("_i").join_where(
-        w, (pl.col(day) >= pl.col("_LO")) & (pl.col(day) < pl.col("_HI"))
+    w = analysis_windows().sort("_LO")
+    idx = pl.Series(w["_LO"]).search_sorted(df[day], side="right") - 1
+    return df.with_columns(
+        w["AVISITN"].gather(idx).alias("AVISITN"),
+        w["AVISIT"].gather(idx).alias("AVISIT"),
+        w["_NOMDY"].gather(idx).alias("_NOMDY"),
     )
-    return out.sort("_i").drop("_i", "_LO", "_HI")
 
 
 def derive_var_ablfl(
@@ -68,6 +71,7 @@ def derive_var_ablfl(
     x = df.with_row_index("_i")
     chosen = (
         x.filter(has_value & (pl.col(order) < before_day))
+        .select(*by_vars, order, "_i")
         .sort([*by_vars, order, "_i"], descending=[False] * len(by_vars) + [True, False])
         .unique(subset=by_vars, keep="first")
         .select("_i")
@@ -81,12 +85,8 @@ def derive_var_base(
 ) -> pl.DataFrame:
     """Add ``BASE``: the ``source`` value of the record flagged ``ABLFL`` within ``by_vars``."""
     require_columns(df, [*by_vars, source, "ABLFL"], "derive_var_base", "derive_var_ablfl")
-    base = (
-        df.filter(pl.col("ABLFL") == "Y")
-        .unique(subset=by_vars, keep="first", maintain_order=True)
-        .select(*by_vars, pl.col(source).alias(new_var))
-    )
-    return df.join(base, on=by_vars, how="left", maintain_order="left")
+    base = pl.when(pl.col("ABLFL") == "Y").then(pl.col(source)).max().over(by_vars)
+    return df.with_columns(base.alias(new_var))
 
 
 def derive_var_chg(df: pl.DataFrame) -> pl.DataFrame:
@@ -118,12 +118,11 @@ def derive_var_anl01fl(
     x = df.with_row_index("_i")
     chosen = (
         x.filter(has)
-        .with_columns(dist.alias("_dist"))
-        .sort([*keys, "_dist", "ADY", "_i"])
-        .unique(subset=keys, keep="first")
-        .select("_i")
+        .group_by(keys)
+        .agg(pl.col("_i").sort_by(dist, pl.col("ADY"), pl.col("_i")).first())
+        .get_column("_i")
     )
-    flag = pl.col("_i").is_in(chosen["_i"].implode())
+    flag = pl.col("_i").is_in(chosen.implode())
     return x.with_columns(pl.when(flag).then(pl.lit("Y")).alias(new_var)).drop("_i")
 
 

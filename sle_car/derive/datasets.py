@@ -7,6 +7,8 @@ Dependency order: ADSL -> ADLB, ADQS -> ADAE -> ADRS -> ADTTE.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 
 from data_schemas import codelists as cl
@@ -822,6 +824,42 @@ def derive_adtte(
 
 
 # --- everything -----------------------------------------------------------------------------------
+INPUT_COLUMNS = {
+    "dm": None,
+    "ex": ["USUBJID", "EXTRT", "EXDOSE", "EXSTDY"],
+    "ds": ["USUBJID", "DSCAT", "DSDECOD", "DSSTDY"],
+    "ae": None,
+    "cm": ["USUBJID", "CMTRT", "CMCLAS", "CMDOSE", "CMDOSFRQ", "CMPREDEQ", "CMSTDY", "CMENDY"],
+    "qs": ["USUBJID", "QSCAT", "QSTESTCD", "QSORRES", "QSSTRESN", "QSDY"],
+    "vs": ["USUBJID", "VSDY"],
+    "lb": [
+        "STUDYID",
+        "USUBJID",
+        "LBTESTCD",
+        "LBTEST",
+        "LBSPEC",
+        "LBSTRESN",
+        "LBSTRESC",
+        "LBSTRESU",
+        "LBSTNRLO",
+        "LBSTNRHI",
+        "LBDY",
+    ],
+}
+"""The columns of each clean domain the derivations read (None: all): readers may load
+only these (``read_clean``), which halves the memory of a large cohort."""
+
+
+def read_clean(clean_dir: Path | str) -> dict[str, pl.DataFrame]:
+    """Read the clean domains written by ``sle_car.clean.write_clean``, only the columns the
+    derivations use."""
+    clean_dir = Path(clean_dir)
+    return {
+        name: pl.read_parquet(clean_dir / f"{name}.parquet", columns=cols)
+        for name, cols in INPUT_COLUMNS.items()
+    }
+
+
 def derive_all(domains: dict[str, pl.DataFrame], **options) -> dict[str, pl.DataFrame]:
     """All analysis datasets, validated against their schemas, in dependency order.
     ``options`` are passed to ``derive_adrs`` (``stable_days``, ``sustain_days``,

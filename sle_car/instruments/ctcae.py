@@ -49,81 +49,72 @@ def terms(version: str = "5.0") -> list[str]:
     return sorted(criteria(version)["TERM"].unique().to_list())
 
 
-def _grade_direction(df: pl.DataFrame, crit: pl.DataFrame, term_col: str) -> pl.DataFrame:
-    """Grades for one direction: ``_r`` (row id) -> ``GRADE`` (Int64, null when ungradable)."""
-    rows = df.filter(pl.col(term_col).is_not_null())
-    unknown = rows.filter(pl.col(term_col).is_in(crit["TERM"].implode()).not_())
-    if unknown.height:
-        raise ValueError(
-            f"grade_lab: {term_col} term(s) {sorted(set(unknown[term_col].to_list()))} are not "
-            f"graded by CTCAE v5.0 laboratory criteria; known terms: {terms()}"
-        )
-    x = rows.join(crit, left_on=term_col, right_on="TERM", how="inner")
-    # units of absolute criteria: convert explicitly or reject
-    conv = pl.DataFrame(
-        {
-            "AVALU": [u for u, _ in _TO_SI],
-            "UNIT": [t for _, t in _TO_SI],
-            "_F": list(_TO_SI.values()),
-        }
-    )
-    x = x.join(conv, on=["AVALU", "UNIT"], how="left").with_columns(
-        pl.when(pl.col("AVALU") == pl.col("UNIT")).then(1.0).otherwise(pl.col("_F")).alias("_F")
-    )
-    bad = x.filter(
-        (pl.col("BASIS") == "ABS") & pl.col("_F").is_null() & pl.col("AVAL").is_not_null()
-    )
-    if bad.height:
-        r = bad.row(0, named=True)
-        raise CTCAEUnitError(
-            f"grade_lab: row {r['_r']} ({r[term_col]}) has AVALU {r['AVALU']!r}; CTCAE criteria "
-            f"are in {r['UNIT']}. Convert the value (known conversions: {sorted(_TO_SI)})."
-        )
-    x = x.with_columns(
-        pl.when(pl.col("BASIS") == "ABS")
-        .then(pl.col("AVAL") * pl.col("_F"))
-        .otherwise(pl.col("AVAL"))
-        .alias("_V")
-    )
-    ref = (
-        pl.when(pl.col("BASIS") == "ABS")
-        .then(pl.lit(1.0))
-        .when(pl.col("BASIS") == "LLN")
-        .then(pl.col("ANRLO"))
-        .when(pl.col("BASIS") == "ULN")
-        .then(pl.col("ANRHI"))
-        .otherwise(pl.col("BASE"))
-    )
+def _grade_term(rows: pl.DataFrame, crit: pl.DataFrame, term_col: str) -> pl.Expr:
+    """The grade expression for the rows of one term, built from its criteria rows (data,
+    not code branches): the highest grade whose condition holds; 0 when every applicable
+    condition can be evaluated and none holds; null when the value, or a reference that could
+    decide the grade, is missing."""
     abnormal = pl.coalesce(
         pl.col("BNRIND").is_in(["HIGH"]), pl.col("BASE") > pl.col("ANRHI"), pl.lit(False)
     )
-    applies = (
-        (pl.col("BASELINE") == "ANY")
-        | ((pl.col("BASELINE") == "ABNORMAL") & abnormal)
-        | ((pl.col("BASELINE") == "NORMAL") & abnormal.not_())
-    )
-    thr = (pl.col("FACTOR") * ref).round(6)
-    v = pl.col("_V").round(6)
-    cond = (
-        pl.when(pl.col("OP") == "<")
-        .then(v < thr)
-        .when(pl.col("OP") == "<=")
-        .then(v <= thr)
-        .when(pl.col("OP") == ">")
-        .then(v > thr)
-        .otherwise(v >= thr)
-    )
-    x = x.filter(applies).with_columns(cond.alias("_OK"))
-    return x.group_by("_r").agg(
-        pl.when(pl.col("_V").first().is_null())
+    true_grades, undecided = [], []
+    for c in crit.iter_rows(named=True):
+        if c["BASIS"] == "ABS":
+            factor = pl.when(pl.col("AVALU") == c["UNIT"]).then(1.0)
+            for (src, dst), f in _TO_SI.items():
+                if dst == c["UNIT"]:
+                    factor = factor.when(pl.col("AVALU") == src).then(f)
+            bad = rows.filter(pl.col("AVAL").is_not_null() & factor.otherwise(None).is_null())
+            if bad.height:
+                r = bad.row(0, named=True)
+                raise CTCAEUnitError(
+                    f"grade_lab: row {r['_r']} ({c['TERM']}) has AVALU {r['AVALU']!r}; CTCAE "
+                    f"criteria are in {c['UNIT']}. Convert the value (known conversions: "
+                    f"{sorted(_TO_SI)})."
+                )
+            value, ref = pl.col("AVAL") * factor.otherwise(None), pl.lit(1.0)
+        else:
+            value = pl.col("AVAL")
+            ref = pl.col({"LLN": "ANRLO", "ULN": "ANRHI", "BASE": "BASE"}[c["BASIS"]])
+        applies = {
+            "ANY": pl.lit(True),
+            "ABNORMAL": abnormal,
+            "NORMAL": abnormal.not_(),
+        }[c["BASELINE"]]
+        v, thr = value.round(6), (c["FACTOR"] * ref).round(6)
+        cond = {"<": v < thr, "<=": v <= thr, ">": v > thr, ">=": v >= thr}[c["OP"]]
+        live = applies
+        true_grades.append(pl.when(live & cond).then(pl.lit(c["GRADE"])))
+        undecided.append(live & cond.is_null())
+    best = pl.max_horizontal(true_grades)
+    return (
+        pl.when(pl.col("AVAL").is_null())
         .then(None)
-        .when(pl.col("_OK").fill_null(False).any())
-        .then(pl.col("GRADE").filter(pl.col("_OK").fill_null(False)).max())
-        .when(pl.col("_OK").is_null().any())
+        .when(best.is_not_null())
+        .then(best)
+        .when(pl.any_horizontal(undecided))
         .then(None)
         .otherwise(0)
-        .alias("GRADE")
+        .cast(pl.String)
     )
+
+
+def _grade_direction(df: pl.DataFrame, crit: pl.DataFrame, term_col: str) -> pl.DataFrame:
+    """``_r`` -> grade for the rows with a term in ``term_col``, term by term."""
+    rows = df.filter(pl.col(term_col).is_not_null()).select(
+        "_r", term_col, "AVAL", "AVALU", "ANRLO", "ANRHI", "BASE", "BNRIND"
+    )
+    unknown = sorted(set(rows[term_col].unique().to_list()) - set(crit["TERM"].to_list()))
+    if unknown:
+        raise ValueError(
+            f"grade_lab: {term_col} term(s) {unknown} are not graded by CTCAE v5.0 laboratory "
+            f"criteria; known terms: {terms()}"
+        )
+    parts = [pl.DataFrame(schema={"_r": pl.UInt32, "GRADE": pl.String})]
+    for (term,), sub in sorted(rows.partition_by(term_col, as_dict=True).items()):
+        expr = _grade_term(sub, crit.filter(pl.col("TERM") == term), term_col)
+        parts.append(sub.select("_r", expr.alias("GRADE")))
+    return pl.concat(parts)
 
 
 def grade_lab(df: pl.DataFrame, version: str = "5.0") -> pl.DataFrame:
@@ -143,7 +134,5 @@ def grade_lab(df: pl.DataFrame, version: str = "5.0") -> pl.DataFrame:
     out = base
     for direction, term_col, new in (("L", "ATOXDSCL", "ATOXGRL"), ("H", "ATOXDSCH", "ATOXGRH")):
         g = _grade_direction(base, crit.filter(pl.col("DIRECTION") == direction), term_col)
-        out = out.join(g.rename({"GRADE": new}), on="_r", how="left").with_columns(
-            pl.col(new).cast(pl.String)
-        )
-    return out.sort("_r").drop("_r")
+        out = out.join(g.rename({"GRADE": new}), on="_r", how="left", maintain_order="left")
+    return out.drop("_r")
