@@ -21,7 +21,7 @@ export PYTHONHASHSEED := 0
 DATA    ?= data/synthetic
 DERIVED ?= data/derived
 
-.PHONY: help venv report data validate test test-fast lint format lab bench lock clean distclean
+.PHONY: help venv report release report-real data validate test test-fast lint format lab bench lock clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/' | expand -t 14
@@ -42,6 +42,13 @@ report: $(STAMP)  ## validate and derive the bundled data, execute notebooks, ex
 
 data: $(STAMP)  ## regenerate the bundled synthetic cohort (after a simulator change)
 	$(BIN)/sle-car simulate --patients 5 --seed 20250101 --out data/synthetic --force --quiet
+
+release: report  ## render this release into reports/releases/v<version>/ and update the versions index
+	$(BIN)/sle-car release
+
+report-real: $(STAMP)  ## analyse a real data cut: make report-real DATA=/secure/export OUT=/secure/output (both outside git)
+	@test -n "$(DATA)" -a -n "$(OUT)" || { echo "usage: make report-real DATA=/path/outside/git OUT=/path/outside/git"; exit 2; }
+	$(BIN)/sle-car report-real --data "$(DATA)" --out "$(OUT)"
 
 validate: $(STAMP)  ## validate the bundled raw data (report in reports/data-issues/)
 	$(BIN)/sle-car validate $(DATA)

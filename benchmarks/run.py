@@ -48,6 +48,7 @@ for f in src.glob("*.parquet"):
     df = pl.read_parquet(f)
     parts = [df.with_columns(pl.col("USUBJID").str.replace(r"-(\\d+)$", f"-{i}$1")) for i in range(k)]
     pl.concat(parts).write_parquet(dst / f.name)
+print("ok")
 """
 DERIVE = """
 import resource, sys, time

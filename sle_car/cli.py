@@ -26,13 +26,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     import polars as pl
 
     from sle_car.io import DataFileError
-    from sle_car.paths import reports_dir
+    from sle_car.paths import issues_dir
     from sle_car.validate import validate_study
 
     data_dir = Path(args.data_dir)
-    out_dir = (
-        Path(args.report_dir) if args.report_dir else reports_dir() / "data-issues" / data_dir.name
-    )
+    out_dir = Path(args.report_dir) if args.report_dir else issues_dir() / data_dir.name
     if _inside(out_dir, data_dir):
         print(
             f"error: the report directory {out_dir} is inside the raw data directory; raw data "
@@ -125,6 +123,41 @@ def cmd_derive(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_site(args: argparse.Namespace) -> int:
+    from sle_car.paths import repo_root
+    from sle_car.site import write_site_inputs
+
+    for p in write_site_inputs():
+        print(f"wrote {p.relative_to(repo_root())}")
+    return EXIT_OK
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from sle_car.paths import repo_root
+    from sle_car.site import quarto_available, release
+
+    target = release(args.version)
+    print(f"release written to {target.relative_to(repo_root())}")
+    if not quarto_available():
+        print(
+            "Quarto site not rendered for this release: `quarto` is not on PATH (figures and the "
+            "versions index were written)."
+        )
+    return EXIT_OK
+
+
+def cmd_report_real(args: argparse.Namespace) -> int:
+    from sle_car.site import report_real
+
+    try:
+        project = report_real(args.data, args.out)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"real-data analysis written to {project.parent} (outside the repository)")
+    return EXIT_OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from sle_car.report import run_report
 
@@ -163,6 +196,18 @@ def build_parser() -> argparse.ArgumentParser:
     dv.add_argument("data_dir")
     dv.add_argument("--out", required=True)
     dv.set_defaults(func=cmd_derive)
+
+    si = sub.add_parser("site", help="write _variables.yml, the data dictionary and the schedule")
+    si.set_defaults(func=cmd_site)
+
+    rl = sub.add_parser("release", help="render a release into reports/releases/<version>/")
+    rl.add_argument("--version", default=None, help="default: the package version")
+    rl.set_defaults(func=cmd_release)
+
+    rr = sub.add_parser("report-real", help="analyse a real data cut outside the repository")
+    rr.add_argument("--data", required=True)
+    rr.add_argument("--out", required=True)
+    rr.set_defaults(func=cmd_report_real)
 
     r = sub.add_parser("report", help="the main job: validate, clean, derive, notebooks, site")
     r.add_argument("--data", default="data/synthetic")

@@ -75,11 +75,11 @@ def save_figure(
     dpi: int = 300,
 ) -> dict[str, Path]:
     """Save ``plot`` as ``<name>.png`` (``dpi``) and ``<name>.svg`` (vector) in ``out_dir``
-    (default ``reports/figures``); same plot, same bytes. Returns the two paths."""
-    from sle_car.paths import reports_dir
+    (default ``reports/figures``, or under ``SLE_CAR_OUTPUT``); same plot, same bytes."""
+    from sle_car.paths import figures_dir
 
     configure_matplotlib()
-    out = Path(out_dir) if out_dir else reports_dir() / "figures"
+    out = Path(out_dir) if out_dir else figures_dir()
     out.mkdir(parents=True, exist_ok=True)
     paths = {"png": out / f"{name}.png", "svg": out / f"{name}.svg"}
     plot.save(

@@ -12,6 +12,11 @@ from functools import cache
 from pathlib import Path
 
 ENV_ROOT = "SLE_CAR_ROOT"
+ENV_DATA = "SLE_CAR_DATA"
+"""A data directory to analyse instead of the bundled synthetic cohort (a real data cut)."""
+ENV_OUTPUT = "SLE_CAR_OUTPUT"
+"""Where derived data, data-issue listings and figures go instead of the repository (set for
+real-data runs, which must write only outside git)."""
 
 
 def _is_root(path: Path) -> bool:
@@ -53,9 +58,31 @@ def synthetic_dir() -> Path:
     return data_dir() / "synthetic"
 
 
+def study_data_dir() -> Path:
+    """The data the notebooks analyse: ``SLE_CAR_DATA`` when set, else the synthetic cohort."""
+    env = os.environ.get(ENV_DATA)
+    return Path(env).expanduser().resolve() if env else synthetic_dir()
+
+
+def output_root() -> Path:
+    """Root of everything a run writes: ``SLE_CAR_OUTPUT`` when set, else the repository."""
+    env = os.environ.get(ENV_OUTPUT)
+    return Path(env).expanduser().resolve() if env else repo_root()
+
+
 def derived_dir() -> Path:
-    """``data/derived/``: analysis datasets built from the bundled data (git-ignored)."""
-    return data_dir() / "derived"
+    """``data/derived/`` under :func:`output_root`: analysis datasets (git-ignored)."""
+    return output_root() / "data" / "derived"
+
+
+def figures_dir() -> Path:
+    """``reports/figures/`` under :func:`output_root`: exported manuscript figures."""
+    return output_root() / "reports" / "figures"
+
+
+def issues_dir() -> Path:
+    """``reports/data-issues/`` under :func:`output_root`: validation listings (git-ignored)."""
+    return output_root() / "reports" / "data-issues"
 
 
 def reports_dir() -> Path:

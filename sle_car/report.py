@@ -2,7 +2,7 @@
 
 1. validate the raw export (report to ``reports/data-issues/``);
 2. clean it (quarantine and reconciliation) into the derived directory (git-ignored);
-3. write the data dictionary for the website (``reports/data-dictionary.md``);
+3. write the site inputs (``_variables.yml``, data dictionary, schedule of assessments);
 4. execute the numbered notebooks, when there are any;
 5. render the Quarto site when ``quarto`` is on PATH, otherwise say so in one line.
 """
@@ -14,7 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sle_car.paths import notebooks_dir, repo_root, reports_dir
+from sle_car.paths import figures_dir, notebooks_dir, repo_root
+from sle_car.paths import issues_dir as issues_root
 
 
 def _step(text: str) -> None:
@@ -25,7 +26,7 @@ def _write_figure_sums() -> None:
     """reports/figures/SHA256SUMS: the hash of every exported figure (tests compare them)."""
     from sle_car.figures import file_sha256
 
-    figs = reports_dir() / "figures"
+    figs = figures_dir()
     lines = [
         f"{file_sha256(p)}  {p.name}"
         for p in sorted(figs.glob("*.png")) + sorted(figs.glob("*.svg"))
@@ -36,8 +37,8 @@ def _write_figure_sums() -> None:
 
 def run_report(data_dir: Path, derived_dir: Path) -> int:
     from sle_car.clean import clean_study, write_clean
-    from sle_car.dictionary import data_dictionary
     from sle_car.io import DataFileError
+    from sle_car.site import write_site_inputs
     from sle_car.validate import validate_study
 
     _step(f"validate {data_dir}")
@@ -46,7 +47,7 @@ def run_report(data_dir: Path, derived_dir: Path) -> int:
     except DataFileError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    issues_dir = reports_dir() / "data-issues" / data_dir.name
+    issues_dir = issues_root() / data_dir.name
     issues_dir.mkdir(parents=True, exist_ok=True)
     validation.report.write_csv(issues_dir / "validation.csv")
     print(f"    {validation.report.height} problem(s) listed in {issues_dir / 'validation.csv'}")
@@ -58,8 +59,8 @@ def run_report(data_dir: Path, derived_dir: Path) -> int:
     aside = int(cleaned.reconciliation["rows_set_aside"].sum())
     print(f"    {kept} rows kept, {aside} set aside (reconciled)")
 
-    _step("data dictionary -> reports/data-dictionary.md")
-    (reports_dir() / "data-dictionary.md").write_text(data_dictionary(), encoding="utf-8")
+    _step("site inputs -> _variables.yml, reports/data-dictionary.md, reports/schedule.md")
+    write_site_inputs(data_dir)
 
     notebooks = sorted(notebooks_dir().glob("[0-9][0-9]*.ipynb"))
     if notebooks:

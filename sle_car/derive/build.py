@@ -77,12 +77,13 @@ def build_study(data_dir: Path | str, out_dir: Path | str, **options) -> dict[st
 def load_study(
     data_dir: Path | str | None = None, out_dir: Path | str | None = None, **options
 ) -> dict[str, pl.DataFrame]:
-    """The analysis datasets of ``data_dir`` (default: the bundled synthetic cohort), read
+    """The analysis datasets of ``data_dir`` (default: ``SLE_CAR_DATA`` or the bundled
+    synthetic cohort), read
     from ``out_dir`` (default ``data/derived/<name>``) when they were built from the same
     data manifest, package version, code and options; rebuilt otherwise."""
-    from sle_car.paths import derived_dir, synthetic_dir
+    from sle_car.paths import derived_dir, study_data_dir
 
-    data_dir = Path(data_dir) if data_dir else synthetic_dir()
+    data_dir = Path(data_dir) if data_dir else study_data_dir()
     out_dir = Path(out_dir) if out_dir else derived_dir() / data_dir.name
     log = out_dir / LOG
     if log.is_file():
@@ -100,9 +101,9 @@ def load_clean(
 ) -> dict[str, pl.DataFrame]:
     """The clean collected domains written beside the analysis datasets (building them first
     when needed): for listings that need the collected record, such as medications."""
-    from sle_car.paths import derived_dir, synthetic_dir
+    from sle_car.paths import derived_dir, study_data_dir
 
-    data_dir = Path(data_dir) if data_dir else synthetic_dir()
+    data_dir = Path(data_dir) if data_dir else study_data_dir()
     out_dir = Path(out_dir) if out_dir else derived_dir() / data_dir.name
     load_study(data_dir, out_dir)
     return {p.stem: pl.read_parquet(p) for p in sorted((out_dir / "clean").glob("*.parquet"))}
