@@ -22,6 +22,28 @@ def _step(text: str) -> None:
     print(f"==> {text}", flush=True)
 
 
+def execute_notebook(path: Path, env: dict | None = None) -> None:
+    """Execute a notebook in place, without cell timing metadata (so that re-executed files
+    differ only where outputs changed)."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            "--inplace",
+            "--log-level=ERROR",
+            "--ExecutePreprocessor.record_timing=False",
+            str(path),
+        ],
+        check=True,
+        env=env,
+    )
+
+
 def _write_figure_sums() -> None:
     """reports/figures/SHA256SUMS: the hash of every exported figure (tests compare them)."""
     from sle_car.figures import file_sha256
@@ -66,22 +88,7 @@ def run_report(data_dir: Path, derived_dir: Path) -> int:
     if notebooks:
         _step(f"execute {len(notebooks)} notebook(s)")
         for nb in notebooks:
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "jupyter",
-                    "nbconvert",
-                    "--to",
-                    "notebook",
-                    "--execute",
-                    "--inplace",
-                    "--log-level=ERROR",
-                    "--ExecutePreprocessor.record_timing=False",
-                    str(nb),
-                ],
-                check=True,
-            )
+            execute_notebook(nb)
         _write_figure_sums()
     else:
         _step("no notebooks yet: nothing to execute")

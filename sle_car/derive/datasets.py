@@ -26,6 +26,23 @@ from sle_car.derive.common import (
 )
 
 CART = "CD19 CAR T CELLS"
+BDS_COLUMNS = (
+    "STUDYID",
+    "USUBJID",
+    "PARAMCD",
+    "PARAM",
+    "AVAL",
+    "AVALC",
+    "AVALU",
+    "ADY",
+    "AVISIT",
+    "AVISITN",
+    "ABLFL",
+    "BASE",
+    "CHG",
+    "ANL01FL",
+)
+"""Leading columns of every BDS dataset (``data_schemas.bds.BDS``), in order."""
 
 
 # --- ADSL -------------------------------------------------------------------------------------
@@ -218,20 +235,7 @@ def derive_adlb(domains: dict[str, pl.DataFrame], adsl: pl.DataFrame) -> pl.Data
     x = x.join(terms, on="PARAMCD", how="left")
     x = ins.grade_lab(x)
     return x.select(
-        "STUDYID",
-        "USUBJID",
-        "PARAMCD",
-        "PARAM",
-        "AVAL",
-        "AVALC",
-        "AVALU",
-        "ADY",
-        "AVISIT",
-        "AVISITN",
-        "ABLFL",
-        "BASE",
-        "CHG",
-        "ANL01FL",
+        *BDS_COLUMNS,
         "ANRLO",
         "ANRHI",
         "ANRIND",
@@ -364,20 +368,7 @@ def derive_adqs(domains: dict[str, pl.DataFrame]) -> pl.DataFrame:
     x = derive_var_chg(x)
     x = derive_var_anl01fl(x, by_vars=["USUBJID", "PARAMCD"])
     return x.select(
-        "STUDYID",
-        "USUBJID",
-        "PARAMCD",
-        "PARAM",
-        "AVAL",
-        "AVALC",
-        "AVALU",
-        "ADY",
-        "AVISIT",
-        "AVISITN",
-        "ABLFL",
-        "BASE",
-        "CHG",
-        "ANL01FL",
+        *BDS_COLUMNS,
         "PARCAT1",
         "DTYPE",
         "COMPLFL",
