@@ -7,8 +7,8 @@ is its own. Results are printed and written to ``benchmarks/results/``.
 Steps per size: simulate to CSV (streamed), validate + clean (CSV -> Parquet), derive every
 analysis dataset from the clean Parquet. Validation holds a whole domain in memory (~1 GB per
 1,000 patients); above 10,000 patients the clean input is therefore made by replicating the
-10,000-patient clean data under new subject identifiers, which keeps the derivation's input
-realistic. Finally a straightforward row-by-row pandas SLEDAI-2K + DORIS is timed against the
+10,000-patient clean data under new subject identifiers (other site numbers), which keeps the
+derivation's input realistic. Finally a straightforward row-by-row pandas SLEDAI-2K + DORIS is timed against the
 vectorised instruments on the same 10,000-patient assessments.
 """
 
@@ -46,7 +46,8 @@ src, dst, k = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 dst.mkdir(parents=True, exist_ok=True)
 for f in src.glob("*.parquet"):
     df = pl.read_parquet(f)
-    parts = [df.with_columns(pl.col("USUBJID").str.replace(r"-(\\d+)$", f"-{i}$1")) for i in range(k)]
+    parts = [df.with_columns(pl.col("USUBJID").str.replace("SLECAR01-01-", f"SLECAR01-{i + 1:02d}-", literal=True))
+             for i in range(k)]  # copies become other sites: same rows, new subjects
     pl.concat(parts).write_parquet(dst / f.name)
 print("ok")
 """
