@@ -158,6 +158,16 @@ def cmd_report_real(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_privacy_check(args: argparse.Namespace) -> int:
+    from sle_car.privacy import check_provenance, scan_outputs
+
+    findings = scan_outputs() + check_provenance()
+    for f in findings:
+        print(f)
+    print(f"privacy check: {len(findings)} finding(s)")
+    return EXIT_DATA if findings else EXIT_OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from sle_car.report import run_report
 
@@ -208,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     rr.add_argument("--data", required=True)
     rr.add_argument("--out", required=True)
     rr.set_defaults(func=cmd_report_real)
+
+    pc = sub.add_parser("privacy-check", help="scan committed outputs for patient identifiers")
+    pc.set_defaults(func=cmd_privacy_check)
 
     r = sub.add_parser("report", help="the main job: validate, clean, derive, notebooks, site")
     r.add_argument("--data", default="data/synthetic")
