@@ -168,6 +168,28 @@ def cmd_privacy_check(args: argparse.Namespace) -> int:
     return EXIT_DATA if findings else EXIT_OK
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from sle_car.diff import diff_cuts, summarise
+    from sle_car.io import DataFileError
+
+    try:
+        changes = diff_cuts(args.old, args.new)
+    except DataFileError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    subjects = changes.filter(pl.col("domain") == "dm", pl.col("change") != "changed")
+    for row in subjects.iter_rows(named=True):
+        print(f"subject {row['change']}: {row['key']}")
+    with pl.Config(tbl_rows=100, tbl_hide_dataframe_shape=True):
+        print(summarise(changes))
+    if args.out:
+        changes.write_csv(args.out)
+        print(f"all {changes.height} changes written to {args.out}")
+    return EXIT_OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from sle_car.report import run_report
 
@@ -218,6 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
     rr.add_argument("--data", required=True)
     rr.add_argument("--out", required=True)
     rr.set_defaults(func=cmd_report_real)
+
+    df = sub.add_parser("diff", help="what changed between two data cuts")
+    df.add_argument("old")
+    df.add_argument("new")
+    df.add_argument("--out", help="write every change as CSV")
+    df.set_defaults(func=cmd_diff)
 
     pc = sub.add_parser("privacy-check", help="scan committed outputs for patient identifiers")
     pc.set_defaults(func=cmd_privacy_check)
