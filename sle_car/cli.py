@@ -190,6 +190,27 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_deidentify(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from sle_car.deid import DeidError, deidentify
+    from sle_car.paths import repo_root
+
+    out = Path(args.out).resolve()
+    if out == repo_root() or repo_root() in out.parents:
+        print("error: write de-identified real data outside the repository", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        ids = pl.read_csv(args.id_map, infer_schema=False)
+        id_map = dict(zip(ids["original"], ids["study_code"], strict=True))
+        rows = deidentify(args.raw_dir, out, id_map)
+    except (DeidError, OSError, pl.exceptions.PolarsError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_DATA if isinstance(err, DeidError) else EXIT_USAGE
+    print(f"de-identified {sum(rows.values())} rows in {len(rows)} files to {out}")
+    return EXIT_OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from sle_car.report import run_report
 
@@ -246,6 +267,14 @@ def build_parser() -> argparse.ArgumentParser:
     df.add_argument("new")
     df.add_argument("--out", help="write every change as CSV")
     df.set_defaults(func=cmd_diff)
+
+    de = sub.add_parser("deidentify", help="de-identify a real export (dates to study days, codes)")
+    de.add_argument("raw_dir")
+    de.add_argument("--out", required=True, help="outside the repository")
+    de.add_argument(
+        "--id-map", required=True, help="CSV with columns original, study_code (outside git)"
+    )
+    de.set_defaults(func=cmd_deidentify)
 
     pc = sub.add_parser("privacy-check", help="scan committed outputs for patient identifiers")
     pc.set_defaults(func=cmd_privacy_check)

@@ -95,7 +95,8 @@ def _read_csv_text(path: Path) -> pl.DataFrame:
 
 
 def read_domain(path: Path) -> pl.DataFrame:
-    """Read one domain file as text columns (values exactly as exported) plus ``_ROW``."""
+    """Read one domain file as text columns (values exactly as exported) plus ``_ROW``;
+    blank lines are not records and are skipped."""
     if path.suffix == ".parquet":
         try:
             df = pl.read_parquet(path)
@@ -108,9 +109,12 @@ def read_domain(path: Path) -> pl.DataFrame:
         df = df.select(pl.all().cast(pl.String))
     else:
         df = _read_csv_text(path)
-    # Empty strings are missing values, as in the CSV.
+    # Empty strings are missing values, as in the CSV. Row numbers are taken before blank
+    # lines (rows with no value at all, e.g. a trailing empty line) are skipped: a blank line
+    # holds no record, and every other row keeps the number a spreadsheet shows.
     df = df.with_columns(pl.when(pl.all().str.len_chars() > 0).then(pl.all()))
-    return df.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+    df = df.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+    return df.filter(pl.any_horizontal(pl.exclude(ROW).is_not_null()))
 
 
 def read_raw(data_dir: Path | str) -> dict[str, pl.DataFrame]:

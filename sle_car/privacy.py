@@ -98,11 +98,30 @@ def output_files(root: Path) -> list[Path]:
     return [f for f in files if "site" not in f.relative_to(root).parts]
 
 
+COMMENT_COLUMNS = re.compile(r"(?i)(COMMENT|COVAL|FREETEXT|NOTES?)")
+
+
+def export_free_text(data_dir: Path) -> list[str]:
+    """Free-text values (12 characters or more) of the comment columns of a raw export: they
+    must never appear in an output."""
+    import polars as pl
+
+    texts: list[str] = []
+    for p in sorted(Path(data_dir).glob("*.csv")):
+        df = pl.read_csv(p, infer_schema=False)
+        for col in [c for c in df.columns if COMMENT_COLUMNS.search(c)]:
+            texts += [v for v in df[col].drop_nulls().unique().to_list() if len(v) >= 12]
+    return texts
+
+
 def scan_outputs(root: Path | None = None, free_text: list[str] | None = None) -> list[Finding]:
-    """Scan every committed output under ``root`` (default: the repository)."""
-    from sle_car.paths import repo_root
+    """Scan every committed output under ``root`` (default: the repository); ``free_text``
+    defaults to the comment fields of the study data (``SLE_CAR_DATA`` or the bundled cohort)."""
+    from sle_car.paths import repo_root, study_data_dir
 
     root = root or repo_root()
+    if free_text is None:
+        free_text = export_free_text(study_data_dir())
     names = _config().get("names", [])
     findings: list[Finding] = []
     for f in output_files(root):

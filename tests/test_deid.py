@@ -72,3 +72,21 @@ def test_refuses_when_an_identifier_remains_in_a_kept_column(tmp_path: Path) -> 
 def test_subject_without_study_code_stops(tmp_path: Path) -> None:
     with pytest.raises(DeidError, match="no study code"):
         deidentify(_export(tmp_path), tmp_path / "out", {"UKM-0001": "SLECAR01-01-001"})
+
+
+def test_cli_deidentify(tmp_path: Path) -> None:
+    from sle_car.cli import main
+
+    raw = _export(tmp_path)
+    ids = tmp_path / "ids.csv"
+    pl.DataFrame({"original": list(IDS), "study_code": list(IDS.values())}).write_csv(ids)
+    assert main(["deidentify", str(raw), "--out", str(tmp_path / "out"), "--id-map", str(ids)]) == 0
+    assert (tmp_path / "out" / "lb.csv").is_file()
+    from sle_car.paths import repo_root
+
+    assert (
+        main(
+            ["deidentify", str(raw), "--out", str(repo_root() / "data" / "x"), "--id-map", str(ids)]
+        )
+        == 2
+    )

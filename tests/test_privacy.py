@@ -92,3 +92,18 @@ def test_outputs_from_other_data_fail_provenance(tmp_path: Path) -> None:
         re.sub(r"data manifest hash: [0-9a-f]{16}", "data manifest hash: 0123456789abcdef", text)
     )
     assert check_provenance(root)[0].kind == "provenance"
+
+
+def test_free_text_of_the_export_is_looked_for(tmp_path: Path) -> None:
+    import polars as pl
+
+    from sle_car.privacy import export_free_text
+
+    pl.DataFrame(
+        {"USUBJID": ["A"], "AECOMMENT": ["patient mentioned her sister works here"]}
+    ).write_csv(tmp_path / "ae.csv")
+    texts = export_free_text(tmp_path)
+    assert texts == ["patient mentioned her sister works here"]
+    root = _copy_outputs(tmp_path)
+    (root / "reports" / "listing.md").write_text("AE: patient mentioned her sister works here")
+    assert {f.kind for f in scan_outputs(root, free_text=texts)} == {"free_text"}

@@ -1,0 +1,66 @@
+"""Reproducibility: raw data untouched, derived data and executed notebooks byte-identical."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sle_car.derive.build import build_study
+from sle_car.io import read_manifest, sha256
+from sle_car.paths import notebooks_dir, synthetic_dir
+
+
+def test_raw_data_matches_its_manifest() -> None:
+    """`make test` runs every notebook (nbval) before this test: the raw files are unchanged."""
+    files = read_manifest(synthetic_dir())["files"]
+    for name, digest in files.items():
+        assert sha256(synthetic_dir() / name) == digest, (
+            f"{name} changed since the manifest was written"
+        )
+    on_disk = {p.name for p in synthetic_dir().iterdir() if p.suffix in {".csv", ".parquet"}}
+    assert on_disk == set(files)
+
+
+def test_deriving_twice_gives_identical_files_including_clean_data(
+    cohort_dir: Path, tmp_path: Path
+) -> None:
+    build_study(cohort_dir, tmp_path / "a")
+    build_study(cohort_dir, tmp_path / "b")
+    files = sorted(
+        p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file()
+    )
+    assert len(files) >= 15
+    for rel in files:
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+
+
+@pytest.mark.slow
+def test_executing_a_notebook_twice_gives_identical_files(tmp_path: Path) -> None:
+    src = notebooks_dir() / "02_endpoint_derivation.ipynb"
+    outs = []
+    for name in ("a.ipynb", "b.ipynb"):
+        dst = tmp_path / name
+        shutil.copy(src, dst)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "jupyter",
+                "nbconvert",
+                "--to",
+                "notebook",
+                "--execute",
+                "--inplace",
+                "--log-level=ERROR",
+                "--ExecutePreprocessor.record_timing=False",
+                str(dst),
+            ],
+            check=True,
+        )
+        outs.append(dst.read_bytes())
+    assert outs[0] == outs[1]
+    assert outs[0] == src.read_bytes(), "the committed notebook is not what executing it gives"
