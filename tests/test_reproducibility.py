@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from sle_car.derive.build import build_study
 from sle_car.io import read_manifest, sha256
 from sle_car.paths import notebooks_dir, synthetic_dir
+from sle_car.report import execute_notebook
 
 
 def test_raw_data_matches_its_manifest() -> None:
