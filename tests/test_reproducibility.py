@@ -44,22 +44,7 @@ def test_executing_a_notebook_twice_gives_identical_files(tmp_path: Path) -> Non
     for name in ("a.ipynb", "b.ipynb"):
         dst = tmp_path / name
         shutil.copy(src, dst)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "jupyter",
-                "nbconvert",
-                "--to",
-                "notebook",
-                "--execute",
-                "--inplace",
-                "--log-level=ERROR",
-                "--ExecutePreprocessor.record_timing=False",
-                str(dst),
-            ],
-            check=True,
-        )
+        execute_notebook(dst)
         outs.append(dst.read_bytes())
     assert outs[0] == outs[1]
     assert outs[0] == src.read_bytes(), "the committed notebook is not what executing it gives"
