@@ -131,8 +131,11 @@ def grade_lab(df: pl.DataFrame, version: str = "5.0") -> pl.DataFrame:
     )
     crit = criteria(version)
     base = df.with_row_index("_r")
-    out = base
+    grades = {}
     for direction, term_col, new in (("L", "ATOXDSCL", "ATOXGRL"), ("H", "ATOXDSCH", "ATOXGRH")):
         g = _grade_direction(base, crit.filter(pl.col("DIRECTION") == direction), term_col)
-        out = out.join(g.rename({"GRADE": new}), on="_r", how="left", maintain_order="left")
-    return out.drop("_r")
+        # place each grade at its row (no join: a join would copy the whole frame)
+        grades[new] = pl.Series(new, [None] * df.height, dtype=pl.String).scatter(
+            g["_r"], g["GRADE"]
+        )
+    return df.with_columns(**grades)
