@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import polars as pl
+
 STUDYID = "SLECAR01"
 USUBJID_PATTERN = r"^SLECAR01-\d{2}-\d{3,5}$"
 """Study subject identifier: ``SLECAR01-<site 2 digits>-<subject 3 to 5 digits>``."""
@@ -145,6 +147,21 @@ _LAB_TESTS = [
 
 LAB_TESTS: dict[tuple[str, str], LabTest] = {(t.code, t.specimen): t for t in _LAB_TESTS}
 """Laboratory tests keyed by (LBTESTCD, LBSPEC): WBC is counted in blood and in urine."""
+
+
+def unit_factors() -> pl.DataFrame:
+    """Every numeric test's allowed units with the factor into its standard unit:
+    LBTESTCD, LBSPEC, LBORRESU (a unit as exported), _F (factor), _SU (standard unit).
+    Validation (plausibility) and cleaning (conversion, rule R5) both use this one table."""
+    return pl.DataFrame(
+        [
+            {"LBTESTCD": t.code, "LBSPEC": t.specimen, "LBORRESU": u, "_F": f, "_SU": t.unit}
+            for t in _LAB_TESTS
+            if not t.qualitative
+            for u, f in {t.unit: 1.0, **t.conversions}.items()
+        ]
+    )
+
 
 LB_CATEGORIES = tuple(sorted({t.category for t in _LAB_TESTS}))
 LB_SPECIMENS = tuple(sorted({t.specimen for t in _LAB_TESTS}))

@@ -39,14 +39,7 @@ class Cleaned:
 
 def standardise_lb(lb: pl.DataFrame) -> pl.DataFrame:
     """R5: add LBSTRESN/LBSTRESC/LBSTRESU/LBSTNRLO/LBSTNRHI in the standard unit."""
-    factors = pl.DataFrame(
-        [
-            {"LBTESTCD": t.code, "LBSPEC": t.specimen, "LBORRESU": u, "_F": f, "_SU": t.unit}
-            for t in cl.LAB_TESTS.values()
-            for u, f in {t.unit: 1.0, **t.conversions}.items()
-            if not t.qualitative
-        ]
-    )
+    factors = cl.unit_factors()
     x = lb.join(factors, on=["LBTESTCD", "LBSPEC", "LBORRESU"], how="left")
     num = pl.col("LBORRES").str.replace(",", ".").cast(pl.Float64, strict=False)
     return x.with_columns(

@@ -286,7 +286,6 @@ def _lab_rules(file: str, lb: pl.DataFrame) -> pl.DataFrame:
                 "_QUAL": list(t.qualitative),
                 "_LOW": float(t.low),
                 "_HIGH": float(t.high),
-                "_FACTORS": [{"u": u, "f": f} for u, f in {t.unit: 1.0, **t.conversions}.items()],
             }
             for t in cl.LAB_TESTS.values()
         ]
@@ -388,13 +387,10 @@ def _lab_rules(file: str, lb: pl.DataFrame) -> pl.DataFrame:
             pl.format("result of {} must be a number; correct it", pl.col("LBTESTCD")),
         )
     )
-    # the conversion factor of each row's unit, by exploding the allowed (unit, factor) pairs
     fac = (
-        num.select(ROW, "LBORRESU", "_FACTORS")
-        .explode("_FACTORS")
-        .unnest("_FACTORS")
-        .filter(pl.col("u") == pl.col("LBORRESU"))
-        .select(ROW, pl.col("f").alias("_F"))
+        num.select(ROW, "LBTESTCD", "LBSPEC", "LBORRESU")
+        .join(cl.unit_factors(), on=["LBTESTCD", "LBSPEC", "LBORRESU"], how="inner")
+        .select(ROW, "_F")
     )
     withf = num.join(fac, on=ROW, how="inner").with_columns((value * pl.col("_F")).alias("_SI"))
     out = withf.filter((pl.col("_SI") < pl.col("_LOW")) | (pl.col("_SI") > pl.col("_HIGH")))

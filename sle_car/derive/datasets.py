@@ -294,73 +294,41 @@ def derive_adqs(domains: dict[str, pl.DataFrame]) -> pl.DataFrame:
     (prorated, ``DTYPE`` = "PRORATED"), ICE. Baseline, change and analysis flags as in ADLB."""
     qs = domains["qs"]
     sl = sledai_wide(qs)
-    parts = [
-        _bds(
-            sl,
-            "SLEDAI2K",
-            "SLEDAI-2K total score",
-            cl.QS_SLEDAI,
-            "SLEDAI2K",
-            pl.col("SLEDAI_COMPLETE"),
-        ),
-        _bds(
-            sl,
-            "CSLEDAI",
-            "Clinical SLEDAI-2K (without serology)",
-            cl.QS_SLEDAI,
-            "CSLEDAI",
-            pl.col("SLEDAI_COMPLETE"),
-        ),
-    ]
-    pga = qs_wide(qs, cl.QS_PGA)
-    parts.append(
-        _bds(
-            pga,
-            "PGA",
-            "Physician global assessment (0-3)",
-            cl.QS_PGA,
-            "PGA",
-            pl.col("PGA").is_not_null(),
-        )
-    )
     bil = ins.bilag_score(qs_wide(qs, cl.QS_BILAG, value="QSORRES"))
-    parts.append(
-        _bds(
-            bil,
-            "BILAGTOT",
-            "BILAG-2004 numeric total (Yee 2010)",
-            cl.QS_BILAG,
-            "BILAGTOT",
-            pl.col("BILAGTOT").is_not_null(),
-        )
-    )
     sdi = ins.sdi_score(qs_wide(qs, cl.QS_SDI))
-    parts.append(
-        _bds(
-            sdi,
-            "SDITOT",
-            "SLICC/ACR damage index",
-            cl.QS_SDI,
-            "SDITOT",
-            pl.col("SDITOT").is_not_null(),
-        )
-    )
     fac = ins.facit_fatigue(qs_wide(qs, cl.QS_FACIT))
-    parts.append(
-        _bds(
+    ice = ins.ice_score(qs_wide(qs, cl.QS_ICE))
+    pga = qs_wide(qs, cl.QS_PGA)
+    complete = pl.col("SLEDAI_COMPLETE")
+    prorated = pl.when(pl.col("FACIT_PRORATED")).then(pl.lit("PRORATED"))
+    scores = [  # (frame, PARAMCD = score column, PARAM, instrument, complete flag, DTYPE)
+        (sl, "SLEDAI2K", "SLEDAI-2K total score", cl.QS_SLEDAI, complete, None),
+        (sl, "CSLEDAI", "Clinical SLEDAI-2K (without serology)", cl.QS_SLEDAI, complete, None),
+        (pga, "PGA", "Physician global assessment (0-3)", cl.QS_PGA, None, None),
+        (bil, "BILAGTOT", "BILAG-2004 numeric total (Yee 2010)", cl.QS_BILAG, None, None),
+        (sdi, "SDITOT", "SLICC/ACR damage index", cl.QS_SDI, None, None),
+        (
             fac,
             "FACITTOT",
             "FACIT-Fatigue total (0-52, higher = less fatigue)",
             cl.QS_FACIT,
-            "FACITTOT",
             pl.col("FACIT_NANS") == 13,
-            pl.when(pl.col("FACIT_PRORATED")).then(pl.lit("PRORATED")),
+            prorated,
+        ),
+        (ice, "ICE", "ICE score (0-10)", cl.QS_ICE, None, None),
+    ]
+    parts = [
+        _bds(
+            frame,
+            code,
+            param,
+            parcat,
+            code,
+            flag if flag is not None else pl.col(code).is_not_null(),
+            dtype,
         )
-    )
-    ice = ins.ice_score(qs_wide(qs, cl.QS_ICE))
-    parts.append(
-        _bds(ice, "ICE", "ICE score (0-10)", cl.QS_ICE, "ICE", pl.col("ICE").is_not_null())
-    )
+        for frame, code, param, parcat, flag, dtype in scores
+    ]
     x = pl.concat(parts).with_columns(pl.lit(cl.STUDYID).alias("STUDYID"))
     x = derive_vars_visit_window(x)
     x = derive_var_ablfl(x, by_vars=["USUBJID", "PARAMCD"])
