@@ -1,14 +1,16 @@
 """Benchmarks (numbers, not pass/fail), each step in its own process so that its peak memory
 is its own. Results are printed and written to ``benchmarks/results/``.
 
-    make bench                         # 1,000, 10,000 and 20,000 patients
+    make bench                         # 1,000, 10,000 and 50,000 patients
     python benchmarks/run.py 5 100     # chosen sizes
 
 Steps per size: simulate to CSV (streamed), validate + clean (CSV -> Parquet), derive every
-analysis dataset from the clean Parquet. Validation holds a whole domain in memory (~1 GB per
-1,000 patients); above 10,000 patients the clean input is therefore made by replicating the
-10,000-patient clean data under new subject identifiers (other site numbers), which keeps the
-derivation's input realistic. Finally a straightforward row-by-row pandas SLEDAI-2K + DORIS is timed against the
+analysis dataset from the clean Parquet and write it (``derive_to_dir``: batches of 1,000
+subjects). Up to 10,000 patients the whole-cohort, in-memory derivation (``derive_all`` on
+``read_clean``) is measured as well, for comparison. Validation holds a whole domain in memory
+(~1 GB per 1,000 patients); above 10,000 patients the clean input is therefore made by
+replicating the 10,000-patient clean data under new subject identifiers (other site numbers),
+which keeps the derivation's input realistic. Finally a straightforward row-by-row pandas SLEDAI-2K + DORIS is timed against the
 vectorised instruments on the same 10,000-patient assessments.
 """
 
@@ -45,20 +47,23 @@ from pathlib import Path
 src, dst, k = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 dst.mkdir(parents=True, exist_ok=True)
 for f in src.glob("*.parquet"):
-    df = pl.read_parquet(f)
-    parts = [df.with_columns(pl.col("USUBJID").str.replace("SLECAR01-01-", f"SLECAR01-{i + 1:02d}-", literal=True))
-             for i in range(k)]  # copies become other sites: same rows, new subjects
-    pl.concat(parts).write_parquet(dst / f.name)
+    site = lambda i: pl.col("USUBJID").str.replace("SLECAR01-01-", f"SLECAR01-{i + 1:02d}-", literal=True)
+    parts = [pl.scan_parquet(f).with_columns(site(i)) for i in range(k)]  # copies = other sites
+    pl.concat(parts).sink_parquet(dst / f.name)
 print("ok")
 """
 DERIVE = """
 import resource, sys, time
-from pathlib import Path
-import polars as pl
+from sle_car.derive import derive_to_dir
+t0 = time.perf_counter()
+rows = derive_to_dir(sys.argv[1], sys.argv[2])
+print(f"{time.perf_counter() - t0:.2f},{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f},{sum(rows.values())}")
+"""
+DERIVE_IN_MEMORY = """
+import resource, sys, time
 from sle_car.derive import derive_all, read_clean
 t0 = time.perf_counter()
-domains = read_clean(sys.argv[1])
-out = derive_all(domains)
+out = derive_all(read_clean(sys.argv[1]))
 rows = sum(d.height for d in out.values())
 print(f"{time.perf_counter() - t0:.2f},{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f},{rows}")
 """
@@ -102,6 +107,23 @@ def _run(code: str, *args: object) -> list[str]:
     return proc.stdout.strip().splitlines()[-1].split(",")
 
 
+def _machine() -> str:
+    """Where the numbers were measured: they mean little without it."""
+    import os
+    import platform
+    from datetime import date
+    from importlib.metadata import version
+
+    libs = ", ".join(f"{p} {version(p)}" for p in ("polars", "pyarrow", "pandera", "pandas"))
+    return (
+        f"date: {date.today().isoformat()}\n"
+        f"cpus: {os.cpu_count()}\n"
+        f"memory: {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB\n"
+        f"python: {platform.python_version()} ({platform.machine()}, {platform.system()})\n"
+        f"libraries: {libs}\n"
+    )
+
+
 def main(sizes: list[int]) -> None:
     RESULTS.mkdir(exist_ok=True)
     rows = []
@@ -113,7 +135,9 @@ def main(sizes: list[int]) -> None:
             sim_s, sim_mb = _run(SIMULATE, n, raw)
             cln_s, cln_mb = _run(CLEAN, raw, clean)
             size_mb = sum(p.stat().st_size for p in raw.iterdir()) / 2**20
-            der_s, der_mb, der_rows = _run(DERIVE, clean)
+            der_s, der_mb, der_rows = _run(DERIVE, clean, tmp / f"derived{n}")
+            mem_s, mem_mb, mem_rows = _run(DERIVE_IN_MEMORY, clean)
+            assert mem_rows == der_rows, (mem_rows, der_rows)
             rows.append(
                 {
                     "patients": n,
@@ -125,6 +149,8 @@ def main(sizes: list[int]) -> None:
                     "derive_s": float(der_s),
                     "derive_peak_mb": float(der_mb),
                     "derived_rows": int(der_rows),
+                    "derive_in_memory_s": float(mem_s),
+                    "derive_in_memory_peak_mb": float(mem_mb),
                 }
             )
             print(rows[-1], flush=True)
@@ -134,7 +160,7 @@ def main(sizes: list[int]) -> None:
                 raise SystemExit(f"{n} must be a multiple of the largest size <= 10,000")
             clean = tmp / f"clean{n}"
             _run(REPLICATE, tmp / f"clean{base}", clean, n // base)
-            der_s, der_mb, der_rows = _run(DERIVE, clean)
+            der_s, der_mb, der_rows = _run(DERIVE, clean, tmp / f"derived{n}")
             rows.append(
                 {
                     "patients": n,
@@ -154,11 +180,14 @@ def main(sizes: list[int]) -> None:
             }
             print(pandas_row)
             pl.DataFrame([pandas_row]).write_csv(RESULTS / "sledai_doris_vs_pandas.csv")
-    df = pl.DataFrame(rows)
+    df = pl.DataFrame(rows).with_columns(
+        (pl.col("derive_s") / pl.col("patients") * 1000).round(2).alias("derive_s_per_1000")
+    )
     df.write_csv(RESULTS / "bench.csv")
+    (RESULTS / "machine.txt").write_text(_machine(), encoding="utf-8")
     with pl.Config(tbl_width_chars=250, tbl_cols=-1):
         print(df)
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [1000, 10000, 20000])
+    main([int(a) for a in sys.argv[1:]] or [1000, 10000, 50000])

@@ -22,6 +22,13 @@ def _inside(child: Path, parent: Path) -> bool:
     return True
 
 
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     import polars as pl
 
@@ -113,7 +120,8 @@ def cmd_derive(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     try:
-        datasets = build_study(data_dir, out)
+        batch = {} if args.batch_size is None else {"batch_size": args.batch_size}
+        datasets = build_study(data_dir, out, progress=not args.quiet, **batch)
     except DataFileError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -248,6 +256,13 @@ def build_parser() -> argparse.ArgumentParser:
     dv = sub.add_parser("derive", help="clean, derive and write the analysis datasets (Parquet)")
     dv.add_argument("data_dir")
     dv.add_argument("--out", required=True)
+    dv.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        help="subjects derived at a time; memory is that of one batch "
+        "(default: sle_car.derive.build.BATCH_SIZE, 1,000)",
+    )
+    dv.add_argument("--quiet", action="store_true", help="no progress bar")
     dv.set_defaults(func=cmd_derive)
 
     si = sub.add_parser("site", help="write _variables.yml, the data dictionary and the schedule")

@@ -21,7 +21,7 @@ from sle_car.derive import (
     drug_exposure_by_day,
     sustained_response,
 )
-from sle_car.derive.build import build_study, load_study
+from sle_car.derive.build import build_study, derive_to_dir, load_study, subject_batches
 
 
 def test_visit_window_1_midpoints_between_nominal_days() -> None:
@@ -209,10 +209,78 @@ def test_changed_data_triggers_rebuild(cohort_dir: Path, tmp_path: Path) -> None
     assert ds["adsl"].sort("USUBJID")["AGE"][0] == 60
 
 
+@pytest.fixture(scope="module")
+def clean12(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The clean Parquet of 12 simulated patients."""
+    from sle_car.clean import clean_study, write_clean
+    from sle_car.simulate import simulate, write_cohort
+
+    tmp = tmp_path_factory.mktemp("cohort12")
+    write_cohort(simulate(12, seed=5), tmp / "raw")
+    write_clean(clean_study(tmp / "raw"), tmp / "clean")
+    return tmp / "clean"
+
+
+def test_subject_batches_are_consecutive_ranges_of_sorted_subjects(tmp_path: Path) -> None:
+    ids = ["S-04", "S-01", "S-03", "S-02", "S-05"]
+    pl.DataFrame({"USUBJID": ids}).write_parquet(tmp_path / "dm.parquet")
+    assert subject_batches(tmp_path, 2) == [("S-01", "S-02"), ("S-03", "S-04"), ("S-05", "S-05")]
+    assert subject_batches(tmp_path, 5) == [("S-01", "S-05")]
+    with pytest.raises(ValueError, match="positive number of subjects"):
+        subject_batches(tmp_path, 0)
+
+
+def test_batched_derivation_equals_one_pass_over_the_cohort(clean12: Path, tmp_path: Path) -> None:
+    from polars.testing import assert_frame_equal
+
+    from sle_car.derive import derive_all, read_clean
+
+    whole = derive_all(read_clean(clean12))
+    rows = derive_to_dir(clean12, tmp_path, batch_size=5)  # batches of 5, 5 and 2 subjects
+    assert rows == {name: df.height for name, df in whole.items()}
+    assert whole["adsl"].height == 12
+    for name, df in whole.items():
+        assert_frame_equal(pl.read_parquet(tmp_path / f"{name}.parquet"), df)
+
+
+def test_batched_derivation_is_byte_identical_run_to_run(clean12: Path, tmp_path: Path) -> None:
+    derive_to_dir(clean12, tmp_path / "a", batch_size=5)
+    derive_to_dir(clean12, tmp_path / "b", batch_size=5)
+    for f in sorted((tmp_path / "a").glob("*.parquet")):
+        assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes(), f.name
+
+
+def test_rows_of_a_subject_missing_from_dm_stop_the_derivation(
+    clean12: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from sle_car.io import DataFileError
+
+    clean = tmp_path / "clean"
+    shutil.copytree(clean12, clean)
+    lb = pl.read_parquet(clean / "lb.parquet")
+    stray = lb.head(3).with_columns(pl.lit("SLECAR01-01-99999").alias("USUBJID"))
+    pl.concat([lb, stray]).write_parquet(clean / "lb.parquet")
+    with pytest.raises(DataFileError, match=r"lb\.parquet: 3 rows .* \(first: SLECAR01-01-99999\)"):
+        derive_to_dir(clean, tmp_path / "out")
+    assert not (tmp_path / "out").exists()  # stopped before writing anything
+
+
 def test_cli_derive_refuses_output_inside_raw_data(cohort_dir: Path) -> None:
     from sle_car.cli import main
 
     assert main(["derive", str(cohort_dir), "--out", str(cohort_dir / "derived")]) == 2
+
+
+def test_cli_derive_rejects_a_batch_size_below_one(cohort_dir: Path, tmp_path: Path) -> None:
+    from sle_car.cli import main
+
+    with pytest.raises(SystemExit) as stop:  # argparse's usage error
+        main(["derive", str(cohort_dir), "--out", str(tmp_path), "--batch-size", "0"])
+    assert stop.value.code == 2
+    assert main(["derive", str(cohort_dir), "--out", str(tmp_path), "--batch-size", "2"]) == 0
+    assert pl.read_parquet(tmp_path / "adsl.parquet").height == 3
 
 
 def test_adtte_conventions(cohort_dir: Path, tmp_path: Path) -> None:

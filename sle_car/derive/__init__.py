@@ -1,8 +1,9 @@
 """Endpoint derivation: the admiral grammar in polars (``common``) and the analysis datasets
-ADSL, ADLB, ADQS, ADAE, ADRS and ADTTE (``datasets``); ``build`` writes them and caches them
-for the notebooks (``load_study``)."""
+ADSL, ADLB, ADQS, ADAE, ADRS and ADTTE (``datasets``); ``build`` derives them in batches of
+subjects and writes them (``derive_to_dir``, ``build_study``) and caches them for the notebooks
+(``load_study``)."""
 
-from sle_car.derive.build import build_study, load_study
+from sle_car.derive.build import build_study, derive_to_dir, load_study, subject_batches
 from sle_car.derive.common import (
     analysis_windows,
     compute_duration,
@@ -38,6 +39,7 @@ __all__ = [
     "derive_adsl",
     "derive_adtte",
     "derive_all",
+    "derive_to_dir",
     "derive_var_ablfl",
     "derive_var_anl01fl",
     "derive_var_anrind",
@@ -48,5 +50,6 @@ __all__ = [
     "drug_exposure_by_day",
     "load_study",
     "read_clean",
+    "subject_batches",
     "sustained_response",
 ]

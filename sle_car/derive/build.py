@@ -5,6 +5,10 @@ dataset, validates each against its schema and writes Parquet plus ``derivation_
 (inputs' manifest hash, package version, options, row counts, reconciliation). Same inputs,
 same bytes. ``load_study()`` returns the datasets to notebooks and rebuilds only when the data
 manifest, the package version or the package's code changed.
+
+``derive_to_dir(clean_dir, out_dir)`` is the derivation step on its own: it reads the clean
+Parquet in batches of subjects and appends each batch's datasets to the output files, so its
+memory is that of one batch however large the cohort (``make bench``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from sle_car import __version__
 
 LOG = "derivation_log.json"
 DATASETS = ("adsl", "adlb", "adqs", "adae", "adrs", "adtte")
+BATCH_SIZE = 1000
+"""Subjects per batch in ``derive_to_dir``: the run's peak memory is about 1 GB with 1,000
+(``benchmarks/results/``); the 5-patient study is one batch."""
 
 
 def code_hash() -> str:
@@ -47,18 +54,103 @@ def _cache_key(data_dir: Path, options: dict) -> dict:
     }
 
 
-def build_study(data_dir: Path | str, out_dir: Path | str, **options) -> dict[str, pl.DataFrame]:
-    """Validate, clean, derive and write; return the analysis datasets."""
+def subject_batches(clean_dir: Path | str, batch_size: int = BATCH_SIZE) -> list[tuple[str, str]]:
+    """(first, last) ``USUBJID`` of consecutive batches of ``batch_size`` subjects of the clean
+    ``dm.parquet``, in sorted order."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive number of subjects, not {batch_size}")
+    ids = pl.read_parquet(Path(clean_dir) / "dm.parquet", columns=["USUBJID"])["USUBJID"].sort()
+    return [
+        (ids[i], ids[min(i + batch_size, len(ids)) - 1]) for i in range(0, len(ids), batch_size)
+    ]
+
+
+def derive_to_dir(
+    clean_dir: Path | str,
+    out_dir: Path | str,
+    *,
+    batch_size: int = BATCH_SIZE,
+    progress: bool = False,
+    **options,
+) -> dict[str, int]:
+    """Derive every analysis dataset from the clean Parquet in ``clean_dir`` and write
+    ``<out_dir>/<name>.parquet``; return the rows written per dataset.
+
+    Every derivation works within a subject, and every dataset is sorted by ``USUBJID`` first,
+    so deriving consecutive batches of subjects (``subject_batches``) and appending them gives
+    the same rows in the same order as one pass over the whole cohort, in the memory of one
+    batch. Each batch is validated against the schemas (``derive_all``). Every clean row must
+    belong to a subject of ``dm.parquet``, so that it is read by exactly one batch; a row that
+    does not stops the run before anything is written (cleaning sets such rows aside).
+    ``options`` go to ``derive_all``. Same inputs and ``batch_size``, same bytes.
+    """
+    import pyarrow.parquet as pq
+    from tqdm import tqdm
+
+    from sle_car.derive.datasets import INPUT_COLUMNS, derive_all, read_clean
+    from sle_car.io import DataFileError
+
+    clean_dir, out_dir = Path(clean_dir), Path(out_dir)
+    batches = subject_batches(clean_dir, batch_size)
+    if not batches:
+        raise DataFileError(clean_dir / "dm.parquet", "no subjects; nothing to derive")
+    dm = pl.scan_parquet(clean_dir / "dm.parquet").select("USUBJID")
+    for name in [n for n in INPUT_COLUMNS if n != "dm"]:  # so each row is in exactly one batch
+        path = clean_dir / f"{name}.parquet"
+        orphans = (
+            pl.scan_parquet(path)
+            .select("USUBJID")
+            .join(dm, on="USUBJID", how="anti")
+            .select(pl.len(), pl.col("USUBJID").min())
+            .collect()
+        )
+        if orphans["len"][0]:
+            raise DataFileError(
+                path,
+                f"{orphans['len'][0]} rows belong to subjects not in dm.parquet (first: "
+                f"{orphans['USUBJID'][0]}); run `sle-car validate` on the raw data and clean it "
+                "again, which sets such rows aside",
+            )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = dict.fromkeys(DATASETS, 0)
+    writers: dict[str, pq.ParquetWriter] = {}
+    try:
+        for first, last in tqdm(batches, desc="derive", unit="batch", disable=not progress):
+            domains = read_clean(clean_dir, first=first, last=last)
+            datasets = derive_all(domains, **options)
+            del domains
+            for name in DATASETS:
+                table = datasets[name].to_arrow()
+                if name not in writers:
+                    writers[name] = pq.ParquetWriter(
+                        out_dir / f"{name}.parquet", table.schema, compression="zstd"
+                    )
+                writers[name].write_table(table.cast(writers[name].schema))
+                rows[name] += table.num_rows
+            del datasets, table
+    finally:
+        for w in writers.values():
+            w.close()
+    return rows
+
+
+def build_study(
+    data_dir: Path | str,
+    out_dir: Path | str,
+    *,
+    batch_size: int = BATCH_SIZE,
+    progress: bool = False,
+    **options,
+) -> dict[str, pl.DataFrame]:
+    """Validate, clean, derive (``derive_to_dir``) and write; return the analysis datasets."""
     from sle_car.clean import clean_study, write_clean
-    from sle_car.derive.datasets import derive_all
 
     data_dir, out_dir = Path(data_dir), Path(out_dir)
+    (out_dir / LOG).unlink(missing_ok=True)  # an interrupted build is never taken as current
     cleaned = clean_study(data_dir)
-    datasets = derive_all(cleaned.domains, **options)
-    out_dir.mkdir(parents=True, exist_ok=True)
     write_clean(cleaned, out_dir / "clean")
-    for name, df in datasets.items():
-        df.write_parquet(out_dir / f"{name}.parquet", statistics=False)
+    derive_to_dir(out_dir / "clean", out_dir, batch_size=batch_size, progress=progress, **options)
+    datasets = {name: pl.read_parquet(out_dir / f"{name}.parquet") for name in DATASETS}
     log = {
         **_cache_key(data_dir, options),
         "data_dir": data_dir.name,

@@ -809,14 +809,23 @@ INPUT_COLUMNS = {
 only these (``read_clean``), which halves the memory of a large cohort."""
 
 
-def read_clean(clean_dir: Path | str) -> dict[str, pl.DataFrame]:
+def read_clean(
+    clean_dir: Path | str, *, first: str | None = None, last: str | None = None
+) -> dict[str, pl.DataFrame]:
     """Read the clean domains written by ``sle_car.clean.write_clean``, only the columns the
-    derivations use."""
+    derivations use; with ``first`` and ``last``, only the rows of subjects whose ``USUBJID``
+    lies between them (inclusive): one batch of ``sle_car.derive.build.derive_to_dir``."""
     clean_dir = Path(clean_dir)
-    return {
-        name: pl.read_parquet(clean_dir / f"{name}.parquet", columns=cols)
-        for name, cols in INPUT_COLUMNS.items()
-    }
+    batch = pl.lit(True)
+    if first is not None or last is not None:
+        if first is None or last is None:
+            raise ValueError("read_clean: give both first and last, or neither")
+        batch = pl.col("USUBJID").is_between(pl.lit(first), pl.lit(last))
+    out = {}
+    for name, cols in INPUT_COLUMNS.items():
+        frame = pl.scan_parquet(clean_dir / f"{name}.parquet")
+        out[name] = (frame.select(cols) if cols else frame).filter(batch).collect()
+    return out
 
 
 def derive_all(domains: dict[str, pl.DataFrame], **options) -> dict[str, pl.DataFrame]:
