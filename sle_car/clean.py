@@ -102,7 +102,12 @@ def clean_study(data_dir: Path | str, validation: Validation | None = None) -> C
             .group_by("row")
             .agg(pl.col("r").unique().sort().str.join("; ").alias("reasons"))
         )
-        marked = df.join(reasons, left_on=ROW, right_on="row", how="left", maintain_order="left")
+        if reasons.height:
+            marked = df.join(
+                reasons, left_on=ROW, right_on="row", how="left", maintain_order="left"
+            )
+        else:  # nothing to set aside: no copy of the domain
+            marked = df.with_columns(pl.lit(None, dtype=pl.String).alias("reasons"))
         out = marked.filter(pl.col("reasons").is_not_null())
         aside.append(
             out.select(
@@ -142,6 +147,8 @@ def write_clean(cleaned: Cleaned, out_dir: Path | str) -> None:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name, df in cleaned.domains.items():
-        df.write_parquet(out / f"{name}.parquet", statistics=False)
+        # one chunk: the file's row groups then depend on the rows alone, not on how many
+        # threads parsed the CSV, so the bytes are the same on every machine
+        df.rechunk().write_parquet(out / f"{name}.parquet", statistics=False)
     cleaned.quarantine.write_csv(out / "quarantine.csv")
     cleaned.reconciliation.write_csv(out / "reconciliation.csv")

@@ -10,10 +10,12 @@ status 2 with the message, never a traceback. Problems inside the data are the b
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -55,21 +57,34 @@ def domain_file(data_dir: Path, domain: str) -> Path:
     return found[0]
 
 
+_NOT_SPACE = re.compile(rb"\S")
+
+
+def _check_utf8(path: Path, raw: bytes, chunk: int = 1 << 24) -> None:
+    """Raise unless ``raw`` is UTF-8, decoding 16 MiB at a time (no second full-size copy)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(raw)
+    for start in range(0, len(raw), chunk):
+        try:
+            decoder.decode(view[start : start + chunk], final=start + chunk >= len(raw))
+        except UnicodeDecodeError as err:
+            raise DataFileError(
+                path,
+                f"the file is not UTF-8 encoded (byte {start + err.start}); "
+                "re-export it as UTF-8 CSV",
+            ) from None
+
+
 def _read_csv_text(path: Path) -> pl.DataFrame:
-    raw = path.read_bytes()
-    if not raw.strip():
+    raw = path.read_bytes()  # one copy of the file; the checks below make no other
+    if not _NOT_SPACE.search(raw):
         raise DataFileError(path, "the file is empty; re-export it with its header and rows")
     if b"\x00" in raw[:4096]:
         raise DataFileError(path, "this is not a text CSV file (binary content); export as CSV")
-    try:
-        raw.decode("utf-8")  # validates the encoding without keeping a second copy
-    except UnicodeDecodeError as err:
-        raise DataFileError(
-            path,
-            f"the file is not UTF-8 encoded (byte {err.start}); re-export it as UTF-8 CSV",
-        ) from None
+    _check_utf8(path, raw)
     raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark, as spreadsheet exports add
-    first, _, rest = raw.partition(b"\n")
+    end = raw.find(b"\n")
+    first = raw if end < 0 else raw[:end]
     try:
         header = next(csv.reader([first.decode("utf-8").rstrip("\r")]))
     except (csv.Error, StopIteration):
@@ -84,7 +99,7 @@ def _read_csv_text(path: Path) -> pl.DataFrame:
         raise DataFileError(path, f"duplicated column name(s) {dupes}; each column once")
     if "" in header:
         raise DataFileError(path, "a column has no name in the header row")
-    if not rest.strip():
+    if end < 0 or not _NOT_SPACE.search(raw, end + 1):
         raise DataFileError(path, "the file has a header but no data rows")
     try:
         df = pl.read_csv(io.BytesIO(raw), infer_schema=False, new_columns=header)

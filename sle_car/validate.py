@@ -138,24 +138,44 @@ def _structure(file: str, df: pl.DataFrame, model: type[pa.DataFrameModel]) -> p
     return pl.DataFrame(rows, schema=REPORT_COLUMNS, orient="row") if rows else empty_report()
 
 
-def repair_text(df: pl.DataFrame) -> pl.DataFrame:
-    """Cleaning rule R1: strip leading and trailing whitespace from every text value."""
+def repair_text(df: pl.DataFrame, columns: list[str] | None = None) -> pl.DataFrame:
+    """Cleaning rule R1: strip leading and trailing whitespace from every text value (of
+    ``columns``, default all text columns)."""
     cols = [c for c in df.columns if c != ROW and df.schema[c] == pl.String]
-    return df.with_columns(pl.col(cols).str.strip_chars())
+    if columns is not None:
+        cols = [c for c in cols if c in columns]
+    return df.with_columns(pl.col(cols).str.strip_chars()) if cols else df
+
+
+def _flagged(df: pl.DataFrame, checks: dict[tuple[str, str], pl.Expr]) -> dict:
+    """The checks that hit at least one row: all evaluated in one parallel pass, so that only
+    the few columns with a problem are filtered for the report."""
+    if not checks:
+        return {}
+    hits = df.select(
+        [e.fill_null(False).any().alias(f"{c}\x1f{r}") for (c, r), e in checks.items()]
+    ).row(0)
+    return {key: e for (key, e), hit in zip(checks.items(), hits, strict=True) if hit}
 
 
 def _coerce(
     file: str, df: pl.DataFrame, model: type[pa.DataFrameModel]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Strip whitespace, repair decimal commas, cast to the schema types; report each."""
-    issues = []
+    issues = [empty_report()]
     text_cols = [c for c in df.columns if c != ROW]
-    for col in text_cols:
-        bad = df.filter(pl.col(col).is_not_null() & (pl.col(col) != pl.col(col).str.strip_chars()))
+    spaced = _flagged(
+        df,
+        {
+            (c, "whitespace"): pl.col(c).is_not_null() & (pl.col(c) != pl.col(c).str.strip_chars())
+            for c in text_cols
+        },
+    )
+    for (col, _), hit in spaced.items():
         issues.append(
             _issues(
                 file,
-                bad,
+                df.filter(hit),
                 col,
                 "whitespace",
                 "repairable",
@@ -163,59 +183,51 @@ def _coerce(
                 value=pl.concat_str([pl.lit('"'), pl.col(col), pl.lit('"')]),
             )
         )
-    df = repair_text(df)
-    casts = []
-    for col in text_cols:
-        dtype = _polars_dtype(model, col)
-        if dtype == pl.String:
-            continue
-        comma = df.filter(pl.col(col).str.contains(_DECIMAL_COMMA))
-        issues.append(
-            _issues(
-                file,
-                comma,
-                col,
+    df = repair_text(df, [c for c, _ in spaced])
+    numeric = {c: _polars_dtype(model, c) for c in text_cols}
+    numeric = {c: t for c, t in numeric.items() if t != pl.String}
+    parsed = {
+        c: pl.when(pl.col(c).str.contains(_DECIMAL_COMMA))
+        .then(pl.col(c).str.replace(",", "."))
+        .otherwise(pl.col(c))
+        .cast(pl.Float64, strict=False)
+        for c in numeric
+    }
+    checks = {}
+    for col, dtype in numeric.items():
+        checks[(col, "decimal_comma")] = pl.col(col).str.contains(_DECIMAL_COMMA)
+        checks[(col, "malformed_number")] = pl.col(col).is_not_null() & parsed[col].is_null()
+        if dtype.is_integer():
+            checks[(col, "fraction")] = parsed[col].is_not_null() & (
+                parsed[col] != parsed[col].round(0)
+            )
+    for (col, check), hit in _flagged(df, checks).items():
+        kind = "a whole number" if numeric[col].is_integer() else "a number"
+        rule, severity, message = {
+            "decimal_comma": (
                 "decimal_comma",
                 "repairable",
                 "decimal comma in a number; cleaning reads it as a decimal point, "
                 "set the export to use '.'",
-            )
-        )
-        fixed = (
-            pl.when(pl.col(col).str.contains(_DECIMAL_COMMA))
-            .then(pl.col(col).str.replace(",", "."))
-            .otherwise(pl.col(col))
-        )
-        parsed = fixed.cast(pl.Float64, strict=False)
-        bad = df.filter(pl.col(col).is_not_null() & parsed.is_null())
-        kind = "a whole number" if dtype.is_integer() else "a number"
-        issues.append(
-            _issues(
-                file,
-                bad,
-                col,
+            ),
+            "malformed_number": (
                 "malformed_number",
                 "error",
                 f"{col} must be {kind}; correct the value in the source",
-            )
-        )
-        if dtype.is_integer():
-            frac = df.filter(parsed.is_not_null() & (parsed != parsed.round(0)))
-            issues.append(
-                _issues(
-                    file,
-                    frac,
-                    col,
-                    "malformed_number",
-                    "error",
-                    f"{col} must be a whole number; correct the value",
-                )
-            )
-            casts.append(
-                pl.when(parsed == parsed.round(0)).then(parsed).cast(dtype, strict=False).alias(col)
-            )
-        else:
-            casts.append(parsed.cast(dtype).alias(col))
+            ),
+            "fraction": (
+                "malformed_number",
+                "error",
+                f"{col} must be a whole number; correct the value",
+            ),
+        }[check]
+        issues.append(_issues(file, df.filter(hit), col, rule, severity, message))
+    casts = [
+        pl.when(p == p.round(0)).then(p).cast(numeric[c], strict=False).alias(c)
+        if numeric[c].is_integer()
+        else p.cast(numeric[c]).alias(c)
+        for c, p in parsed.items()
+    ]
     return df.with_columns(casts), pl.concat(issues)
 
 
@@ -251,7 +263,7 @@ def exact_copies(typed: pl.DataFrame) -> pl.DataFrame:
     ``_N`` (copies in the group). A 64-bit row hash finds candidates in one pass; equality
     is then confirmed on the candidates alone, so no hash collision can merge two rows."""
     cols = [c for c in typed.columns if c != ROW]
-    candidates = typed.filter(pl.struct(cols).hash().is_duplicated())
+    candidates = typed.filter(typed.select(cols).hash_rows().is_duplicated())
     return candidates.with_columns(
         pl.col(ROW).min().over(cols).alias("_FIRST"), pl.len().over(cols).alias("_N")
     ).filter(pl.col("_N") > 1)
@@ -275,85 +287,90 @@ def _exact_duplicates(file: str, copies: pl.DataFrame) -> pl.DataFrame:
 
 def _lab_rules(file: str, lb: pl.DataFrame) -> pl.DataFrame:
     """LB: unit allowed for the test, result numeric (or an allowed qualitative value) and
-    physiologically possible in the standard unit."""
+    physiologically possible in the standard unit.
+
+    The rules are evaluated in one lazy pass over the five columns they read, joined to the
+    small tables of tests, units (``codelists.unit_factors``: a unit is allowed when it has a
+    factor) and qualitative values; only rows with a problem are materialised."""
     tests = pl.DataFrame(
         [
             {
                 "LBTESTCD": t.code,
                 "LBSPEC": t.specimen,
-                "_UNITS": list(t.allowed_units),
                 "_UNIT": t.unit,
-                "_QUAL": list(t.qualitative),
+                "_UNITS": ", ".join(t.allowed_units),
+                "_QUALS": ", ".join(t.qualitative),
+                "_NUMERIC": not t.qualitative,
                 "_LOW": float(t.low),
                 "_HIGH": float(t.high),
             }
             for t in cl.LAB_TESTS.values()
         ]
     )
-    x = lb.join(tests, on=["LBTESTCD", "LBSPEC"], how="left")
-    issues = []
-    unknown = x.filter(pl.col("_UNIT").is_null() & pl.col("LBTESTCD").is_in(cl.LB_TESTCODES))
-    issues.append(
-        _issues(
-            file,
-            unknown,
+    qual_ok = pl.DataFrame(
+        [
+            {"LBTESTCD": t.code, "LBSPEC": t.specimen, "LBORRES": v, "_QOK": True}
+            for t in cl.LAB_TESTS.values()
+            for v in t.qualitative
+        ]
+    )
+    res, unit = pl.col("LBORRES"), pl.col("LBORRESU")
+    value = res.str.replace(",", ".").cast(pl.Float64, strict=False)
+    numeric = pl.col("_NUMERIC").fill_null(False)
+    rules = {
+        "test_specimen": pl.col("_UNIT").is_null() & pl.col("LBTESTCD").is_in(cl.LB_TESTCODES),
+        "qualitative_result": pl.col("_NUMERIC").not_().fill_null(False)
+        & res.is_not_null()
+        & pl.col("_QOK").is_null(),
+        "unit_not_allowed": numeric & res.is_not_null() & pl.col("_F").is_null(),
+        "unit_variant": numeric & pl.col("_F").is_not_null() & (unit != pl.col("_UNIT")),
+        "decimal_comma": numeric & res.str.contains(_DECIMAL_COMMA).fill_null(False),
+        "malformed_number": numeric & res.is_not_null() & value.is_null(),
+        "implausible_value": numeric
+        & ((pl.col("_SI") < pl.col("_LOW")) | (pl.col("_SI") > pl.col("_HIGH"))).fill_null(False),
+    }
+    keys = ["LBTESTCD", "LBSPEC"]
+    x = (
+        lb.lazy()
+        .select(ROW, *keys, "LBORRES", "LBORRESU")
+        .join(tests.lazy(), on=keys, how="left")
+        .join(
+            cl.unit_factors().lazy().select(*keys, "LBORRESU", "_F"),
+            on=[*keys, "LBORRESU"],
+            how="left",
+        )
+        .join(qual_ok.lazy(), on=[*keys, "LBORRES"], how="left")
+        .with_columns((value * pl.col("_F")).alias("_SI"))
+        .with_columns(**rules)
+        .filter(pl.any_horizontal(list(rules)))
+        .collect()
+    )
+    spec = {
+        "test_specimen": (
             "LBSPEC",
-            "test_specimen",
             "error",
             pl.format(
                 "test {} is not collected on specimen {}; correct LBSPEC",
                 pl.col("LBTESTCD"),
                 pl.col("LBSPEC"),
             ),
-        )
-    )
-    known = x.filter(pl.col("_UNIT").is_not_null())
-    qual = known.filter(pl.col("_QUAL").list.len() > 0)
-    num = known.filter(pl.col("_QUAL").list.len() == 0)
-    bad_q = qual.filter(
-        pl.col("LBORRES").is_not_null() & pl.col("LBORRES").is_in(pl.col("_QUAL")).not_()
-    )
-    issues.append(
-        _issues(
-            file,
-            bad_q,
+        ),
+        "qualitative_result": (
             "LBORRES",
-            "qualitative_result",
             "error",
             pl.format(
-                "result of {} must be one of {}; correct it",
-                pl.col("LBTESTCD"),
-                pl.col("_QUAL").list.join(", "),
+                "result of {} must be one of {}; correct it", pl.col("LBTESTCD"), pl.col("_QUALS")
             ),
-        )
-    )
-    bad_u = num.filter(
-        pl.col("LBORRES").is_not_null()
-        & (pl.col("LBORRESU").is_null() | pl.col("LBORRESU").is_in(pl.col("_UNITS")).not_())
-    )
-    issues.append(
-        _issues(
-            file,
-            bad_u,
+        ),
+        "unit_not_allowed": (
             "LBORRESU",
-            "unit_not_allowed",
             "error",
             pl.format(
-                "unit not allowed for {}; use one of: {}",
-                pl.col("LBTESTCD"),
-                pl.col("_UNITS").list.join(", "),
+                "unit not allowed for {}; use one of: {}", pl.col("LBTESTCD"), pl.col("_UNITS")
             ),
-        )
-    )
-    variant = num.filter(
-        pl.col("LBORRESU").is_in(pl.col("_UNITS")) & (pl.col("LBORRESU") != pl.col("_UNIT"))
-    )
-    issues.append(
-        _issues(
-            file,
-            variant,
+        ),
+        "unit_variant": (
             "LBORRESU",
-            "unit_variant",
             "warning",
             pl.format(
                 "{} reported in {}: cleaning converts it to {}",
@@ -361,45 +378,20 @@ def _lab_rules(file: str, lb: pl.DataFrame) -> pl.DataFrame:
                 pl.col("LBORRESU"),
                 pl.col("_UNIT"),
             ),
-        )
-    )
-    value = pl.col("LBORRES").str.replace(",", ".").cast(pl.Float64, strict=False)
-    comma = num.filter(pl.col("LBORRES").str.contains(_DECIMAL_COMMA))
-    issues.append(
-        _issues(
-            file,
-            comma,
+        ),
+        "decimal_comma": (
             "LBORRES",
-            "decimal_comma",
             "repairable",
             "decimal comma in a number; cleaning reads it as a decimal point, "
             "set the export to use '.'",
-        )
-    )
-    not_num = num.filter(pl.col("LBORRES").is_not_null() & value.is_null())
-    issues.append(
-        _issues(
-            file,
-            not_num,
+        ),
+        "malformed_number": (
             "LBORRES",
-            "malformed_number",
             "error",
             pl.format("result of {} must be a number; correct it", pl.col("LBTESTCD")),
-        )
-    )
-    fac = (
-        num.select(ROW, "LBTESTCD", "LBSPEC", "LBORRESU")
-        .join(cl.unit_factors(), on=["LBTESTCD", "LBSPEC", "LBORRESU"], how="inner")
-        .select(ROW, "_F")
-    )
-    withf = num.join(fac, on=ROW, how="inner").with_columns((value * pl.col("_F")).alias("_SI"))
-    out = withf.filter((pl.col("_SI") < pl.col("_LOW")) | (pl.col("_SI") > pl.col("_HIGH")))
-    issues.append(
-        _issues(
-            file,
-            out,
+        ),
+        "implausible_value": (
             "LBORRES",
-            "implausible_value",
             "error",
             pl.format(
                 "{} {} {} is outside the possible range {}-{} {}; check the value and its unit",
@@ -410,9 +402,14 @@ def _lab_rules(file: str, lb: pl.DataFrame) -> pl.DataFrame:
                 pl.col("_HIGH"),
                 pl.col("_UNIT"),
             ),
-        )
+        ),
+    }
+    return pl.concat(
+        [
+            _issues(file, x.filter(rule), column, rule, severity, message)
+            for rule, (column, severity, message) in spec.items()
+        ]
     )
-    return pl.concat(issues)
 
 
 def _vs_rules(file: str, vs: pl.DataFrame) -> pl.DataFrame:
@@ -492,8 +489,13 @@ def _visit_window(file: str, df: pl.DataFrame, day_col: str) -> pl.DataFrame:
             "_WIN": [v.window for v in cl.VISITS],
         }
     )
-    x = df.join(visits, on="VISITNUM", how="inner")
-    out = x.filter((pl.col(day_col) - pl.col("_NOM")).abs() > pl.col("_WIN"))
+    out = (
+        df.lazy()
+        .select(ROW, "VISITNUM", "VISIT", day_col)
+        .join(visits.lazy(), on="VISITNUM", how="inner")
+        .filter((pl.col(day_col) - pl.col("_NOM")).abs() > pl.col("_WIN"))
+        .collect()
+    )
     return _issues(
         file,
         out,

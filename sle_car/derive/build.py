@@ -120,7 +120,7 @@ def derive_to_dir(
             datasets = derive_all(domains, **options)
             del domains
             for name in DATASETS:
-                table = datasets[name].to_arrow()
+                table = datasets[name].rechunk().to_arrow()  # bytes independent of threads
                 if name not in writers:
                     writers[name] = pq.ParquetWriter(
                         out_dir / f"{name}.parquet", table.schema, compression="zstd"
