@@ -272,3 +272,15 @@ def test_adtte_5_day_count_convention_is_a_parameter(add_one: bool, expected: fl
     adrs = _adrs([("A", "DORISREM", 84, "Y")])
     tte = _param(derive_adtte(ADSL_TTE, adrs, NO_BCELLS, add_one=add_one), "TTDORIS")
     assert tte.filter(pl.col("USUBJID") == "A")["AVAL"].to_list() == [expected]
+
+
+def test_adtte_6_treated_subject_without_assessment_is_censored_at_day_0() -> None:
+    adrs = _adrs([("A", "DORISREM", 84, "Y")])  # B (treated, died on day 200) has none
+    tte = _param(derive_adtte(ADSL_TTE, adrs, NO_BCELLS), "TTDORIS")
+    b = tte.filter(pl.col("USUBJID") == "B")
+    assert b.select("ADY", "CNSR", "AVAL", "CNSDTDSC").row(0) == (
+        0,
+        1,
+        1.0,
+        "No post-infusion disease assessment",
+    )

@@ -637,12 +637,13 @@ def _tte(
     event: str,
     censor: str,
     evntdesc: str,
-    cnsdesc: str,
+    cnsdesc: str | pl.Expr,
     srcdom: str,
     add_one: bool,
 ) -> pl.DataFrame:
     """Rows of one time-to-event parameter from columns ``start``, ``event`` (null = none)
-    and ``censor`` (day of last assessment) of ``subjects``."""
+    and ``censor`` (day of last assessment) of ``subjects``; ``cnsdesc`` may be an expression
+    (a reason per subject)."""
     has = pl.col(event).is_not_null()
     adt = pl.when(has).then(pl.col(event)).otherwise(pl.col(censor))
     return subjects.filter(pl.col(start).is_not_null() & adt.is_not_null()).select(
@@ -656,7 +657,9 @@ def _tte(
         adt.cast(pl.Int64).alias("ADY"),
         pl.when(has).then(0).otherwise(1).cast(pl.Int64).alias("CNSR"),
         pl.when(has).then(pl.lit(evntdesc)).alias("EVNTDESC"),
-        pl.when(has.not_()).then(pl.lit(cnsdesc)).alias("CNSDTDSC"),
+        pl.when(has.not_())
+        .then(cnsdesc if isinstance(cnsdesc, pl.Expr) else pl.lit(cnsdesc))
+        .alias("CNSDTDSC"),
         pl.lit(srcdom).alias("SRCDOM"),
     )
 
@@ -673,7 +676,8 @@ def derive_adtte(
     """Time-to-event parameters, origin the infusion (day 0) unless stated; ``CNSR`` 0 =
     event, 1 = censored; ``AVAL`` = end - start + 1 days (``add_one``, admiral default).
 
-    TTDORIS time to first DORIS remission (censored at the last assessment); DURDORIS from
+    TTDORIS time to first DORIS remission (censored at the last assessment, or at day 0 when
+    there is none, so that no treated subject leaves the analysis unseen); DURDORIS from
     first DORIS remission to its first loss; DURDF the same for drug-free remission;
     TTBCREC time to confirmed B-cell reconstitution (subjects with confirmed aplasia;
     censored at the last sample); OS overall survival (censored at the last day known alive).
@@ -719,14 +723,16 @@ def derive_adtte(
     os_ = saf.with_columns(pl.lit(0).alias("_ZERO"))
     parts = [
         _tte(
-            d,
+            d.with_columns(pl.col("_LAST").fill_null(0).alias("_CENS")),
             "TTDORIS",
             "Time to first DORIS remission (days)",
             "_ZERO",
             "_FIRST",
-            "_LAST",
+            "_CENS",
             "DORIS remission",
-            "Last disease assessment",
+            pl.when(pl.col("_LAST").is_null())
+            .then(pl.lit("No post-infusion disease assessment"))
+            .otherwise(pl.lit("Last disease assessment")),
             "ADRS",
             add_one,
         ),
