@@ -13,8 +13,8 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import io
 import json
+import mmap
 import re
 from pathlib import Path
 
@@ -60,31 +60,49 @@ def domain_file(data_dir: Path, domain: str) -> Path:
 _NOT_SPACE = re.compile(rb"\S")
 
 
-def _check_utf8(path: Path, raw: bytes, chunk: int = 1 << 24) -> None:
-    """Raise unless ``raw`` is UTF-8, decoding 16 MiB at a time (no second full-size copy)."""
+def _check_utf8(path: Path, raw: bytes | mmap.mmap, chunk: int = 1 << 24) -> None:
+    """Raise unless ``raw`` is UTF-8, decoding 16 MiB at a time (no full-size copy)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(raw)
-    for start in range(0, len(raw), chunk):
-        try:
-            decoder.decode(view[start : start + chunk], final=start + chunk >= len(raw))
-        except UnicodeDecodeError as err:
-            raise DataFileError(
-                path,
-                f"the file is not UTF-8 encoded (byte {start + err.start}); "
-                "re-export it as UTF-8 CSV",
-            ) from None
+    with memoryview(raw) as view:
+        for start in range(0, len(raw), chunk):
+            try:
+                part = bytes(view[start : start + chunk])  # a copy: no view outlives the map
+                decoder.decode(part, final=start + chunk >= len(raw))
+            except UnicodeDecodeError as err:
+                raise DataFileError(
+                    path,
+                    f"the file is not UTF-8 encoded (byte {start + err.start}); "
+                    "re-export it as UTF-8 CSV",
+                ) from None
 
 
 def _read_csv_text(path: Path) -> pl.DataFrame:
-    raw = path.read_bytes()  # one copy of the file; the checks below make no other
+    with path.open("rb") as fh:
+        try:  # checked through a read-only memory map: the file is never copied into memory
+            raw = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # an empty file cannot be mapped
+            raise DataFileError(
+                path, "the file is empty; re-export it with its header and rows"
+            ) from None
+    with raw:
+        header = _check_csv_bytes(path, raw)
+    try:
+        return pl.read_csv(path, infer_schema=False, new_columns=header)
+    except pl.exceptions.PolarsError as err:
+        first_line = str(err).splitlines()[0]
+        raise DataFileError(path, f"not a well-formed CSV file ({first_line})") from None
+
+
+def _check_csv_bytes(path: Path, raw: mmap.mmap) -> list[str]:
+    """The checks a file must pass before it is parsed; returns its header."""
     if not _NOT_SPACE.search(raw):
         raise DataFileError(path, "the file is empty; re-export it with its header and rows")
     if b"\x00" in raw[:4096]:
         raise DataFileError(path, "this is not a text CSV file (binary content); export as CSV")
     _check_utf8(path, raw)
-    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark, as spreadsheet exports add
-    end = raw.find(b"\n")
-    first = raw if end < 0 else raw[:end]
+    start = 3 if raw[:3] == b"\xef\xbb\xbf" else 0  # a byte-order mark, as spreadsheets add
+    end = raw.find(b"\n", start)
+    first = raw[start:] if end < 0 else raw[start:end]
     try:
         header = next(csv.reader([first.decode("utf-8").rstrip("\r")]))
     except (csv.Error, StopIteration):
@@ -101,12 +119,7 @@ def _read_csv_text(path: Path) -> pl.DataFrame:
         raise DataFileError(path, "a column has no name in the header row")
     if end < 0 or not _NOT_SPACE.search(raw, end + 1):
         raise DataFileError(path, "the file has a header but no data rows")
-    try:
-        df = pl.read_csv(io.BytesIO(raw), infer_schema=False, new_columns=header)
-    except pl.exceptions.PolarsError as err:
-        first_line = str(err).splitlines()[0]
-        raise DataFileError(path, f"not a well-formed CSV file ({first_line})") from None
-    return df
+    return header
 
 
 def read_domain(path: Path) -> pl.DataFrame:
