@@ -267,6 +267,28 @@ def test_rows_of_a_subject_missing_from_dm_stop_the_derivation(
     assert not (tmp_path / "out").exists()  # stopped before writing anything
 
 
+def test_failed_derivation_leaves_previous_outputs_untouched(
+    clean12: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sle_car.derive import datasets
+
+    derive_to_dir(clean12, tmp_path, batch_size=5)
+    before = {f.name: f.read_bytes() for f in tmp_path.iterdir()}
+    calls = []
+    real = datasets.derive_all
+
+    def fail_on_second_batch(domains, **options):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("simulated failure in batch 2")
+        return real(domains, **options)
+
+    monkeypatch.setattr(datasets, "derive_all", fail_on_second_batch)
+    with pytest.raises(RuntimeError, match="batch 2"):
+        derive_to_dir(clean12, tmp_path, batch_size=5)
+    assert {f.name: f.read_bytes() for f in tmp_path.iterdir()} == before  # no partial files
+
+
 def test_cli_derive_refuses_output_inside_raw_data(cohort_dir: Path) -> None:
     from sle_car.cli import main
 

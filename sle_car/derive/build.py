@@ -82,7 +82,9 @@ def derive_to_dir(
     batch. Each batch is validated against the schemas (``derive_all``). Every clean row must
     belong to a subject of ``dm.parquet``, so that it is read by exactly one batch; a row that
     does not stops the run before anything is written (cleaning sets such rows aside).
-    ``options`` go to ``derive_all``. Same inputs and ``batch_size``, same bytes.
+    Files are written under temporary names and renamed when complete: a failed run leaves
+    the previous outputs as they were. ``options`` go to ``derive_all``. Same inputs and
+    ``batch_size``, same bytes.
     """
     import pyarrow.parquet as pq
     from tqdm import tqdm
@@ -112,6 +114,7 @@ def derive_to_dir(
                 "again, which sets such rows aside",
             )
     out_dir.mkdir(parents=True, exist_ok=True)
+    partial = {name: out_dir / f".{name}.parquet.partial" for name in DATASETS}
     rows = dict.fromkeys(DATASETS, 0)
     writers: dict[str, pq.ParquetWriter] = {}
     try:
@@ -123,14 +126,20 @@ def derive_to_dir(
                 table = datasets[name].rechunk().to_arrow()  # bytes independent of threads
                 if name not in writers:
                     writers[name] = pq.ParquetWriter(
-                        out_dir / f"{name}.parquet", table.schema, compression="zstd"
+                        partial[name], table.schema, compression="zstd"
                     )
                 writers[name].write_table(table.cast(writers[name].schema))
                 rows[name] += table.num_rows
             del datasets, table
-    finally:
+    except BaseException:
         for w in writers.values():
             w.close()
+        for f in partial.values():
+            f.unlink(missing_ok=True)
+        raise
+    for name, w in writers.items():  # complete files only, each in place in one step
+        w.close()
+        partial[name].replace(out_dir / f"{name}.parquet")
     return rows
 
 
