@@ -289,6 +289,36 @@ def test_failed_derivation_leaves_previous_outputs_untouched(
     assert {f.name: f.read_bytes() for f in tmp_path.iterdir()} == before  # no partial files
 
 
+def test_sap_choices_reach_the_datasets_through_derive_all(clean12: Path) -> None:
+    from sle_car.derive import derive_all, read_clean
+
+    domains = read_clean(clean12)
+    default = derive_all(domains)
+    chosen = derive_all(domains, sri_kwargs={"reduction": 5}, add_one=False, first_treatment_day=30)
+    sri = {
+        name: ds["adrs"].filter(pl.col("PARAMCD").str.starts_with("SRI"))
+        for name, ds in (("default", default), ("chosen", chosen))
+    }
+    assert set(sri["default"]["PARAMCD"]) == {"SRI4"} and set(sri["chosen"]["PARAMCD"]) == {"SRI5"}
+    yes = {
+        k: set(v.filter(pl.col("AVALC") == "Y").select("USUBJID", "AVISITN").rows())
+        for k, v in sri.items()
+    }
+    assert yes["chosen"] <= yes["default"]  # a 5-point reduction is also a 4-point one
+    tte = chosen["adtte"].filter(pl.col("CNSR") == 0)
+    assert (tte["AVAL"] == tte["ADY"] - tte["STARTDY"]).all()
+    early = chosen["adae"]["ASTDY"] < 30  # a deliberately late boundary moves the flag
+    assert 0 < early.sum() < chosen["adae"].height
+    assert chosen["adae"]["TRTEMFL"].to_list() == [None if e else "Y" for e in early]
+
+
+def test_an_unknown_analysis_option_is_an_error_naming_it(clean12: Path) -> None:
+    from sle_car.derive import derive_all, read_clean
+
+    with pytest.raises(TypeError, match="sustained_days"):
+        derive_all(read_clean(clean12), sustained_days=300)
+
+
 def test_cli_derive_refuses_output_inside_raw_data(cohort_dir: Path) -> None:
     from sle_car.cli import main
 

@@ -513,27 +513,32 @@ def derive_adrs(
     stable_days: int = 90,
     sustain_days: int = 365,
     doris_kwargs: dict | None = None,
+    lldas_kwargs: dict | None = None,
+    sri_kwargs: dict | None = None,
+    bicla_kwargs: dict | None = None,
     bcell_abs_max: float = 1.0,
 ) -> pl.DataFrame:
     """Responses per subject, parameter and post-infusion visit, plus subject-level
     ``DORIS12`` (DORIS remission sustained ≥ ``sustain_days``; AVISIT "OVERALL").
 
     Parameters: DORISREM (DORIS 2021 on treatment), DORISOFF (2017 off therapy), DORISDF
-    (drug-free), LLDAS, SRI4, BICLA, SEROREM (anti-dsDNA below cut-off, C3 and C4 ≥ LLN),
-    BCAPL (CD19+ B cells < ``bcell_abs_max``/µL), RENALCR (complete renal response, subjects
-    with lupus nephritis)."""
+    (drug-free), LLDAS, SRI4 (SRI-k with ``sri_kwargs={"reduction": k}``), BICLA, SEROREM
+    (anti-dsDNA below cut-off, C3 and C4 ≥ LLN), BCAPL (CD19+ B cells < ``bcell_abs_max``/µL),
+    RENALCR (complete renal response, subjects with lupus nephritis). The ``*_kwargs`` are the
+    SAP's choices for ``instruments.doris_remission``, ``lldas``, ``sri`` and ``bicla``."""
     st = disease_state(domains, adqs, stable_days=stable_days)
     st = ins.doris_remission(st, **(doris_kwargs or {}))
-    st = ins.lldas(st)
-    st = ins.sri(st)
-    st = ins.bicla(st)
+    st = ins.lldas(st, **(lldas_kwargs or {}))
+    st = ins.sri(st, **(sri_kwargs or {}))
+    st = ins.bicla(st, **(bicla_kwargs or {}))
+    k = (sri_kwargs or {}).get("reduction", 4)
     post = st.filter(pl.col("ADY") > 0)
     parts = [
         _yn_rows(post, "DORIS", "DORISREM", "DORIS 2021 remission (on treatment)"),
         _yn_rows(post, "DORISOFF", "DORISOFF", "DORIS remission off therapy (2017)"),
         _yn_rows(post, "DORISDF", "DORISDF", "Drug-free DORIS remission"),
         _yn_rows(post, "LLDAS", "LLDAS", "Lupus low disease activity state"),
-        _yn_rows(post, "SRI", "SRI4", "SLE responder index 4"),
+        _yn_rows(post, "SRI", f"SRI{k}", f"SLE responder index {k}"),
         _yn_rows(post, "BICLA", "BICLA", "BILAG-based composite lupus assessment response"),
     ]
     lab = adlb.filter(pl.col("ANL01FL") == "Y")
@@ -834,17 +839,63 @@ def read_clean(
     return out
 
 
-def derive_all(domains: dict[str, pl.DataFrame], **options) -> dict[str, pl.DataFrame]:
+def derive_all(
+    domains: dict[str, pl.DataFrame],
+    *,
+    stable_days: int = 90,
+    sustain_days: int = 365,
+    doris_kwargs: dict | None = None,
+    lldas_kwargs: dict | None = None,
+    sri_kwargs: dict | None = None,
+    bicla_kwargs: dict | None = None,
+    bcell_abs_max: float = 1.0,
+    bcell_confirm_n: int = 2,
+    first_treatment_day: int = -5,
+    add_one: bool = True,
+) -> dict[str, pl.DataFrame]:
     """All analysis datasets, validated against their schemas, in dependency order.
-    ``options`` are passed to ``derive_adrs`` (``stable_days``, ``sustain_days``,
-    ``doris_kwargs``, ``bcell_abs_max``)."""
+
+    The keyword arguments are the analysis choices the SAP fixes (instruments.md appendix B),
+    all with the documented defaults; ``load_study``, ``build_study`` and ``derive_to_dir``
+    pass them through, and the cache key records them:
+
+    - ``stable_days``: a drug started within this many days is unstable therapy (DORIS);
+    - ``sustain_days``: DORIS remission sustained at least this long (DORIS12);
+    - ``doris_kwargs``, ``lldas_kwargs``, ``sri_kwargs``, ``bicla_kwargs``: passed to the
+      instrument (e.g. ``{"gc_comparator": "<"}``, ``{"reduction": 5}``,
+      ``{"pga_rule": "relative"}``);
+    - ``bcell_abs_max``: B-cell aplasia below this many CD19+ cells/µL (ADRS, ADTTE);
+    - ``bcell_confirm_n``: consecutive samples that confirm aplasia and reconstitution;
+    - ``first_treatment_day``: adverse events from this study day on are treatment-emergent
+      (the first lymphodepletion day);
+    - ``add_one``: ADTTE ``AVAL`` = end - start + 1 (admiral) or end - start.
+    """
     from data_schemas import ANALYSIS_DATASETS
 
     adqs = derive_adqs(domains)
     adsl = derive_adsl(domains, adqs)
     adlb = derive_adlb(domains, adsl)
-    adae = derive_adae(domains)
-    adrs = derive_adrs(domains, adsl, adqs, adlb, **options)
-    adtte = derive_adtte(adsl, adrs, adlb, bcell_abs_max=options.get("bcell_abs_max", 1.0))
+    adae = derive_adae(domains, first_treatment_day=first_treatment_day)
+    adrs = derive_adrs(
+        domains,
+        adsl,
+        adqs,
+        adlb,
+        stable_days=stable_days,
+        sustain_days=sustain_days,
+        doris_kwargs=doris_kwargs,
+        lldas_kwargs=lldas_kwargs,
+        sri_kwargs=sri_kwargs,
+        bicla_kwargs=bicla_kwargs,
+        bcell_abs_max=bcell_abs_max,
+    )
+    adtte = derive_adtte(
+        adsl,
+        adrs,
+        adlb,
+        add_one=add_one,
+        bcell_abs_max=bcell_abs_max,
+        confirm_n=bcell_confirm_n,
+    )
     out = {"adsl": adsl, "adlb": adlb, "adqs": adqs, "adae": adae, "adrs": adrs, "adtte": adtte}
     return {name: ANALYSIS_DATASETS[name].validate(df) for name, df in out.items()}
