@@ -24,10 +24,14 @@ def require_columns(
         )
 
 
+class ChoiceError(ValueError):
+    """An option set to a value its rule does not define (an analysis choice, not a bug)."""
+
+
 def check_choice(name: str, value: object, allowed: Iterable[object]) -> None:
     allowed = list(allowed)
     if value not in allowed:
-        raise ValueError(f"{name} must be one of {allowed}, not {value!r}")
+        raise ChoiceError(f"{name} must be one of {allowed}, not {value!r}")
 
 
 def cmp(left: pl.Expr, op: str, right: pl.Expr | float, digits: int = 6) -> pl.Expr:

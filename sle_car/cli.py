@@ -110,7 +110,9 @@ def cmd_dictionary(args: argparse.Namespace) -> int:
 
 
 def cmd_derive(args: argparse.Namespace) -> int:
+    from sle_car._checks import ChoiceError
     from sle_car.derive.build import build_study
+    from sle_car.derive.options import read_options
     from sle_car.io import DataFileError
 
     data_dir, out = Path(args.data_dir), Path(args.out)
@@ -120,10 +122,14 @@ def cmd_derive(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     try:
+        options = read_options(args.options) if args.options else {}
         batch = {} if args.batch_size is None else {"batch_size": args.batch_size}
-        datasets = build_study(data_dir, out, progress=not args.quiet, **batch)
+        datasets = build_study(data_dir, out, progress=not args.quiet, **batch, **options)
     except DataFileError as err:
         print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except ChoiceError as err:
+        print(f"error: {args.options}: {err}", file=sys.stderr)
         return EXIT_USAGE
     for name, df in datasets.items():
         print(f"{name}: {df.height} rows, {df['USUBJID'].n_unique()} subjects")
@@ -261,6 +267,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         help="subjects derived at a time; memory is that of one batch "
         "(default: sle_car.derive.build.BATCH_SIZE, 1,000)",
+    )
+    dv.add_argument(
+        "--options",
+        help="YAML file of analysis options (the SAP's choices); every option and its default: "
+        "sle_car/config/analysis_options.yaml",
     )
     dv.add_argument("--quiet", action="store_true", help="no progress bar")
     dv.set_defaults(func=cmd_derive)

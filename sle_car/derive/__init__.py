@@ -27,6 +27,7 @@ from sle_car.derive.datasets import (
     read_clean,
     sustained_response,
 )
+from sle_car.derive.options import read_options
 
 __all__ = [
     "analysis_windows",
@@ -50,6 +51,7 @@ __all__ = [
     "drug_exposure_by_day",
     "load_study",
     "read_clean",
+    "read_options",
     "subject_batches",
     "sustained_response",
 ]

@@ -1,0 +1,101 @@
+"""Analysis options: the choices the statistical analysis plan fixes (instruments.md appendix B).
+
+They are the keyword arguments of ``derive_all`` (passed through ``load_study``, ``build_study``
+and ``derive_to_dir``); the ``*_kwargs`` among them go to an instrument. On the command line
+they come from a YAML file (``sle-car derive DATA --out OUT --options FILE``);
+``sle_car/config/analysis_options.yaml`` lists every option with its default and is where a
+SAP's choices are best written down. ``read_options`` checks a file against the real
+signatures, so a misspelt or mistyped option is an error that names it, never a silent default.
+"""
+
+from __future__ import annotations
+
+import inspect
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from sle_car import instruments as ins
+from sle_car.derive.datasets import derive_all
+from sle_car.io import DataFileError
+
+INSTRUMENT_OPTIONS = {
+    "doris_kwargs": ins.doris_remission,
+    "lldas_kwargs": ins.lldas,
+    "sri_kwargs": ins.sri,
+    "bicla_kwargs": ins.bicla,
+}
+"""Which instrument each ``*_kwargs`` option of ``derive_all`` configures."""
+NOT_OPTIONS = {"base_suffix"}
+"""Keywords of an instrument that name input columns: plumbing, not analysis choices."""
+
+
+def _keyword_defaults(fn) -> dict:
+    return {
+        name: p.default
+        for name, p in inspect.signature(fn).parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and name not in NOT_OPTIONS
+    }
+
+
+def option_defaults() -> dict:
+    """Every analysis option with its default, the instruments' own for the ``*_kwargs``."""
+    return {
+        name: _keyword_defaults(INSTRUMENT_OPTIONS[name]) if name in INSTRUMENT_OPTIONS else value
+        for name, value in _keyword_defaults(derive_all).items()
+    }
+
+
+def default_options_file() -> Path:
+    """``sle_car/config/analysis_options.yaml``: every option at its default, documented."""
+    return Path(str(resources.files("sle_car.config").joinpath("analysis_options.yaml")))
+
+
+def _type_ok(value: object, default: object) -> bool:
+    if default is None:  # e.g. BICLA's ``systems``: any value the instrument accepts
+        return True
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, type(default))
+
+
+def check_options(options: dict, source: Path | str = "options") -> dict:
+    """``options`` unchanged when every key is a known option with a value of the right type;
+    otherwise a ``DataFileError`` naming ``source``, the option, its value and the choices."""
+    defaults = option_defaults()
+
+    def check(given: object, known: dict, where: str) -> None:
+        if not isinstance(given, dict):
+            raise DataFileError(source, f"{where or 'the file'} must be a mapping of option: value")
+        for key, value in given.items():
+            name = f"{where}{key}"
+            if key not in known:
+                raise DataFileError(
+                    source, f"unknown option {name!r}; the options are: {', '.join(known)}"
+                )
+            if key in INSTRUMENT_OPTIONS and not where:
+                check(value, known[key], f"{key}.")
+            elif not _type_ok(value, known[key]):
+                raise DataFileError(
+                    source,
+                    f"option {name!r} is {value!r}; it takes a value like its default "
+                    f"{known[key]!r}",
+                )
+
+    check(options, defaults, "")
+    return options
+
+
+def read_options(path: Path | str) -> dict:
+    """The analysis options in the YAML file ``path``, checked (``check_options``)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise DataFileError(path, f"cannot read the options ({type(err).__name__})") from None
+    return check_options(data or {}, path)
