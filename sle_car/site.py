@@ -103,8 +103,10 @@ def versions_markdown() -> str:
 def write_site_inputs(
     data_dir: Path | None = None, root: Path | None = None, data_kind: str | None = None
 ) -> list[Path]:
-    """Write ``_variables.yml``, ``reports/data-dictionary.md``, ``reports/schedule.md`` and
-    ``reports/versions.md`` into ``root`` (default: the repository)."""
+    """Write ``_variables.yml``, ``reports/data-dictionary.md``, ``reports/schedule.md``,
+    ``reports/versions.md`` and ``reports/analysis-options.md`` into ``root`` (default: the
+    repository)."""
+    from sle_car.derive.options import options_markdown
     from sle_car.dictionary import data_dictionary
 
     out = []
@@ -123,6 +125,7 @@ def write_site_inputs(
         ("data-dictionary.md", data_dictionary()),
         ("schedule.md", schedule_markdown()),
         ("versions.md", versions_markdown()),
+        ("analysis-options.md", options_markdown()),
     ):
         p = (root / "reports" if root != repo_root() else reports_dir()) / name
         p.parent.mkdir(parents=True, exist_ok=True)

@@ -86,3 +86,20 @@ def test_cli_derive_reports_an_undefined_choice_without_a_traceback(
         main(["derive", str(cohort_dir), "--out", str(out), "--options", str(sap), "--quiet"]) == 2
     )
     assert "sap.yaml: gc_comparator must be one of ['<=', '<'], not '<<'" in capsys.readouterr().err
+
+
+def test_the_website_table_has_a_row_and_a_meaning_for_every_option() -> None:
+    from sle_car.derive.options import options_markdown
+
+    rows = {
+        line.split("|")[1].strip().strip("`*"): line.split("|")[3].strip()
+        for line in options_markdown().splitlines()[2:]
+    }
+    expected = [
+        f"{k}.{sub}" if isinstance(v, dict) else k
+        for k, v in option_defaults().items()
+        for sub in (v if isinstance(v, dict) else [None])
+    ]
+    assert set(expected) <= set(rows)
+    assert all(rows[name] for name in expected), "an option without a comment in the YAML file"
+    assert rows["doris_kwargs.gc_comparator"].startswith('"<=" (DORIS 2021 text)')

@@ -11,6 +11,8 @@ signatures, so a misspelt or mistyped option is an error that names it, never a 
 from __future__ import annotations
 
 import inspect
+import json
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -99,3 +101,34 @@ def read_options(path: Path | str) -> dict:
     except (OSError, yaml.YAMLError) as err:
         raise DataFileError(path, f"cannot read the options ({type(err).__name__})") from None
     return check_options(data or {}, path)
+
+
+_LINE = re.compile(
+    r"^(?P<indent>\s*)(?P<key>[a-z_]+):\s*(?P<value>[^#]*?)\s*(?:#\s*(?P<note>.*))?$"
+)
+
+
+def options_markdown(path: Path | str | None = None) -> str:
+    """The options of ``path`` (default: the documented defaults file) as a Markdown table:
+    option, value and the file's own comment on it (for the website's endpoint page)."""
+    path = Path(path) if path else default_options_file()
+    options = read_options(path)
+    rows = [
+        "| Option | Value | Meaning |",
+        "|---|---|---|",
+    ]
+    parent = ""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = _LINE.match(line)
+        if not m:
+            continue
+        key, note = m["key"], (m["note"] or "").replace("|", "\\|")
+        if m["indent"]:
+            value = options[parent][key]
+            rows.append(f"| `{parent}.{key}` | `{json.dumps(value)}` | {note} |")
+        elif isinstance(options.get(key), dict):
+            parent = key
+            rows.append(f"| **`{key}`** | | {note} |")
+        else:
+            rows.append(f"| `{key}` | `{json.dumps(options[key])}` | {note} |")
+    return "\n".join(rows) + "\n"
