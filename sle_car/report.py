@@ -2,7 +2,7 @@
 
 1. validate the raw export (report to ``reports/data-issues/``);
 2. clean it (quarantine and reconciliation) into the derived directory (git-ignored);
-3. write the site inputs (``_variables.yml``, data dictionary, schedule of assessments);
+3. write the site inputs (``_variables.yml``, data dictionary, schedule, versions, options);
 4. execute the numbered notebooks, when there are any;
 5. render the Quarto site when ``quarto`` is on PATH, otherwise say so in one line.
 """
@@ -81,7 +81,9 @@ def run_report(data_dir: Path, derived_dir: Path) -> int:
     aside = int(cleaned.reconciliation["rows_set_aside"].sum())
     print(f"    {kept} rows kept, {aside} set aside (reconciled)")
 
-    _step("site inputs -> _variables.yml, reports/data-dictionary.md, reports/schedule.md")
+    _step(
+        "site inputs -> _variables.yml, reports/{data-dictionary,schedule,versions,analysis-options}.md"
+    )
     write_site_inputs(data_dir)
 
     notebooks = sorted(notebooks_dir().glob("[0-9][0-9]*.ipynb"))

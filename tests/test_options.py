@@ -11,7 +11,9 @@ import yaml
 from sle_car.derive.options import (
     check_options,
     default_options_file,
+    flatten,
     option_defaults,
+    options_frame,
     read_options,
 )
 from sle_car.io import DataFileError
@@ -95,11 +97,14 @@ def test_the_website_table_has_a_row_and_a_meaning_for_every_option() -> None:
         line.split("|")[1].strip().strip("`*"): line.split("|")[3].strip()
         for line in options_markdown().splitlines()[2:]
     }
-    expected = [
-        f"{k}.{sub}" if isinstance(v, dict) else k
-        for k, v in option_defaults().items()
-        for sub in (v if isinstance(v, dict) else [None])
-    ]
+    expected = list(flatten(option_defaults()))
     assert set(expected) <= set(rows)
     assert all(rows[name] for name in expected), "an option without a comment in the YAML file"
     assert rows["doris_kwargs.gc_comparator"].startswith('"<=" (DORIS 2021 text)')
+
+
+def test_options_frame_shows_what_the_sap_changed() -> None:
+    frame = options_frame(doris_kwargs={"gc_comparator": "<"}, add_one=True)
+    changed = frame.filter("changed")
+    assert changed.rows() == [("doris_kwargs.gc_comparator", '"<"', '"<="', True)]
+    assert frame.height == len(flatten(option_defaults()))  # add_one at its default: unchanged

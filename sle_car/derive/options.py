@@ -16,6 +16,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
+import polars as pl
 import yaml
 
 from sle_car import instruments as ins
@@ -47,6 +48,30 @@ def option_defaults() -> dict:
         name: _keyword_defaults(INSTRUMENT_OPTIONS[name]) if name in INSTRUMENT_OPTIONS else value
         for name, value in _keyword_defaults(derive_all).items()
     }
+
+
+def flatten(options: dict) -> dict[str, object]:
+    """``{"doris_kwargs": {"gc_comparator": "<"}}`` -> ``{"doris_kwargs.gc_comparator": "<"}``."""
+    return {
+        f"{key}.{sub}" if isinstance(value, dict) else key: value[sub] if sub else value
+        for key, value in options.items()
+        for sub in (value if isinstance(value, dict) else [None])
+    }
+
+
+def options_frame(**options) -> pl.DataFrame:
+    """Every analysis option: the value in force (``options`` over the defaults), the default,
+    and whether the SAP changed it; values as JSON text (for notebooks and listings)."""
+    check_options(options)
+    given, defaults = flatten(options), flatten(option_defaults())
+    return pl.DataFrame(
+        {
+            "option": list(defaults),
+            "value": [json.dumps(given.get(k, v)) for k, v in defaults.items()],
+            "default": [json.dumps(v) for v in defaults.values()],
+            "changed": [k in given and given[k] != v for k, v in defaults.items()],
+        }
+    )
 
 
 def default_options_file() -> Path:
