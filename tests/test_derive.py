@@ -319,6 +319,68 @@ def test_an_unknown_analysis_option_is_an_error_naming_it(clean12: Path) -> None
         derive_all(read_clean(clean12), sustained_days=300)
 
 
+def test_questionnaire_columns_come_from_the_code_list_not_the_data() -> None:
+    from data_schemas import codelists as cl
+    from sle_car.derive.datasets import qs_wide
+
+    qs = pl.DataFrame(
+        {
+            "USUBJID": ["A", "A"],
+            "QSCAT": [cl.QS_ICE, cl.QS_ICE],
+            "QSTESTCD": ["ICEORIEN", "ICENAME"],  # three of the five tasks never recorded
+            "QSSTRESN": [4.0, 3.0],
+            "QSDY": [3, 3],
+        }
+    )
+    wide = qs_wide(qs, cl.QS_ICE)
+    assert wide.columns == ["USUBJID", "ADY", *cl.ICE_ITEMS]
+    assert wide.row(0) == ("A", 3, 4.0, 3.0, None, None, None)
+    assert qs_wide(qs, cl.QS_FACIT).columns == ["USUBJID", "ADY", *cl.FACIT_ITEMS]  # no rows
+
+
+def test_a_questionnaire_nobody_completed_leaves_the_other_endpoints_unchanged(
+    clean12: Path,
+) -> None:
+    """A data cut before any FACIT-F or ICE (or a batch of subjects without them) derives."""
+    from polars.testing import assert_frame_equal
+
+    from data_schemas import codelists as cl
+    from sle_car.derive import derive_all, read_clean
+
+    full = derive_all(read_clean(clean12))
+    domains = read_clean(clean12)
+    domains["qs"] = domains["qs"].filter(~pl.col("QSCAT").is_in([cl.QS_FACIT, cl.QS_ICE]))
+    cut = derive_all(domains)
+    assert set(full["adqs"]["PARAMCD"]) - set(cut["adqs"]["PARAMCD"]) == {"FACITTOT", "ICE"}
+    keep = ~pl.col("PARAMCD").is_in(["FACITTOT", "ICE"])
+    assert_frame_equal(cut["adqs"].filter(keep), full["adqs"].filter(keep))
+    assert_frame_equal(cut["adrs"], full["adrs"])
+
+
+def test_a_laboratory_test_never_measured_leaves_the_other_endpoints_unchanged(
+    clean12: Path,
+) -> None:
+    """No C4 in the data cut: serologic remission can no longer be confirmed (no "Y"); it is
+    still "N" where anti-dsDNA alone rules it out; nothing else moves."""
+    from polars.testing import assert_frame_equal
+
+    from sle_car.derive import derive_all, read_clean
+
+    full = derive_all(read_clean(clean12))
+    domains = read_clean(clean12)
+    domains["lb"] = domains["lb"].filter(pl.col("LBTESTCD") != "C4")
+    cut = derive_all(domains)
+    sero = {
+        k: v["adrs"].filter(pl.col("PARAMCD") == "SEROREM")
+        for k, v in (("full", full), ("cut", cut))
+    }
+    assert (sero["full"]["AVALC"] == "Y").sum() > 0
+    assert set(sero["cut"]["AVALC"]) == {"N"}
+    assert_frame_equal(sero["cut"], sero["full"].filter(pl.col("AVALC") == "N"))
+    other = pl.col("PARAMCD") != "SEROREM"
+    assert_frame_equal(cut["adrs"].filter(other), full["adrs"].filter(other))
+
+
 def test_cli_derive_refuses_output_inside_raw_data(cohort_dir: Path) -> None:
     from sle_car.cli import main
 

@@ -249,21 +249,27 @@ def derive_adlb(domains: dict[str, pl.DataFrame], adsl: pl.DataFrame) -> pl.Data
 
 # --- ADQS: instrument scores -------------------------------------------------------------------
 def qs_wide(qs: pl.DataFrame, category: str, *, value: str = "QSSTRESN") -> pl.DataFrame:
-    """One row per subject and assessment day of ``category`` with one column per item."""
+    """One row per subject and assessment day of ``category`` with one column per item of
+    the category's code list (``codelists.qs_items``), in code-list order: an item nobody
+    answered is a null column, so the columns never depend on which data (or which batch of
+    subjects) came in."""
+    items = [code for code, (cat, *_) in cl.qs_items().items() if cat == category]
     sub = qs.filter(pl.col("QSCAT") == category)
-    return sub.pivot(
+    wide = sub.pivot(
         on="QSTESTCD", index=["USUBJID", "QSDY"], values=value, aggregate_function="first"
     ).rename({"QSDY": "ADY"})
+    dtype = qs.schema[value]
+    return wide.select(
+        "USUBJID",
+        "ADY",
+        *[pl.col(c) if c in wide.columns else pl.lit(None, dtype=dtype).alias(c) for c in items],
+    )
 
 
 def sledai_wide(qs: pl.DataFrame) -> pl.DataFrame:
     """SLEDAI-2K descriptors as booleans (null when not assessed) and their scores."""
     w = qs_wide(qs, cl.QS_SLEDAI)
-    w = w.with_columns([(pl.col(k) > 0).alias(k) for k in cl.SLEDAI_ITEMS if k in w.columns])
-    for k in cl.SLEDAI_ITEMS:
-        if k not in w.columns:
-            w = w.with_columns(pl.lit(None, dtype=pl.Boolean).alias(k))
-    return ins.sledai_2k(w)
+    return ins.sledai_2k(w.with_columns([(pl.col(k) > 0).alias(k) for k in cl.SLEDAI_ITEMS]))
 
 
 def _bds(
@@ -419,16 +425,15 @@ def disease_state(
     )
     x = sl.join(pga, on=["USUBJID", "ADY"], how="left").join(bil, on=["USUBJID", "ADY"], how="left")
     x = x.join(bil_bl, on="USUBJID", how="left")
-    base = adqs.filter(pl.col("ABLFL") == "Y").pivot(
-        on="PARAMCD", index="USUBJID", values="AVAL", aggregate_function="first"
-    )
-    x = x.join(
-        base.select(
-            "USUBJID", pl.col("SLEDAI2K").alias("SLEDAI_BL"), pl.col("PGA").alias("PGA_BL")
-        ),
-        on="USUBJID",
-        how="left",
-    )
+    base = (
+        adqs.filter(pl.col("ABLFL") == "Y", pl.col("PARAMCD").is_in(["SLEDAI2K", "PGA"]))
+        .group_by("USUBJID")
+        .agg(
+            pl.col("AVAL").filter(pl.col("PARAMCD") == "SLEDAI2K").first().alias("SLEDAI_BL"),
+            pl.col("AVAL").filter(pl.col("PARAMCD") == "PGA").first().alias("PGA_BL"),
+        )
+    )  # both columns exist even when no subject has a baseline of one of them
+    x = x.join(base, on="USUBJID", how="left")
     x = ins.bilag_new_flares(x)
     desc = list(cl.SLEDAI_ITEMS)
     x = x.sort("USUBJID", "ADY").with_columns(
@@ -478,6 +483,24 @@ def _yn_rows(df: pl.DataFrame, flag: str, paramcd: str, param: str) -> pl.DataFr
         .then(pl.lit("Y"))
         .otherwise(pl.lit("N"))
         .alias("AVALC"),
+    )
+
+
+def _by_param(lab: pl.DataFrame, params: list[str], values: list[str]) -> pl.DataFrame:
+    """One row per subject and analysis visit with a ``<value>_<PARAMCD>`` column for every
+    one of ``params`` (null when not measured): the columns never depend on which tests the
+    data (or a batch of subjects) hold."""
+    wide = lab.filter(pl.col("PARAMCD").is_in(params)).pivot(
+        on="PARAMCD", index=["USUBJID", "AVISITN"], values=values, aggregate_function="first"
+    )
+    wanted = {f"{v}_{p}": lab.schema[v] for p in params for v in values}
+    return wide.select(
+        "USUBJID",
+        "AVISITN",
+        *[
+            pl.col(c) if c in wide.columns else pl.lit(None, dtype=t).alias(c)
+            for c, t in wanted.items()
+        ],
     )
 
 
@@ -542,12 +565,7 @@ def derive_adrs(
         _yn_rows(post, "BICLA", "BICLA", "BILAG-based composite lupus assessment response"),
     ]
     lab = adlb.filter(pl.col("ANL01FL") == "Y")
-    sero = lab.filter(pl.col("PARAMCD").is_in(["DDNAIGAB", "C3", "C4"])).pivot(
-        on="PARAMCD",
-        index=["USUBJID", "AVISITN"],
-        values=["AVAL", "ANRLO", "ANRHI", "ADY"],
-        aggregate_function="first",
-    )
+    sero = _by_param(lab, ["DDNAIGAB", "C3", "C4"], ["AVAL", "ANRLO", "ANRHI", "ADY"])
     if sero.height:
         sero = ins.serologic_remission(
             sero.rename(
@@ -571,14 +589,9 @@ def derive_adrs(
     parts.append(
         _yn_rows(b.filter(pl.col("ADY") > 0), "BCAPL", "BCAPL", "B-cell aplasia (CD19+ < 1/uL)")
     )
-    ren = lab.filter(pl.col("PARAMCD").is_in(["PROTCRT", "EGFR"])).pivot(
-        on="PARAMCD",
-        index=["USUBJID", "AVISITN"],
-        values=["AVAL", "BASE", "ADY"],
-        aggregate_function="first",
-    )
+    ren = _by_param(lab, ["PROTCRT", "EGFR"], ["AVAL", "BASE", "ADY"])
     ln = adsl.filter(pl.col("LNFL") == "Y").select("USUBJID")
-    if ren.height and {"AVAL_PROTCRT", "AVAL_EGFR"} <= set(ren.columns):
+    if ren.height:
         ren = ins.renal_response(
             ren.join(ln, on="USUBJID")
             .rename(

@@ -86,7 +86,7 @@ def ice_score(df: pl.DataFrame) -> pl.DataFrame:
     """Add ``ICE`` (0-10, null if any item is missing) from the five item columns
     ``ICEORIEN`` (0-4), ``ICENAME`` (0-3), ``ICECOMM``, ``ICEWRITE``, ``ICEATTN`` (0-1)."""
     cols = list(ICE_ITEMS)
-    require_columns(df, cols, "ice_score", "sle_car.derive (from QS)")
+    require_columns(df, cols, "ice_score", "sle_car.derive.datasets.qs_wide (from QS)")
     items = [pl.col(c).clip(0, ICE_ITEMS[c][1]) for c in cols]
     total = pl.when(pl.all_horizontal([pl.col(c).is_not_null() for c in cols])).then(
         pl.sum_horizontal(items)

@@ -23,7 +23,7 @@ def bilag_score(df: pl.DataFrame, *, systems: list[str] | None = None) -> pl.Dat
     """Add ``BILAGTOT`` (0-108), ``BILAGOVR`` (worst grade), ``BILAGNA``, ``BILAGNB`` (number
     of systems graded A, B) from one grade column (A-E) per system (``BLGCONST`` ...)."""
     cols = systems or SYSTEMS
-    require_columns(df, cols, "bilag_score", "sle_car.derive.derive_bilag_wide (from QS)")
+    require_columns(df, cols, "bilag_score", "sle_car.derive.datasets.qs_wide (from QS)")
     total = pl.sum_horizontal([pl.col(c).replace_strict(NUMERIC, default=None) for c in cols])
     worst = pl.min_horizontal([pl.col(c) for c in cols])  # "A" < "B" < ... alphabetically
     return df.with_columns(

@@ -23,7 +23,7 @@ def facit_fatigue(df: pl.DataFrame, *, min_answered: int = 7) -> pl.DataFrame:
     ``FACIT_PRORATED`` from one response column (0-4 as ticked, null if unanswered) per item
     ``FAC07001`` ... ``FAC07013``. Responses outside 0-4 are treated as missing (FACTscorer
     treats codes 8/9 so)."""
-    require_columns(df, ITEMS, "facit_fatigue", "sle_car.derive (from QS)")
+    require_columns(df, ITEMS, "facit_fatigue", "sle_car.derive.datasets.qs_wide (from QS)")
     scores = []
     for code in ITEMS:
         x = pl.col(code).cast(pl.Float64)

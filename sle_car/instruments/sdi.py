@@ -20,7 +20,9 @@ def sdi_score(
     each capped at its maximum; with ``non_decreasing`` (default, the SDI convention), each
     subject's total is the running maximum over ``order``, so damage once scored stays."""
     cols = list(SDI_ITEMS)
-    require_columns(df, [by, order, *cols], "sdi_score", "sle_car.derive (from QS)")
+    require_columns(
+        df, [by, order, *cols], "sdi_score", "sle_car.derive.datasets.qs_wide (from QS)"
+    )
     capped = [pl.col(c).clip(0, SDI_ITEMS[c][1]) for c in cols]
     out = df.with_columns(pl.sum_horizontal(capped).alias("SDITOT"))
     if non_decreasing:

@@ -27,7 +27,7 @@ def sledai_2k(df: pl.DataFrame, *, descriptors: list[str] | None = None) -> pl.D
     SAP decides how incomplete assessments enter endpoints (instruments.md §0 rule 3).
     """
     cols = descriptors or DESCRIPTORS
-    require_columns(df, cols, "sledai_2k", "sle_car.derive.derive_sledai_wide (from QS)")
+    require_columns(df, cols, "sledai_2k", "sle_car.derive.datasets.sledai_wide (from QS)")
     weight = {k: w for k, (_, w) in SLEDAI_ITEMS.items()}
     total = pl.sum_horizontal([pl.col(c).cast(pl.Int64).fill_null(0) * weight[c] for c in cols])
     clinical = pl.sum_horizontal(
