@@ -230,13 +230,16 @@ def test_subject_batches_are_consecutive_ranges_of_sorted_subjects(tmp_path: Pat
         subject_batches(tmp_path, 0)
 
 
-def test_batched_derivation_equals_one_pass_over_the_cohort(clean12: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("batch_size", [1, 5])  # 12 batches of one; batches of 5, 5 and 2
+def test_batched_derivation_equals_one_pass_over_the_cohort(
+    clean12: Path, tmp_path: Path, batch_size: int
+) -> None:
     from polars.testing import assert_frame_equal
 
     from sle_car.derive import derive_all, read_clean
 
     whole = derive_all(read_clean(clean12))
-    rows = derive_to_dir(clean12, tmp_path, batch_size=5)  # batches of 5, 5 and 2 subjects
+    rows = derive_to_dir(clean12, tmp_path, batch_size=batch_size)
     assert rows == {name: df.height for name, df in whole.items()}
     assert whole["adsl"].height == 12
     for name, df in whole.items():
