@@ -111,7 +111,7 @@ def cmd_dictionary(args: argparse.Namespace) -> int:
 
 def cmd_derive(args: argparse.Namespace) -> int:
     from sle_car._checks import ChoiceError
-    from sle_car.derive.build import build_study
+    from sle_car.derive.build import write_study
     from sle_car.derive.options import read_options
     from sle_car.io import DataFileError
 
@@ -124,16 +124,16 @@ def cmd_derive(args: argparse.Namespace) -> int:
     try:
         options = read_options(args.options) if args.options else {}
         batch = {} if args.batch_size is None else {"batch_size": args.batch_size}
-        datasets = build_study(data_dir, out, progress=not args.quiet, **batch, **options)
+        log = write_study(data_dir, out, progress=not args.quiet, **batch, **options)
     except DataFileError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except ChoiceError as err:
         print(f"error: {args.options}: {err}", file=sys.stderr)
         return EXIT_USAGE
-    for name, df in datasets.items():
-        print(f"{name}: {df.height} rows, {df['USUBJID'].n_unique()} subjects")
-    print(f"wrote {len(datasets)} analysis datasets and derivation_log.json to {out}")
+    for name, rows in log["rows"].items():
+        print(f"{name}: {rows} rows, {log['subjects'][name]} subjects")
+    print(f"wrote {len(log['rows'])} analysis datasets and derivation_log.json to {out}")
     return EXIT_OK
 
 

@@ -3,7 +3,13 @@ ADSL, ADLB, ADQS, ADAE, ADRS and ADTTE (``datasets``); ``build`` derives them in
 subjects and writes them (``derive_to_dir``, ``build_study``) and caches them for the notebooks
 (``load_study``)."""
 
-from sle_car.derive.build import build_study, derive_to_dir, load_study, subject_batches
+from sle_car.derive.build import (
+    build_study,
+    derive_to_dir,
+    load_study,
+    subject_batches,
+    write_study,
+)
 from sle_car.derive.common import (
     analysis_windows,
     compute_duration,
@@ -54,4 +60,5 @@ __all__ = [
     "read_options",
     "subject_batches",
     "sustained_response",
+    "write_study",
 ]

@@ -143,6 +143,46 @@ def derive_to_dir(
     return rows
 
 
+def write_study(
+    data_dir: Path | str,
+    out_dir: Path | str,
+    *,
+    batch_size: int = BATCH_SIZE,
+    progress: bool = False,
+    **options,
+) -> dict:
+    """Validate, clean, derive (``derive_to_dir``) and write the analysis datasets and
+    ``derivation_log.json``; return the log. Nothing is read back into memory: row and
+    subject counts come from a streaming scan of the written files."""
+    from sle_car.clean import clean_study, write_clean
+
+    data_dir, out_dir = Path(data_dir), Path(out_dir)
+    (out_dir / LOG).unlink(missing_ok=True)  # an interrupted build is never taken as current
+    cleaned = clean_study(data_dir)
+    write_clean(cleaned, out_dir / "clean")
+    problems = cleaned.validation.report.group_by("severity").len().sort("severity").rows()
+    reconciliation = cleaned.reconciliation.rows(named=True)
+    del cleaned
+    derive_to_dir(out_dir / "clean", out_dir, batch_size=batch_size, progress=progress, **options)
+    counts = {
+        name: pl.scan_parquet(out_dir / f"{name}.parquet")
+        .select(pl.len().alias("rows"), pl.col("USUBJID").n_unique().alias("subjects"))
+        .collect()
+        .row(0, named=True)
+        for name in DATASETS
+    }
+    log = {
+        **_cache_key(data_dir, options),
+        "data_dir": data_dir.name,
+        "validation_problems": problems,
+        "reconciliation": reconciliation,
+        "rows": {name: c["rows"] for name, c in counts.items()},
+        "subjects": {name: c["subjects"] for name, c in counts.items()},
+    }
+    (out_dir / LOG).write_text(json.dumps(log, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return log
+
+
 def build_study(
     data_dir: Path | str,
     out_dir: Path | str,
@@ -151,28 +191,9 @@ def build_study(
     progress: bool = False,
     **options,
 ) -> dict[str, pl.DataFrame]:
-    """Validate, clean, derive (``derive_to_dir``) and write; return the analysis datasets."""
-    from sle_car.clean import clean_study, write_clean
-
-    data_dir, out_dir = Path(data_dir), Path(out_dir)
-    (out_dir / LOG).unlink(missing_ok=True)  # an interrupted build is never taken as current
-    cleaned = clean_study(data_dir)
-    write_clean(cleaned, out_dir / "clean")
-    derive_to_dir(out_dir / "clean", out_dir, batch_size=batch_size, progress=progress, **options)
-    datasets = {name: pl.read_parquet(out_dir / f"{name}.parquet") for name in DATASETS}
-    log = {
-        **_cache_key(data_dir, options),
-        "data_dir": data_dir.name,
-        "validation_problems": cleaned.validation.report.group_by("severity")
-        .len()
-        .sort("severity")
-        .rows(),
-        "reconciliation": cleaned.reconciliation.rows(named=True),
-        "rows": {name: df.height for name, df in datasets.items()},
-        "subjects": {name: df["USUBJID"].n_unique() for name, df in datasets.items()},
-    }
-    (out_dir / LOG).write_text(json.dumps(log, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return datasets
+    """``write_study``, then return the analysis datasets (read from the written files)."""
+    write_study(data_dir, out_dir, batch_size=batch_size, progress=progress, **options)
+    return {name: pl.read_parquet(Path(out_dir) / f"{name}.parquet") for name in DATASETS}
 
 
 def load_study(
