@@ -297,7 +297,13 @@ def test_sap_choices_reach_the_datasets_through_derive_all(clean12: Path) -> Non
 
     domains = read_clean(clean12)
     default = derive_all(domains)
-    chosen = derive_all(domains, sri_kwargs={"reduction": 5}, add_one=False, first_treatment_day=30)
+    chosen = derive_all(
+        domains,
+        sri_kwargs={"reduction": 5},
+        add_one=False,
+        first_treatment_day=30,
+        bcell_abs_max=5.0,
+    )
     sri = {
         name: ds["adrs"].filter(pl.col("PARAMCD").str.starts_with("SRI"))
         for name, ds in (("default", default), ("chosen", chosen))
@@ -310,6 +316,8 @@ def test_sap_choices_reach_the_datasets_through_derive_all(clean12: Path) -> Non
     assert yes["chosen"] <= yes["default"]  # a 5-point reduction is also a 4-point one
     tte = chosen["adtte"].filter(pl.col("CNSR") == 0)
     assert (tte["AVAL"] == tte["ADY"] - tte["STARTDY"]).all()
+    bcapl = chosen["adrs"].filter(pl.col("PARAMCD") == "BCAPL")
+    assert set(bcapl["PARAM"]) == {"B-cell aplasia (CD19+ < 5/uL)"}  # the label follows
     early = chosen["adae"]["ASTDY"] < 30  # a deliberately late boundary moves the flag
     assert 0 < early.sum() < chosen["adae"].height
     assert chosen["adae"]["TRTEMFL"].to_list() == [None if e else "Y" for e in early]

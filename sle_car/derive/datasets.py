@@ -587,7 +587,12 @@ def derive_adrs(
     )
     b = ins.bcell_aplasia_flag(b, abs_max=bcell_abs_max)
     parts.append(
-        _yn_rows(b.filter(pl.col("ADY") > 0), "BCAPL", "BCAPL", "B-cell aplasia (CD19+ < 1/uL)")
+        _yn_rows(
+            b.filter(pl.col("ADY") > 0),
+            "BCAPL",
+            "BCAPL",
+            f"B-cell aplasia (CD19+ < {bcell_abs_max:g}/uL)",  # the threshold in force
+        )
     )
     ren = _by_param(lab, ["PROTCRT", "EGFR"], ["AVAL", "BASE", "ADY"])
     ln = adsl.filter(pl.col("LNFL") == "Y").select("USUBJID")
