@@ -303,6 +303,7 @@ def test_sap_choices_reach_the_datasets_through_derive_all(clean12: Path) -> Non
         add_one=False,
         first_treatment_day=30,
         bcell_abs_max=5.0,
+        renal_kwargs={"cr_threshold": 0.0},  # UPCR < 0: nobody can be a complete responder
     )
     sri = {
         name: ds["adrs"].filter(pl.col("PARAMCD").str.starts_with("SRI"))
@@ -316,6 +317,12 @@ def test_sap_choices_reach_the_datasets_through_derive_all(clean12: Path) -> Non
     assert yes["chosen"] <= yes["default"]  # a 5-point reduction is also a 4-point one
     tte = chosen["adtte"].filter(pl.col("CNSR") == 0)
     assert (tte["AVAL"] == tte["ADY"] - tte["STARTDY"]).all()
+    cr = {
+        name: ds["adrs"].filter(pl.col("PARAMCD") == "RENALCR")["AVALC"]
+        for name, ds in (("default", default), ("chosen", chosen))
+    }
+    assert (cr["default"] == "Y").sum() > 0 and (cr["chosen"] == "Y").sum() == 0
+    assert cr["chosen"].len() == cr["default"].len()
     bcapl = chosen["adrs"].filter(pl.col("PARAMCD") == "BCAPL")
     assert set(bcapl["PARAM"]) == {"B-cell aplasia (CD19+ < 5/uL)"}  # the label follows
     early = chosen["adae"]["ASTDY"] < 30  # a deliberately late boundary moves the flag

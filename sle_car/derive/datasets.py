@@ -539,6 +539,7 @@ def derive_adrs(
     lldas_kwargs: dict | None = None,
     sri_kwargs: dict | None = None,
     bicla_kwargs: dict | None = None,
+    renal_kwargs: dict | None = None,
     bcell_abs_max: float = 1.0,
 ) -> pl.DataFrame:
     """Responses per subject, parameter and post-infusion visit, plus subject-level
@@ -548,7 +549,8 @@ def derive_adrs(
     (drug-free), LLDAS, SRI4 (SRI-k with ``sri_kwargs={"reduction": k}``), BICLA, SEROREM
     (anti-dsDNA below cut-off, C3 and C4 ≥ LLN), BCAPL (CD19+ B cells < ``bcell_abs_max``/µL),
     RENALCR (complete renal response, subjects with lupus nephritis). The ``*_kwargs`` are the
-    SAP's choices for ``instruments.doris_remission``, ``lldas``, ``sri`` and ``bicla``."""
+    SAP's choices for ``instruments.doris_remission``, ``lldas``, ``sri``, ``bicla`` and
+    ``renal_response``."""
     st = disease_state(domains, adqs, stable_days=stable_days)
     st = ins.doris_remission(st, **(doris_kwargs or {}))
     st = ins.lldas(st, **(lldas_kwargs or {}))
@@ -607,7 +609,8 @@ def derive_adrs(
                     "BASE_EGFR": "EGFR_BL",
                 }
             )
-            .with_columns(pl.col("ADY_PROTCRT").alias("ADY"))
+            .with_columns(pl.col("ADY_PROTCRT").alias("ADY")),
+            **(renal_kwargs or {}),
         )
         parts.append(
             _yn_rows(ren.filter(pl.col("ADY") > 0), "RENALCR", "RENALCR", "Complete renal response")
@@ -866,6 +869,7 @@ def derive_all(
     lldas_kwargs: dict | None = None,
     sri_kwargs: dict | None = None,
     bicla_kwargs: dict | None = None,
+    renal_kwargs: dict | None = None,
     bcell_abs_max: float = 1.0,
     bcell_confirm_n: int = 2,
     first_treatment_day: int = -5,
@@ -879,9 +883,9 @@ def derive_all(
 
     - ``stable_days``: a drug started within this many days is unstable therapy (DORIS);
     - ``sustain_days``: DORIS remission sustained at least this long (DORIS12);
-    - ``doris_kwargs``, ``lldas_kwargs``, ``sri_kwargs``, ``bicla_kwargs``: passed to the
-      instrument (e.g. ``{"gc_comparator": "<"}``, ``{"reduction": 5}``,
-      ``{"pga_rule": "relative"}``);
+    - ``doris_kwargs``, ``lldas_kwargs``, ``sri_kwargs``, ``bicla_kwargs``, ``renal_kwargs``:
+      passed to the instrument (e.g. ``{"gc_comparator": "<"}``, ``{"reduction": 5}``,
+      ``{"pga_rule": "relative"}``, ``{"cr_threshold": 0.5, "cr_unit": "g/g"}``);
     - ``bcell_abs_max``: B-cell aplasia below this many CD19+ cells/µL (ADRS, ADTTE);
     - ``bcell_confirm_n``: consecutive samples that confirm aplasia and reconstitution;
     - ``first_treatment_day``: adverse events from this study day on are treatment-emergent
@@ -905,6 +909,7 @@ def derive_all(
         lldas_kwargs=lldas_kwargs,
         sri_kwargs=sri_kwargs,
         bicla_kwargs=bicla_kwargs,
+        renal_kwargs=renal_kwargs,
         bcell_abs_max=bcell_abs_max,
     )
     adtte = derive_adtte(

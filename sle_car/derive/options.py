@@ -28,6 +28,7 @@ INSTRUMENT_OPTIONS = {
     "lldas_kwargs": ins.lldas,
     "sri_kwargs": ins.sri,
     "bicla_kwargs": ins.bicla,
+    "renal_kwargs": ins.renal_response,
 }
 """Which instrument each ``*_kwargs`` option of ``derive_all`` configures."""
 NOT_OPTIONS = {"base_suffix"}
