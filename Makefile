@@ -38,7 +38,7 @@ $(STAMP): requirements.lock pyproject.toml
 venv: $(STAMP)  ## create or update the virtual environment (locked versions)
 
 report: $(STAMP)  ## validate and derive the bundled data, execute notebooks, export figures, render the site
-	$(BIN)/sle-car report --data $(DATA) --derived $(DERIVED)
+	$(BIN)/sle-car report --data $(DATA)$(if $(ACCEPT_QUARANTINE), --accept-quarantine)$(if $(OPTIONS), --options "$(OPTIONS)")
 
 data: $(STAMP)  ## regenerate the bundled synthetic cohort (after a simulator change)
 	$(BIN)/sle-car simulate --patients 5 --seed 20250101 --out data/synthetic --force --quiet
@@ -48,7 +48,7 @@ release: report  ## render this release into reports/releases/v<version>/ and up
 
 report-real: $(STAMP)  ## analyse a real data cut: make report-real DATA=/secure/export OUT=/secure/output (both outside git)
 	@test -n "$(DATA)" -a -n "$(OUT)" || { echo "usage: make report-real DATA=/path/outside/git OUT=/path/outside/git"; exit 2; }
-	$(BIN)/sle-car report-real --data "$(DATA)" --out "$(OUT)"
+	$(BIN)/sle-car report-real --data "$(DATA)" --out "$(OUT)"$(if $(ACCEPT_QUARANTINE), --accept-quarantine)$(if $(OPTIONS), --options "$(OPTIONS)")
 
 validate: $(STAMP)  ## validate the bundled raw data (report in reports/data-issues/)
 	$(BIN)/sle-car validate $(DATA)

@@ -1,6 +1,7 @@
-"""The ``sle-car`` command line: ``validate``, ``simulate``, ``dictionary``, ``report``.
+"""The ``sle-car`` command line: ``validate``, ``simulate``, ``derive``, ``report``, ``report-real``, ...
 
-Exit status: 0 clean, 1 data errors found, 2 usage errors (missing directory, unreadable file).
+Exit status: 0 clean, 1 data errors found (or a pipeline step failed), 2 usage errors (missing
+directory, unreadable file, no manifest).
 A bad file never produces a traceback: the message names the file and says what to do.
 """
 
@@ -111,9 +112,12 @@ def cmd_dictionary(args: argparse.Namespace) -> int:
 
 def cmd_derive(args: argparse.Namespace) -> int:
     from sle_car._checks import ChoiceError
+    from sle_car.clean import clean_study
     from sle_car.derive.build import write_study
     from sle_car.derive.options import read_options
     from sle_car.io import DataFileError
+    from sle_car.pipeline import set_aside_by_rule
+    from sle_car.validate import validate_study
 
     data_dir, out = Path(args.data_dir), Path(args.out)
     if _inside(out, data_dir):
@@ -124,7 +128,31 @@ def cmd_derive(args: argparse.Namespace) -> int:
     try:
         options = read_options(args.options) if args.options else {}
         batch = {} if args.batch_size is None else {"batch_size": args.batch_size}
-        log = write_study(data_dir, out, progress=not args.quiet, **batch, **options)
+        validation = validate_study(data_dir)
+        set_aside = set_aside_by_rule(validation.report)
+        if set_aside.height:
+            print("set aside because of validation errors (file, rule, rows):")
+            for r in set_aside.iter_rows(named=True):
+                rows = "the whole file" if r["whole_file"] else f"{r['rows']} row(s)"
+                print(f"  {r['file']:<14} {r['rule']:<32} {rows}")
+            if not args.accept_quarantine:
+                print(
+                    f"error: validation errors set rows aside; run `sle-car validate {data_dir}` "
+                    "for every problem and correct the export, or rerun with "
+                    "--accept-quarantine to derive without them",
+                    file=sys.stderr,
+                )
+                return EXIT_DATA
+        cleaned = clean_study(data_dir, validation)
+        log = write_study(
+            data_dir,
+            out,
+            progress=not args.quiet,
+            cleaned=cleaned,
+            set_aside=set_aside.to_dicts(),
+            **batch,
+            **options,
+        )
     except DataFileError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -161,14 +189,25 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_report_real(args: argparse.Namespace) -> int:
-    from sle_car.site import report_real
+    from sle_car.pipeline import run
+
+    return run(
+        args.data,
+        args.out,
+        accept_quarantine=args.accept_quarantine,
+        options_file=args.options,
+    )
+
+
+def cmd_manifest(args: argparse.Namespace) -> int:
+    from sle_car.cut import ManifestError, write_manifest_for_cut
 
     try:
-        project = report_real(args.data, args.out)
-    except ValueError as err:
+        path = write_manifest_for_cut(args.data_dir, label=args.label, cut_date=args.cut_date)
+    except ManifestError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"real-data analysis written to {project.parent} (outside the repository)")
+    print(f"wrote {path}")
     return EXIT_OK
 
 
@@ -226,9 +265,18 @@ def cmd_deidentify(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from sle_car.report import run_report
+    from sle_car.pipeline import run
 
-    return run_report(Path(args.data), Path(args.derived))
+    return run(args.data, accept_quarantine=args.accept_quarantine, options_file=args.options)
+
+
+def _pipeline_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--accept-quarantine",
+        action="store_true",
+        help="analyse without the rows that validation errors set aside (default: stop, exit 1)",
+    )
+    p.add_argument("--options", help="YAML file of analysis options (the SAP's choices)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -274,6 +322,11 @@ def build_parser() -> argparse.ArgumentParser:
         "sle_car/config/analysis_options.yaml",
     )
     dv.add_argument("--quiet", action="store_true", help="no progress bar")
+    dv.add_argument(
+        "--accept-quarantine",
+        action="store_true",
+        help="derive without the rows that validation errors set aside (default: stop, exit 1)",
+    )
     dv.set_defaults(func=cmd_derive)
 
     si = sub.add_parser("site", help="write _variables.yml, the data dictionary and the schedule")
@@ -283,10 +336,19 @@ def build_parser() -> argparse.ArgumentParser:
     rl.add_argument("--version", default=None, help="default: the package version")
     rl.set_defaults(func=cmd_release)
 
-    rr = sub.add_parser("report-real", help="analyse a real data cut outside the repository")
-    rr.add_argument("--data", required=True)
-    rr.add_argument("--out", required=True)
+    rr = sub.add_parser(
+        "report-real", help="the whole pipeline on any data cut, outputs outside the repository"
+    )
+    rr.add_argument("--data", required=True, help="the data cut (outside the repository)")
+    rr.add_argument("--out", required=True, help="output root (outside the repository and DATA)")
+    _pipeline_flags(rr)
     rr.set_defaults(func=cmd_report_real)
+
+    mf = sub.add_parser("manifest", help="write manifest.json (file -> SHA-256) for a data cut")
+    mf.add_argument("data_dir")
+    mf.add_argument("--label", help="how pages, tables and figures name this cut")
+    mf.add_argument("--cut-date", help="the data cut's date, YYYY-MM-DD (shown as month, year)")
+    mf.set_defaults(func=cmd_manifest)
 
     df = sub.add_parser("diff", help="what changed between two data cuts")
     df.add_argument("old")
@@ -305,9 +367,11 @@ def build_parser() -> argparse.ArgumentParser:
     pc = sub.add_parser("privacy-check", help="scan committed outputs for patient identifiers")
     pc.set_defaults(func=cmd_privacy_check)
 
-    r = sub.add_parser("report", help="the main job: validate, clean, derive, notebooks, site")
-    r.add_argument("--data", default="data/synthetic")
-    r.add_argument("--derived", default="data/derived")
+    r = sub.add_parser(
+        "report", help="the main job on the bundled synthetic cohort (outputs into the repository)"
+    )
+    r.add_argument("--data", default="data/synthetic", help="only the bundled cohort is accepted")
+    _pipeline_flags(r)
     r.set_defaults(func=cmd_report)
     return parser
 

@@ -27,3 +27,23 @@ def setup_notebook() -> None:
     from sle_car.figures import configure_matplotlib
 
     configure_matplotlib()
+
+
+def collected(
+    frame: pl.DataFrame,
+    what: str,
+    *,
+    paramcd: str | list[str] | None = None,
+    column: str = "PARAMCD",
+) -> bool:
+    """Whether the analysed data cut holds ``what`` (any row of ``frame``, or rows whose
+    ``column`` is one of ``paramcd``). When it does not, say so in one sentence, so that a
+    notebook section on data a cut did not collect (CAR T-cell kinetics, BILAG-2004,
+    FACIT-Fatigue, ...) states it once and moves on instead of failing."""
+    if paramcd is not None:
+        codes = [paramcd] if isinstance(paramcd, str) else list(paramcd)
+        frame = frame.filter(pl.col(column).is_in(codes))
+    if frame.height:
+        return True
+    print(f"{what}: not collected in this data cut, so this section shows nothing.")
+    return False

@@ -73,12 +73,23 @@ def save_figure(
     height_mm: float = 80,
     out_dir: Path | str | None = None,
     dpi: int = 300,
+    data_label: str | None = None,
 ) -> dict[str, Path]:
     """Save ``plot`` as ``<name>.png`` (``dpi``) and ``<name>.svg`` (vector) in ``out_dir``
-    (default ``reports/figures``, or under ``SLE_CAR_OUTPUT``); same plot, same bytes."""
+    (default ``reports/figures``, or under ``SLE_CAR_OUTPUT``); same plot, same bytes.
+
+    Every exported figure names its data: ``data_label`` (default: the caption of the cut the
+    notebooks analyse, :func:`sle_car.cut.current_cut`) is drawn as the figure's caption, so a
+    synthetic figure says "Synthetic data" visibly, and is written into the file's metadata
+    (PNG text chunk and SVG ``dc:description``)."""
     from sle_car.paths import figures_dir
 
     configure_matplotlib()
+    if data_label is None:
+        from sle_car.cut import current_cut
+
+        data_label = current_cut().caption
+    plot = plot + labs(caption=data_label) + theme(plot_caption=element_text(size=6, ha="left"))
     out = Path(out_dir) if out_dir else figures_dir()
     out.mkdir(parents=True, exist_ok=True)
     paths = {"png": out / f"{name}.png", "svg": out / f"{name}.svg"}
@@ -89,7 +100,7 @@ def save_figure(
         units="mm",
         dpi=dpi,
         verbose=False,
-        metadata={"Software": None},
+        metadata={"Software": None, "Description": data_label},
     )
     plot.save(
         paths["svg"],
@@ -97,7 +108,7 @@ def save_figure(
         height=height_mm,
         units="mm",
         verbose=False,
-        metadata={"Date": None, "Creator": None},
+        metadata={"Date": None, "Creator": None, "Description": data_label},
     )
     return paths
 

@@ -33,14 +33,24 @@ def table(
     subtitle: str | None = None,
     decimals: int = 2,
     source_note: str | None = None,
+    data_note: bool = True,
 ) -> Table:
-    """A plain journal table: title, numbers to ``decimals``, an optional source note."""
+    """A plain journal table: title, numbers to ``decimals``, an optional source note.
+
+    With ``data_note`` (the default; off only for tables that do not show the study's data,
+    such as published results), the note ends with the caption of the data cut the notebooks
+    analyse (:func:`sle_car.cut.current_cut`): "Synthetic data, not patients: ..." or the
+    real cut's label and hash, so a table never goes out without saying what data it shows."""
     gt = GT(df, id=id)
     if title:
         gt = gt.tab_header(title=title, subtitle=subtitle)
     floats = [c for c, t in df.schema.items() if t.is_float()]
     if floats:
         gt = gt.fmt_number(columns=floats, decimals=decimals)
+    if data_note:
+        from sle_car.cut import current_cut
+
+        source_note = " ".join(filter(None, [source_note, current_cut().caption]))
     if source_note:
         gt = gt.tab_source_note(source_note)
     gt = gt.opt_table_font(font=["Helvetica", "Arial", "sans-serif"]).opt_row_striping()

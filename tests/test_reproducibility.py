@@ -10,7 +10,7 @@ import pytest
 from sle_car.derive.build import build_study
 from sle_car.io import read_manifest, sha256
 from sle_car.paths import notebooks_dir, synthetic_dir
-from sle_car.report import execute_notebook
+from sle_car.pipeline import execute_notebook
 
 
 def test_raw_data_matches_its_manifest() -> None:

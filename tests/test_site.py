@@ -13,7 +13,7 @@ import yaml
 
 import sle_car
 from sle_car.paths import repo_root
-from sle_car.site import release, report_real, site_variables
+from sle_car.site import release, site_variables
 
 ROOT = repo_root()
 QUARTO = shutil.which("quarto")
@@ -27,7 +27,7 @@ def _config() -> dict:
     "name",
     [
         "_quarto.yml",
-        "_quarto-synthetic.yml",
+        "_quarto-simulated.yml",
         "_quarto-real.yml",
         "_variables.yml",
         "environment.yml",
@@ -125,13 +125,6 @@ def test_generated_site_pages_are_current() -> None:
 def test_real_profile_writes_outside_the_repository() -> None:
     real = yaml.safe_load((ROOT / "_quarto-real.yml").read_text())
     assert real["project"]["output-dir"].startswith("../")
-
-
-def test_report_real_refuses_locations_inside_the_repository(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="inside the repository"):
-        report_real(tmp_path, ROOT / "data" / "real")
-    with pytest.raises(ValueError, match="real data must never enter git"):
-        report_real(ROOT / "data" / "synthetic", tmp_path)
 
 
 def test_release_records_version_and_figures(

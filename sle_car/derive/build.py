@@ -21,6 +21,8 @@ import polars as pl
 from sle_car import __version__
 
 LOG = "derivation_log.json"
+VALIDATION = "validation.csv"
+"""The validation listing, written beside the clean domains (``clean/``)."""
 DATASETS = ("adsl", "adlb", "adqs", "adae", "adrs", "adtte")
 BATCH_SIZE = 1000
 """Subjects per batch in ``derive_to_dir``: the run's peak memory is about 1 GB with 1,000
@@ -149,17 +151,24 @@ def write_study(
     *,
     batch_size: int = BATCH_SIZE,
     progress: bool = False,
+    cleaned=None,
+    set_aside: list[dict] | None = None,
     **options,
 ) -> dict:
-    """Validate, clean, derive (``derive_to_dir``) and write the analysis datasets and
-    ``derivation_log.json``; return the log. Nothing is read back into memory: row and
-    subject counts come from a streaming scan of the written files."""
+    """Validate and clean ``data_dir`` (unless ``cleaned``, the result of
+    :func:`sle_car.clean.clean_study`, is given: the pipeline validates and cleans once), write
+    the clean domains with the validation listing, derive (``derive_to_dir``) and write the
+    analysis datasets and ``derivation_log.json``; return the log. ``set_aside`` (rows set
+    aside per file and rule, from the pipeline) is recorded in the log. Nothing is read back
+    into memory: row and subject counts come from a streaming scan of the written files."""
     from sle_car.clean import clean_study, write_clean
 
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     (out_dir / LOG).unlink(missing_ok=True)  # an interrupted build is never taken as current
-    cleaned = clean_study(data_dir)
+    if cleaned is None:
+        cleaned = clean_study(data_dir)
     write_clean(cleaned, out_dir / "clean")
+    cleaned.validation.report.write_csv(out_dir / "clean" / VALIDATION)
     problems = cleaned.validation.report.group_by("severity").len().sort("severity").rows()
     reconciliation = cleaned.reconciliation.rows(named=True)
     del cleaned
@@ -175,6 +184,7 @@ def write_study(
         **_cache_key(data_dir, options),
         "data_dir": data_dir.name,
         "validation_problems": problems,
+        "set_aside_by_rule": set_aside or [],
         "reconciliation": reconciliation,
         "rows": {name: c["rows"] for name, c in counts.items()},
         "subjects": {name: c["subjects"] for name, c in counts.items()},
@@ -196,17 +206,39 @@ def build_study(
     return {name: pl.read_parquet(Path(out_dir) / f"{name}.parquet") for name in DATASETS}
 
 
-def load_study(
-    data_dir: Path | str | None = None, out_dir: Path | str | None = None, **options
-) -> dict[str, pl.DataFrame]:
-    """The analysis datasets of ``data_dir`` (default: ``SLE_CAR_DATA`` or the bundled
-    synthetic cohort), read
-    from ``out_dir`` (default ``data/derived/<name>``) when they were built from the same
-    data manifest, package version, code and options; rebuilt otherwise."""
+def _default_options() -> dict:
+    """The options of the pipeline run this process belongs to (``SLE_CAR_OPTIONS``), else
+    none (every default)."""
+    import os
+
+    from sle_car.paths import ENV_OPTIONS
+
+    path = os.environ.get(ENV_OPTIONS)
+    if not path:
+        return {}
+    from sle_car.derive.options import read_options
+
+    return read_options(path)
+
+
+def _locations(data_dir: Path | str | None, out_dir: Path | str | None) -> tuple[Path, Path]:
     from sle_car.paths import derived_dir, study_data_dir
 
     data_dir = Path(data_dir) if data_dir else study_data_dir()
     out_dir = Path(out_dir) if out_dir else derived_dir() / data_dir.name
+    return data_dir, out_dir
+
+
+def load_study(
+    data_dir: Path | str | None = None, out_dir: Path | str | None = None, **options
+) -> dict[str, pl.DataFrame]:
+    """The analysis datasets of ``data_dir`` (default: ``SLE_CAR_DATA`` or the bundled
+    synthetic cohort), read from ``out_dir`` (default ``data/derived/<name>`` under the output
+    root) when they were built from the same data manifest, package version, code and options;
+    rebuilt otherwise. Without ``options``, those of the pipeline run (``SLE_CAR_OPTIONS``)
+    apply, so a notebook executed by the pipeline reads what the pipeline derived."""
+    data_dir, out_dir = _locations(data_dir, out_dir)
+    options = options or _default_options()
     log = out_dir / LOG
     if log.is_file():
         previous = json.loads(log.read_text(encoding="utf-8"))
@@ -223,9 +255,25 @@ def load_clean(
 ) -> dict[str, pl.DataFrame]:
     """The clean collected domains written beside the analysis datasets (building them first
     when needed): for listings that need the collected record, such as medications."""
-    from sle_car.paths import derived_dir, study_data_dir
-
-    data_dir = Path(data_dir) if data_dir else study_data_dir()
-    out_dir = Path(out_dir) if out_dir else derived_dir() / data_dir.name
+    data_dir, out_dir = _locations(data_dir, out_dir)
     load_study(data_dir, out_dir)
     return {p.stem: pl.read_parquet(p) for p in sorted((out_dir / "clean").glob("*.parquet"))}
+
+
+def load_checks(
+    data_dir: Path | str | None = None, out_dir: Path | str | None = None
+) -> dict[str, pl.DataFrame]:
+    """What validation and cleaning found for the analysed cut, as the build recorded it
+    (building first when needed; nothing is validated again): ``validation`` (the listing),
+    ``quarantine`` (rows set aside with their reasons) and ``reconciliation`` (rows in = kept
+    + set aside, per domain)."""
+    data_dir, out_dir = _locations(data_dir, out_dir)
+    load_study(data_dir, out_dir)
+    from sle_car.validate import REPORT_COLUMNS
+
+    clean = out_dir / "clean"
+    return {
+        "validation": pl.read_csv(clean / VALIDATION, schema=REPORT_COLUMNS),
+        "quarantine": pl.read_csv(clean / "quarantine.csv", infer_schema_length=None),
+        "reconciliation": pl.read_csv(clean / "reconciliation.csv"),
+    }

@@ -1,0 +1,577 @@
+"""The one pipeline: every data cut, the bundled synthetic cohort included, goes through it.
+
+Steps, in the order :func:`run` calls them (each a named function below)::
+
+    check locations -> describe the cut (manifest) -> validate -> clean -> set-aside gate
+    -> derive -> execute notebooks -> export figures and tables -> write site inputs
+    -> render (when Quarto is installed) -> privacy scan -> publish
+
+``make report`` runs it on the bundled cohort with the repository as output root (Quarto
+profile ``synthetic``); ``make report-real DATA=… OUT=…`` on any other cut with ``OUT`` as
+output root (profiles ``real`` plus the cut's kind). Both are :func:`run` with a different
+:class:`Run`.
+
+**Once per run.** Validation and cleaning run once, here. Notebooks never re-validate: the
+pipeline hands them the cut and its analysis datasets through the environment
+(:data:`sle_car.paths.ENV_DATA`, :data:`~sle_car.paths.ENV_OUTPUT`,
+:data:`~sle_car.paths.ENV_OPTIONS`), so ``load_study()`` in a notebook finds the datasets the
+pipeline wrote (same manifest, code and options) and reads them. In a bare JupyterLab session
+the same ``load_study()`` builds what it needs.
+
+**Never stale.** Everything is built in a staging folder (``<output root>/.sle-car-staging``)
+and replaces the previous outputs only when every step succeeded. A failed step raises
+:class:`StepFailed`: the command prints one message naming the step (for a notebook: the
+notebook, the cell and the exception's last line, and the partly executed copy kept for
+inspection) and exits non-zero; the previous outputs stay untouched.
+
+**Exit status.** 0 done; 1 a step failed, or validation errors set rows aside and
+``accept_quarantine`` was not given; 2 usage (locations, manifest, unreadable files).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from sle_car.cut import Cut, ManifestError, describe_cut
+from sle_car.paths import ENV_DATA, ENV_OPTIONS, ENV_OUTPUT, ENV_ROOT, repo_root, synthetic_dir
+
+STAGING = ".sle-car-staging"
+SITE_SOURCES = (
+    "_quarto.yml",
+    "_quarto-real.yml",
+    "index.qmd",
+    "manuscript.qmd",
+    "reproducibility.qmd",
+    "changelog.qmd",
+    "requirements.lock",
+    "study",
+)
+"""What Quarto needs beside the notebooks and the generated site inputs. For a simulated cut
+the pipeline adds ``_quarto-simulated.yml`` and the repository's ``CHANGELOG.md``; a real
+cut's site gets neither (its change log names the release it was analysed with), so nothing
+in a real run's outputs speaks of simulated data."""
+SITE_INPUTS = (
+    "reports/data-dictionary.md",
+    "reports/schedule.md",
+    "reports/versions.md",
+    "reports/analysis-options.md",
+    "reports/data-note.md",
+    "_variables.yml",
+)
+
+
+class UsageError(Exception):
+    """The run cannot start (locations, manifest, unreadable files): exit status 2."""
+
+
+class StepFailed(Exception):
+    """A step failed; the message is the one line the user sees (exit status 1)."""
+
+    def __init__(self, step: str, message: str) -> None:
+        self.step = step
+        super().__init__(f"step '{step}' failed: {message}")
+
+
+class QuarantineRefused(StepFailed):
+    """Validation errors set rows aside and the user did not accept it (exit status 1)."""
+
+
+def _say(text: str) -> None:
+    print(f"==> {text}", flush=True)
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    child, parent = child.resolve(), parent.resolve()
+    return child == parent or parent in child.parents
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of the pipeline: which data, where its outputs go, which Quarto profile."""
+
+    data_dir: Path
+    out_root: Path
+    """Where complete outputs go: the repository (bundled cohort) or ``OUT``."""
+    cut: Cut
+    in_repository: bool
+    accept_quarantine: bool = False
+    options_file: Path | None = None
+    options: dict = field(default_factory=dict)
+    notebooks: tuple[Path, ...] = ()
+
+    @property
+    def staging(self) -> Path:
+        return self.out_root / STAGING
+
+    @property
+    def project(self) -> Path:
+        """The Quarto project (notebooks and site sources) inside the staging folder: the
+        staging folder itself for the repository, ``project/`` under ``OUT``."""
+        return self.staging if self.in_repository else self.staging / "project"
+
+    @property
+    def derived(self) -> Path:
+        return self.staging / "data" / "derived" / self.data_dir.name
+
+    @property
+    def listing_dir(self) -> Path:
+        return self.staging / "reports" / "data-issues" / self.data_dir.name
+
+    @property
+    def profiles(self) -> str:
+        """Quarto profiles: ``simulated`` for the bundled cohort; ``real`` (output outside the
+        repository) for every other cut, plus ``simulated`` when its manifest says so."""
+        if self.in_repository:
+            return "simulated"
+        return "real,simulated" if self.cut.synthetic else "real"
+
+    def env(self) -> dict[str, str]:
+        """The environment the notebooks (and Quarto) run in: the cut, the output root and
+        the analysis options of this run."""
+        env = {
+            **os.environ,
+            ENV_DATA: str(self.data_dir),
+            ENV_OUTPUT: str(self.staging),
+            ENV_ROOT: str(repo_root()),
+            "SLE_CAR_GIT_COMMIT": git_commit(),
+        }
+        if self.options_file:
+            env[ENV_OPTIONS] = str(self.options_file)
+        else:
+            env.pop(ENV_OPTIONS, None)
+        return env
+
+    def published(self) -> list[str]:
+        """Paths (relative to the output root) this run replaces when it succeeds."""
+        if not self.in_repository:
+            return ["project", "data", "reports", "site"]
+        return [
+            *[f"notebooks/{p.name}" for p in self.notebooks],
+            "reports/figures",
+            "reports/tables",
+            *SITE_INPUTS,
+            f"data/derived/{self.data_dir.name}",
+            f"reports/data-issues/{self.data_dir.name}",
+            "reports/site",
+        ]
+
+
+def git_commit() -> str:
+    """The repository's commit (short), with ``-dirty`` when the work tree has changes; for
+    the reproducibility page (``SLE_CAR_GIT_COMMIT``)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=repo_root(),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=repo_root(),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "not a git checkout"
+    return head + ("-dirty" if dirty else "")
+
+
+# --- steps ------------------------------------------------------------------------------------
+
+
+def plan(
+    data_dir: Path | str,
+    out_root: Path | str | None = None,
+    *,
+    accept_quarantine: bool = False,
+    options_file: Path | str | None = None,
+    notebooks: list[Path] | None = None,
+) -> Run:
+    """Check the locations and the manifest and return the :class:`Run`.
+
+    ``out_root`` None means the repository, which is allowed only for the bundled synthetic
+    cohort (``make report``); any other cut needs an ``out_root`` outside the repository and
+    outside the data directory (``make report-real``), and the data must be outside the
+    repository too."""
+    from sle_car.paths import notebooks_dir
+
+    data_dir = Path(data_dir).expanduser().resolve()
+    root = repo_root()
+    if not data_dir.is_dir():
+        raise UsageError(f"{data_dir}: no such data directory")
+    if out_root is None:
+        if data_dir != synthetic_dir().resolve():
+            raise UsageError(
+                f"`make report` analyses the bundled synthetic cohort only, not {data_dir}; for "
+                "any other data cut run `make report-real DATA=<cut> OUT=<folder outside the "
+                "repository>`"
+            )
+        out, in_repo = root, True
+    else:
+        out, in_repo = Path(out_root).expanduser().resolve(), False
+        if _inside(out, root):
+            raise UsageError(
+                f"{out} is inside the repository; real-data outputs must stay outside git"
+            )
+        if _inside(data_dir, root):
+            raise UsageError(
+                f"{data_dir} is inside the repository; real data must never enter git (copy "
+                "the bundled cohort elsewhere to try it)"
+            )
+        if _inside(out, data_dir) or _inside(data_dir, out):
+            raise UsageError(
+                f"OUT {out} and DATA {data_dir} must be separate folders (neither inside the "
+                "other): raw data is read-only and outputs must not mix with it"
+            )
+    try:
+        cut = describe_cut(data_dir)
+    except ManifestError as err:
+        raise UsageError(str(err)) from None
+    options: dict = {}
+    if options_file:
+        from sle_car._checks import ChoiceError
+        from sle_car.derive.options import read_options
+
+        options_file = Path(options_file).expanduser().resolve()
+        try:
+            options = read_options(options_file)
+        except (ChoiceError, OSError, ValueError) as err:
+            raise UsageError(f"{options_file}: {err}") from None
+    nbs = (
+        tuple(notebooks)
+        if notebooks is not None
+        else tuple(sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb")))
+    )
+    return Run(data_dir, out, cut, in_repo, accept_quarantine, options_file, options, nbs)
+
+
+def prepare_staging(run: Run) -> None:
+    """An empty staging folder holding a copy of the notebooks and the site sources."""
+    if run.staging.exists():
+        shutil.rmtree(run.staging)
+    run.project.mkdir(parents=True)
+    root = repo_root()
+    for name in SITE_SOURCES:
+        src = root / name
+        if src.is_dir():
+            shutil.copytree(src, run.project / name)
+        elif src.is_file():
+            shutil.copy2(src, run.project / name)
+    if run.cut.synthetic:
+        shutil.copy2(root / "_quarto-simulated.yml", run.project / "_quarto-simulated.yml")
+        shutil.copy2(root / "CHANGELOG.md", run.project / "CHANGELOG.md")
+    else:
+        from sle_car import __version__
+
+        (run.project / "CHANGELOG.md").write_text(
+            f"# Changes\n\nThis site reports the data cut {run.cut.label} analysed with sle-car "
+            f"{__version__}; the software's history is in the repository's CHANGELOG.md.\n",
+            encoding="utf-8",
+        )
+    (run.project / "notebooks").mkdir()
+    for nb in run.notebooks:
+        shutil.copy2(nb, run.project / "notebooks" / nb.name)
+
+
+def validate(run: Run):
+    """Validate the raw cut once; write the listing under the run's output root."""
+    from sle_car.io import DataFileError
+    from sle_car.validate import validate_study
+
+    try:
+        validation = validate_study(run.data_dir)
+    except DataFileError as err:
+        raise UsageError(str(err)) from None
+    run.listing_dir.mkdir(parents=True, exist_ok=True)
+    validation.report.write_csv(run.listing_dir / "validation.csv")
+    counts = validation.report.group_by("severity").len().sort("severity").rows()
+    summary = ", ".join(f"{n} {sev}" for sev, n in counts) or "no problems"
+    print(f"    {summary} (listing: {_shown(run, run.listing_dir / 'validation.csv')})")
+    return validation
+
+
+def clean(run: Run, validation):
+    """Apply the cleaning rules to the validated cut (no second validation)."""
+    from sle_car.clean import clean_study
+
+    cleaned = clean_study(run.data_dir, validation)
+    kept = int(cleaned.reconciliation["rows_kept"].sum())
+    aside = int(cleaned.reconciliation["rows_set_aside"].sum())
+    print(f"    {kept} rows kept, {aside} set aside (reconciled: in = kept + set aside)")
+    return cleaned
+
+
+def set_aside_by_rule(report: pl.DataFrame) -> pl.DataFrame:
+    """Rows set aside because of validation *errors*, counted per file and rule (a problem
+    with a whole file counts all its rows under that rule as "whole file")."""
+    errors = report.filter(pl.col("severity") == "error")
+    return (
+        errors.group_by("file", "rule")
+        .agg(
+            pl.col("row").drop_nulls().n_unique().alias("rows"),
+            pl.col("row").is_null().any().alias("whole_file"),
+        )
+        .sort("file", "rule")
+    )
+
+
+def gate_set_aside(run: Run, cleaned) -> pl.DataFrame:
+    """Stop unless the user accepted that validation errors set rows aside; list them per
+    domain and rule either way."""
+    table = set_aside_by_rule(cleaned.validation.report)
+    if table.height == 0:
+        return table
+    print("    set aside because of validation errors (file, rule, rows):")
+    for r in table.iter_rows(named=True):
+        rows = "the whole file" if r["whole_file"] else f"{r['rows']} row(s)"
+        print(f"      {r['file']:<14} {r['rule']:<32} {rows}")
+    if not run.accept_quarantine:
+        raise QuarantineRefused(
+            "set-aside gate",
+            f"validation errors set rows aside (listed above; every problem in "
+            f"{run.listing_dir / 'validation.csv'}); correct the export, or rerun "
+            "with --accept-quarantine (make ... ACCEPT_QUARANTINE=1) to analyse without them",
+        )
+    print("    accepted (--accept-quarantine): the analysis runs without these rows")
+    return table
+
+
+def derive(run: Run, cleaned, set_aside: pl.DataFrame) -> dict:
+    """Write the clean domains and the analysis datasets where the notebooks' ``load_study``
+    looks for them in this run."""
+    from sle_car.derive.build import write_study
+
+    log = write_study(
+        run.data_dir,
+        run.derived,
+        cleaned=cleaned,
+        set_aside=set_aside.to_dicts(),
+        **run.options,
+    )
+    for name, rows in log["rows"].items():
+        print(f"    {name}: {rows} rows, {log['subjects'][name]} subjects")
+    return log
+
+
+class NotebookFailed(Exception):
+    def __init__(self, path: Path, cell: int | None, last_line: str) -> None:
+        self.path, self.cell, self.last_line = path, cell, last_line
+        where = f"cell {cell}" if cell is not None else "before any cell ran"
+        super().__init__(f"{path.name}, {where}: {last_line}")
+
+
+def execute_notebook(path: Path, env: dict | None = None, timeout: int = 1200) -> None:
+    """Execute a notebook in place (no cell timing metadata, so re-executed files differ only
+    where outputs changed). On an error the partly executed notebook is written to ``path``
+    and :class:`NotebookFailed` names the cell and the exception's last line."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),
+        resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,
+    )
+    try:
+        # the kernel's own start-up chatter (a warning about TCP transport) is not ours to show
+        client.execute(env=env if env is not None else dict(os.environ), stderr=subprocess.DEVNULL)
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
+        nbformat.write(nb, path)
+        cell = next(
+            (
+                i
+                for i, c in enumerate(nb.cells)
+                if any(o.get("output_type") == "error" for o in c.get("outputs", []))
+            ),
+            None,
+        )
+        ename, evalue = getattr(err, "ename", type(err).__name__), getattr(err, "evalue", "")
+        last = f"{ename}: {evalue}".strip().splitlines()[-1] if evalue else str(err).strip()
+        raise NotebookFailed(path, cell, last.splitlines()[-1] if last else ename) from None
+    nbformat.write(nb, path)
+
+
+def execute_notebooks(run: Run) -> None:
+    """Execute the staged copies of the notebooks against this run's cut."""
+    env = run.env()
+    for nb in run.notebooks:
+        staged = run.project / "notebooks" / nb.name
+        print(f"    {nb.name}", flush=True)
+        try:
+            execute_notebook(staged, env=env)
+        except NotebookFailed as err:
+            raise StepFailed(
+                "execute notebooks",
+                f"{err}. The partly executed notebook is kept for inspection at {staged}",
+            ) from None
+
+
+def export_tables(run: Run) -> list[Path]:
+    """Write every labelled table a notebook shows (``tbl-…``) to ``reports/tables/<id>.html``:
+    the HTML of the stored output, byte for byte."""
+    import json
+    import re
+
+    out = run.staging / "reports" / "tables"
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for nb in run.notebooks:
+        cells = json.loads((run.project / "notebooks" / nb.name).read_text(encoding="utf-8"))
+        for cell in cells["cells"]:
+            for o in cell.get("outputs", []):
+                html = o.get("data", {}).get("text/html")
+                if not html:
+                    continue
+                html = "".join(html) if isinstance(html, list) else html
+                m = re.search(r'<div id="(tbl-[\w-]+)"', html)
+                if m:
+                    path = out / f"{m.group(1)}.html"
+                    path.write_text(html, encoding="utf-8")
+                    written.append(path)
+    return written
+
+
+def export_figures(run: Run) -> int:
+    """``reports/figures/SHA256SUMS``: the hash of every exported figure (tests compare them)."""
+    from sle_car.figures import file_sha256
+
+    figs = run.staging / "reports" / "figures"
+    figs.mkdir(parents=True, exist_ok=True)
+    files = sorted(figs.glob("*.png")) + sorted(figs.glob("*.svg"))
+    lines = [f"{file_sha256(p)}  {p.name}" for p in files]
+    (figs / "SHA256SUMS").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(files)
+
+
+def write_site_inputs(run: Run) -> list[Path]:
+    from sle_car.site import write_site_inputs as write
+
+    return write(run.data_dir, root=run.project)
+
+
+def render(run: Run) -> bool:
+    """Render the site from the staged project when Quarto is installed."""
+    if shutil.which("quarto") is None:
+        print(
+            "    Quarto site not rendered: `quarto` is not on PATH (install it from "
+            "https://quarto.org, `conda env create -f environment.yml`, or "
+            "`pip install 'sle-car[quarto]'`)."
+        )
+        return False
+    result = subprocess.run(
+        ["quarto", "render", "--profile", run.profiles],
+        cwd=run.project,
+        env=run.env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode:
+        last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no message"]
+        raise StepFailed("render", f"quarto render exited {result.returncode}: {last[0]}")
+    return True
+
+
+def privacy_scan(run: Run) -> None:
+    """Scan everything the run wrote before it is published; any finding stops the run."""
+    from sle_car.privacy import export_free_text, scan_outputs
+
+    findings = scan_outputs(root=run.project, free_text=export_free_text(run.data_dir))
+    if findings:
+        for f in findings[:20]:
+            print(f"    {f.file}: {f.kind}")
+        raise StepFailed(
+            "privacy scan",
+            f"{len(findings)} possible identifier(s) in the outputs (files listed above); "
+            "nothing was published",
+        )
+
+
+def publish(run: Run) -> None:
+    """Replace the previous outputs with the staged ones, path by path."""
+    for rel in run.published():
+        src, dst = run.staging / rel, run.out_root / rel
+        if not src.exists():
+            continue
+        if dst.is_dir():
+            shutil.rmtree(dst)
+        elif dst.exists():
+            dst.unlink()
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(src), str(dst))
+    shutil.rmtree(run.staging)
+
+
+def _shown(run: Run, path: Path) -> str:
+    """Where ``path`` (in the staging folder) will be once the run is published, as the user
+    should see it: relative to the repository when inside it."""
+    final = run.out_root / path.relative_to(run.staging)
+    return str(final.relative_to(repo_root())) if run.in_repository else str(final)
+
+
+def run_pipeline(run: Run) -> int:
+    """Every step in order; return the exit status (0, 1 or 2)."""
+    _say(f"data: {run.data_dir} — {run.cut.caption}")
+    prepare_staging(run)
+    _say("validate")
+    validation = validate(run)
+    _say("clean")
+    cleaned = clean(run, validation)
+    set_aside = gate_set_aside(run, cleaned)
+    _say(f"derive -> {_shown(run, run.derived)}")
+    derive(run, cleaned, set_aside)
+    del cleaned, validation
+    _say(f"execute {len(run.notebooks)} notebook(s)")
+    execute_notebooks(run)
+    _say("export figures and tables")
+    n_fig, n_tab = export_figures(run), len(export_tables(run))
+    print(f"    {n_fig} figure files, {n_tab} tables")
+    _say("write site inputs")
+    write_site_inputs(run)
+    _say("render the site")
+    render(run)
+    _say("privacy scan")
+    privacy_scan(run)
+    publish(run)
+    _say(f"done: outputs in {'the repository' if run.in_repository else run.out_root}")
+    return 0
+
+
+def run(
+    data_dir: Path | str,
+    out_root: Path | str | None = None,
+    *,
+    accept_quarantine: bool = False,
+    options_file: Path | str | None = None,
+    notebooks: list[Path] | None = None,
+) -> int:
+    """Plan and run the pipeline; print one message and return non-zero on failure."""
+    try:
+        r = plan(
+            data_dir,
+            out_root,
+            accept_quarantine=accept_quarantine,
+            options_file=options_file,
+            notebooks=notebooks,
+        )
+        return run_pipeline(r)
+    except UsageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except StepFailed as err:
+        print(f"error: {err}. Previous outputs are unchanged.", file=sys.stderr)
+        return 1

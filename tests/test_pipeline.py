@@ -1,0 +1,317 @@
+"""The one pipeline (sle_car.pipeline): every data cut runs end to end, honestly labelled, or
+fails cleanly with the previous outputs untouched."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from PIL import Image
+
+from sle_car import pipeline
+from sle_car.cli import main
+from sle_car.cut import ManifestError, describe_cut, write_manifest_for_cut
+from sle_car.paths import repo_root, reports_dir, synthetic_dir
+from tests.foreign import foreign_cut
+
+ROOT = repo_root()
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+# --- the cut and its manifest ------------------------------------------------------------------
+
+
+def test_documented_manifest_gives_a_real_cut_with_label_month_and_hash(tmp_path: Path) -> None:
+    cut = describe_cut(foreign_cut(tmp_path / "cut", label="UKMMC cut 1", manifest="documented"))
+    assert (cut.kind, cut.label, cut.cut_month) == ("real", "UKMMC cut 1", None)
+    assert cut.caption == f"Data cut UKMMC cut 1 (data {cut.data_hash})."
+    assert "synthetic" not in cut.caption.lower()
+
+
+def test_flat_manifest_is_read_like_the_documented_one(tmp_path: Path) -> None:
+    cut = describe_cut(foreign_cut(tmp_path / "export", manifest="flat"))
+    assert (cut.kind, cut.label) == ("real", "export")  # no label: the folder's name
+
+
+def test_the_bundled_cohort_is_labelled_synthetic() -> None:
+    cut = describe_cut(synthetic_dir())
+    assert cut.synthetic and cut.caption.startswith("Synthetic data, not patients: simulator seed")
+
+
+@pytest.mark.parametrize("body", ["[]", "null", '{"files": []}', '{"files": {"dm.csv": 3}}'])
+def test_manifest_of_the_wrong_shape_is_a_message_not_a_traceback(
+    tmp_path: Path, body: str
+) -> None:
+    d = foreign_cut(tmp_path / "cut", manifest="none")
+    (d / "manifest.json").write_text(body)
+    with pytest.raises(ManifestError, match="sle-car manifest"):
+        describe_cut(d)
+
+
+def test_missing_manifest_names_the_command_that_writes_one(tmp_path: Path, capsys) -> None:
+    d = foreign_cut(tmp_path / "cut", manifest="none")
+    assert pipeline.run(d, tmp_path / "out") == 2
+    assert f"sle-car manifest {d}" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_sle_car_manifest_writes_the_documented_format_once(tmp_path: Path, capsys) -> None:
+    d = foreign_cut(tmp_path / "cut", manifest="none")
+    assert main(["manifest", str(d), "--label", "cut 2", "--cut-date", "2027-03-31"]) == 0
+    m = json.loads((d / "manifest.json").read_text())
+    assert m["label"] == "cut 2" and m["cut_date"] == "2027-03-31"
+    assert set(m["files"]) == {p.name for p in d.glob("*.csv")}
+    assert describe_cut(d).cut_month == "March 2027"
+    assert main(["manifest", str(d)]) == 2  # never replaces an existing manifest
+    assert "exists already" in capsys.readouterr().err
+
+
+def test_a_cut_date_that_is_not_a_date_is_refused(tmp_path: Path) -> None:
+    d = foreign_cut(tmp_path / "cut", manifest="none")
+    with pytest.raises(ManifestError, match="YYYY-MM-DD"):
+        write_manifest_for_cut(d, cut_date="31/03/2027")
+
+
+# --- locations ---------------------------------------------------------------------------------
+
+
+def test_make_report_refuses_any_cut_but_the_bundled_one(tmp_path: Path) -> None:
+    with pytest.raises(pipeline.UsageError, match="make report-real"):
+        pipeline.plan(foreign_cut(tmp_path / "cut"))
+
+
+def test_real_runs_refuse_locations_inside_the_repository_or_each_other(tmp_path: Path) -> None:
+    cut = foreign_cut(tmp_path / "cut")
+    with pytest.raises(pipeline.UsageError, match="inside the repository"):
+        pipeline.plan(cut, ROOT / "data" / "real")
+    with pytest.raises(pipeline.UsageError, match="real data must never enter git"):
+        pipeline.plan(synthetic_dir(), tmp_path / "out")
+    with pytest.raises(pipeline.UsageError, match="neither inside the other"):
+        pipeline.plan(cut, cut / "out")
+    with pytest.raises(pipeline.UsageError, match="neither inside the other"):
+        pipeline.plan(cut, tmp_path)
+
+
+# --- exit status when rows are set aside ---------------------------------------------------
+
+
+def test_set_aside_is_counted_per_file_and_rule() -> None:
+    report = pl.DataFrame(
+        {
+            "file": ["lb.csv", "lb.csv", "lb.csv", "dm.csv", "vs.csv"],
+            "row": [2, 2, 5, None, 7],
+            "column": ["LBORRES", "LBORRESU", "LBORRES", None, "VSORRES"],
+            "value": ["x", "mg", "y", None, "1"],
+            "rule": ["number", "unit", "number", "missing_column", "range"],
+            "severity": ["error", "error", "error", "error", "warning"],
+            "message": [""] * 5,
+        }
+    )
+    got = pipeline.set_aside_by_rule(report).rows()
+    assert got == [
+        ("dm.csv", "missing_column", 0, True),
+        ("lb.csv", "number", 2, False),
+        ("lb.csv", "unit", 1, False),
+    ]
+
+
+def _damaged(tmp_path: Path) -> Path:
+    d = foreign_cut(tmp_path / "cut", manifest="none")
+    lb = pl.read_csv(d / "lb.csv", infer_schema=False)
+    lb = lb.with_columns(
+        pl.when(pl.int_range(pl.len()) == 3)
+        .then(pl.lit("12x"))
+        .otherwise(pl.col("LBORRES"))
+        .alias("LBORRES")
+    )
+    lb.write_csv(d / "lb.csv")
+    write_manifest_for_cut(d, label="damaged")
+    return d
+
+
+def test_derive_exits_1_when_errors_set_rows_aside_unless_accepted(tmp_path: Path, capsys) -> None:
+    d = _damaged(tmp_path)
+    assert main(["derive", str(d), "--out", str(tmp_path / "a"), "--quiet"]) == 1
+    out = capsys.readouterr()
+    assert "lb.csv" in out.out and "1 row(s)" in out.out and "--accept-quarantine" in out.err
+    assert not (tmp_path / "a" / "adsl.parquet").exists()
+    args = ["derive", str(d), "--out", str(tmp_path / "b"), "--quiet", "--accept-quarantine"]
+    assert main(args) == 0
+    log = json.loads((tmp_path / "b" / "derivation_log.json").read_text())
+    assert log["set_aside_by_rule"] == [
+        {
+            "file": "lb.csv",
+            "rule": log["set_aside_by_rule"][0]["rule"],
+            "rows": 1,
+            "whole_file": False,
+        }
+    ]
+    assert sum(r["rows_set_aside"] for r in log["reconciliation"]) == 1
+
+
+# --- staging: a failed run leaves the previous outputs untouched --------------------------------
+
+
+def _notebook(path: Path, code: str) -> Path:
+    nb = json.loads((ROOT / "notebooks" / "02_endpoint_derivation.ipynb").read_text())
+    nb["cells"] = [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": f"c{i}",
+            "metadata": {},
+            "outputs": [],
+            "source": src,
+        }
+        for i, src in enumerate(["from sle_car import load_study\nds = load_study()", code])
+    ]
+    path.write_text(json.dumps(nb))
+    return path
+
+
+def test_a_failing_late_notebook_leaves_the_previous_outputs_byte_identical(
+    tmp_path: Path, capsys
+) -> None:
+    d = _damaged(tmp_path)
+    out = tmp_path / "out"
+    ok = _notebook(tmp_path / "01_ok.ipynb", "print(ds['adsl'].height)")
+    bad = _notebook(tmp_path / "02_late.ipynb", "1 / 0")
+    # validation errors set a row aside: refused without --accept-quarantine, nothing written
+    assert pipeline.run(d, out, notebooks=[ok]) == 1
+    assert "--accept-quarantine" in capsys.readouterr().err
+    assert not (out / "project").exists()
+    assert pipeline.run(d, out, notebooks=[ok], accept_quarantine=True) == 0
+    before = _tree(out)
+    assert "project/notebooks/01_ok.ipynb" in before
+    assert b'"5\\n"' in before["project/notebooks/01_ok.ipynb"]  # the notebook read this cut
+    capsys.readouterr()
+    assert pipeline.run(d, out, notebooks=[ok, bad], accept_quarantine=True) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "step 'execute notebooks'" in err and "02_late.ipynb, cell 1" in err
+    assert "ZeroDivisionError: division by zero" in err
+    kept = out / ".sle-car-staging" / "project" / "notebooks" / "02_late.ipynb"
+    assert str(kept) in err and kept.is_file()
+    after = {k: v for k, v in _tree(out).items() if not k.startswith(".sle-car-staging/")}
+    assert after == before
+
+
+# --- labels ------------------------------------------------------------------------------------
+
+
+def test_every_committed_figure_and_table_says_synthetic_data() -> None:
+    figs = sorted((reports_dir() / "figures").glob("*.png"))
+    assert len(figs) >= 12
+    for p in figs:
+        note = Image.open(p).text.get("Description", "")
+        assert note.startswith(("Synthetic data", "Operating characteristics")), p.name
+    for p in sorted((reports_dir() / "figures").glob("*.svg")):
+        assert "Synthetic data" in p.read_text() or p.name == "fig-monitoring-oc.svg", p.name
+    tables = sorted((reports_dir() / "tables").glob("tbl-*.html"))
+    assert len(tables) >= 12
+    own = [p for p in tables if p.stem not in {"tbl-published", "tbl-monitoring-oc"}]
+    for p in own:
+        if p.stem == "tbl-biomarkers-large":
+            assert "Simulated patients" in p.read_text()
+        else:
+            assert "Synthetic data, not patients" in p.read_text(), p.name
+    assert "synthetic cohort" in (reports_dir() / "data-note.md").read_text()
+
+
+def test_collected_says_once_what_a_cut_did_not_collect(capsys) -> None:
+    from sle_car.display import collected
+
+    lb = pl.DataFrame({"PARAMCD": ["BLYCE", "C3"], "AVAL": [0.0, 1.0]})
+    assert collected(lb, "B cells", paramcd="BLYCE")
+    assert capsys.readouterr().out == ""
+    assert not collected(lb, "CAR T-cell counts", paramcd=["CARTCE"])
+    assert capsys.readouterr().out == (
+        "CAR T-cell counts: not collected in this data cut, so this section shows nothing.\n"
+    )
+
+
+# --- the whole pipeline on a cut shaped like a real export ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
+    tmp = tmp_path_factory.mktemp("real")
+    cut = foreign_cut(
+        tmp / "export",
+        drop_lb=("CARTCE",),
+        drop_qscat=("BILAG-2004", "FACIT-FATIGUE 13-ITEM V4"),
+        shift_visits=3,
+        follow_up_day=300,
+        label="external test cut",
+    )
+    return pipeline.run(cut, tmp / "out"), tmp / "out"
+
+
+def test_a_foreign_cut_runs_to_the_end(real_run: tuple[int, Path]) -> None:
+    status, out = real_run
+    assert status == 0
+    nbs = sorted((out / "project" / "notebooks").glob("*.ipynb"))
+    assert len(nbs) == 8
+    for nb in nbs:
+        cells = json.loads(nb.read_text())["cells"]
+        assert all(o["output_type"] != "error" for c in cells for o in c.get("outputs", [])), (
+            nb.name
+        )
+    assert not (out / ".sle-car-staging").exists()
+    assert (out / "reports" / "data-issues" / "export" / "validation.csv").is_file()
+    assert (out / "data" / "derived" / "export" / "adsl.parquet").is_file()
+
+
+def test_each_absent_piece_is_stated_where_it_would_have_been_shown(
+    real_run: tuple[int, Path],
+) -> None:
+    _, out = real_run
+    text = {nb.name[:2]: nb.read_text() for nb in (out / "project" / "notebooks").glob("*.ipynb")}
+    sentence = ": not collected in this data cut, so this section shows nothing."
+    assert text["04"].count("BILAG-2004" + sentence) == 1
+    assert text["05"].count("CAR T-cell counts" + sentence) == 1
+    assert text["06"].count("FACIT-Fatigue" + sentence) == 1
+    assert "Not in this data cut for the patients with a remission: CAR-T peak" in text["07"]
+
+
+def test_nothing_in_a_real_run_says_synthetic(real_run: tuple[int, Path]) -> None:
+    _, out = real_run
+    hits = [
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file() and b"synthetic" in p.read_bytes().lower()
+    ]
+    assert hits == []
+
+
+def test_real_outputs_carry_the_cut_label(real_run: tuple[int, Path]) -> None:
+    _, out = real_run
+    caption = describe_cut(out.parent / "export").caption
+    assert caption.startswith("Data cut external test cut (data ")
+    figs = sorted((out / "reports" / "figures").glob("*.png"))
+    assert figs and all(
+        Image.open(p).text["Description"] in (caption,)
+        or "design" in Image.open(p).text["Description"]
+        for p in figs
+    )
+    assert caption in (out / "reports" / "tables" / "tbl-ae-soc.html").read_text()
+    variables = (out / "project" / "_variables.yml").read_text()
+    assert "external test cut" in variables and "study data" in variables
+    assert "Confidential" in (out / "project" / "reports" / "data-note.md").read_text()
+
+
+def test_the_bundled_cohort_copied_outside_stays_labelled_synthetic(tmp_path: Path) -> None:
+    cut = tmp_path / "copy"
+    shutil.copytree(synthetic_dir(), cut)
+    r = pipeline.plan(cut, tmp_path / "out")
+    assert r.cut.synthetic and r.profiles == "real,simulated"
