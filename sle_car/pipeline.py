@@ -405,19 +405,33 @@ def execute_notebook(path: Path, env: dict | None = None, timeout: int = 1200) -
     nbformat.write(nb, path)
 
 
-def execute_notebooks(run: Run) -> None:
-    """Execute the staged copies of the notebooks against this run's cut."""
+def execute_notebooks(run: Run, workers: int | None = None) -> None:
+    """Execute the staged copies of the notebooks against this run's cut, ``workers`` at a
+    time (default: one per core). They are independent once the datasets exist: each reads
+    them and writes only its own figures, so the outputs do not depend on the order."""
+    from concurrent.futures import ThreadPoolExecutor
+
     env = run.env()
-    for nb in run.notebooks:
-        staged = run.project / "notebooks" / nb.name
-        print(f"    {nb.name}", flush=True)
+    staged = [run.project / "notebooks" / nb.name for nb in run.notebooks]
+    workers = workers or min(len(staged), os.cpu_count() or 1) or 1
+
+    def one(path: Path) -> NotebookFailed | None:
         try:
-            execute_notebook(staged, env=env)
+            execute_notebook(path, env=env)
         except NotebookFailed as err:
-            raise StepFailed(
-                "execute notebooks",
-                f"{err}. The partly executed notebook is kept for inspection at {staged}",
-            ) from None
+            return err
+        print(f"    {path.name}", flush=True)
+        return None
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        failures = [f for f in pool.map(one, staged) if f is not None]
+    if failures:
+        err = failures[0]
+        more = f" ({len(failures) - 1} more notebook(s) failed too)" if len(failures) > 1 else ""
+        raise StepFailed(
+            "execute notebooks",
+            f"{err}{more}. The partly executed notebook is kept for inspection at {err.path}",
+        )
 
 
 def export_tables(run: Run) -> list[Path]:
@@ -487,10 +501,14 @@ def render(run: Run) -> bool:
 
 
 def privacy_scan(run: Run) -> None:
-    """Scan everything the run wrote before it is published; any finding stops the run."""
+    """Scan everything the run wrote (notebooks, site inputs, figures, tables, listings)
+    before it is published; any finding stops the run."""
     from sle_car.privacy import export_free_text, scan_outputs
 
-    findings = scan_outputs(root=run.project, free_text=export_free_text(run.data_dir))
+    free_text = export_free_text(run.data_dir)
+    findings = scan_outputs(root=run.project, free_text=free_text)
+    if run.project != run.staging:  # figures, tables and listings beside the project
+        findings += scan_outputs(root=run.staging, free_text=free_text)
     if findings:
         for f in findings[:20]:
             print(f"    {f.file}: {f.kind}")
