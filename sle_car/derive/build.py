@@ -277,3 +277,40 @@ def load_checks(
         "quarantine": pl.read_csv(clean / "quarantine.csv", infer_schema_length=None),
         "reconciliation": pl.read_csv(clean / "reconciliation.csv"),
     }
+
+
+def simulation_cache_dir() -> Path:
+    """Where simulated cohorts are cached: ``$SLE_CAR_CACHE``, else ``$XDG_CACHE_HOME/sle-car``
+    or ``~/.cache/sle-car`` — outside the repository and outside any run's outputs."""
+    import os
+
+    env = os.environ.get("SLE_CAR_CACHE")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "sle-car"
+
+
+def load_simulated(n_patients: int, seed: int) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    """The analysis datasets and the latent truth of a simulated cohort (``n_patients``,
+    ``seed``), simulated and derived once and then read from :func:`simulation_cache_dir`. The
+    cache key is the package code (simulator, its configuration and the derivation rules), so a
+    changed rule simulates and derives again; a half-written cohort is never used."""
+    import hashlib
+    import shutil
+    import tempfile
+
+    from sle_car.simulate import simulate_to_dir
+
+    key = hashlib.sha256(f"{code_hash()}:{n_patients}:{seed}".encode()).hexdigest()[:16]
+    target = simulation_cache_dir() / f"cohort-{n_patients}-{seed}-{key}"
+    if not (target / "raw" / "truth.csv").is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".partial-"))
+        simulate_to_dir(n_patients, seed, tmp / "raw")
+        try:
+            tmp.rename(target)
+        except OSError:  # another process finished the same cohort first
+            shutil.rmtree(tmp, ignore_errors=True)
+    datasets = load_study(target / "raw", target / "derived")
+    return datasets, pl.read_csv(target / "raw" / "truth.csv")
