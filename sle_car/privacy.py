@@ -3,8 +3,9 @@ or page, nor anything a real-data run writes under its output folder (OUT).
 
 What is scanned
 ---------------
-``scan_tree(path)`` scans every file under a folder (hidden folders, ``__pycache__`` and
-Quarto's ``site_libs`` excepted):
+``scan_tree(path)`` scans every file under a folder (``.git``, ``.venv``, ``__pycache__``,
+``node_modules`` and Quarto's vendored ``site_libs`` excepted; hidden folders such as
+``.ipynb_checkpoints`` or ``.quarto`` are scanned):
 
 - notebooks (``.ipynb``): every cell's source (Markdown, code, raw), every output (stream,
   error name/value/traceback, and each MIME type of results and displays: text/plain,
@@ -323,7 +324,8 @@ def scan_text(
 TEXT_SUFFIXES = frozenset(
     ".md .qmd .rmd .yml .yaml .csv .tsv .json .txt .html .htm .svg .xml .tex .cff .log".split()
 )
-SKIP_DIRS = frozenset({"__pycache__", "site_libs", "node_modules"})
+SKIP_DIRS = frozenset({".git", ".venv", "__pycache__", "site_libs", "node_modules"})
+"""Folders never scanned: version control, environments, caches, vendored web libraries."""
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -357,7 +359,7 @@ def png_text_chunks(data: bytes) -> list[tuple[str, str]]:
             translated, _, text = rest.partition(b"\0")
             if compressed:
                 text = zlib.decompress(text)
-            value = "\n".join(
+            value = " ".join(
                 (lang.decode("latin-1"), translated.decode("utf-8"), text.decode("utf-8"))
             )
             out.append((f"PNG iTXt chunk '{key.decode('latin-1')}'", value))
@@ -484,10 +486,7 @@ def _walk(root: Path) -> list[Path]:
     return sorted(
         p
         for p in root.rglob("*")
-        if p.is_file()
-        and not any(
-            part.startswith(".") or part in SKIP_DIRS for part in p.relative_to(root).parts[:-1]
-        )
+        if p.is_file() and not any(part in SKIP_DIRS for part in p.relative_to(root).parts[:-1])
     )
 
 
