@@ -677,7 +677,9 @@ def looks_identifying(names: Sequence[str] = ()) -> str:
         ]
         if words:
             parts.append(r"(?i)\b" + r"\s+".join(words) + r"\b")
-    return "|".join(f"(?:{p})" for p in parts)
+    # what precedes a match must not be part of a code or a number (SLECAR01-01-003, 1.2e-05):
+    # polars regexes have no look-behind, so the preceding character is matched as group 1
+    return r"(^|[^\w.-])(?:" + "|".join(f"(?:{p})" for p in parts) + ")"
 
 
 def mask_listing(report: pl.DataFrame, names: Sequence[str] | None = None) -> pl.DataFrame:
@@ -715,7 +717,7 @@ def mask_listing(report: pl.DataFrame, names: Sequence[str] | None = None) -> pl
     return report.with_columns(
         pl.when(value.is_not_null() & hide).then(pl.lit(MASK)).otherwise(value).alias("value"),
         pl.when(message.str.replace_all(study_code, "").str.contains(pattern))
-        .then(message.str.replace_all(pattern, MASK))
+        .then(message.str.replace_all(pattern, "${1}" + MASK))
         .otherwise(message)
         .alias("message"),
     )
@@ -727,6 +729,25 @@ AGE_BAND_YEARS = 5
 """Width of the age bands of public per-patient tables (5-year groups 15-19, 20-24, ... as
 the Department of Statistics Malaysia publishes population by age; EMA policy 0070 external
 guidance on anonymisation of clinical reports: generalise ages into bands)."""
+
+
+ENV_EXACT = "SLE_CAR_EXACT_VALUES"
+"""Set to ``1`` to show exact ages and durations in per-patient tables (the report option
+"unless the user asks otherwise"; a pipeline flag sets it for the notebooks it runs)."""
+
+
+def exact_values_requested() -> bool:
+    """Whether ``SLE_CAR_EXACT_VALUES`` asks for exact values: ``1``/``true``/``yes`` on,
+    unset/empty/``0``/``false``/``no`` off; anything else is an error naming the variable."""
+    raw = os.environ.get(ENV_EXACT, "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise ValueError(
+        f"{ENV_EXACT}={os.environ[ENV_EXACT]!r} is not understood; use 1 for exact ages and "
+        "durations in per-patient tables, or unset it for 5-year bands and whole years"
+    )
 
 
 @cache
@@ -747,7 +768,7 @@ def year_duration_columns() -> tuple[str, ...]:
 def public_bands(
     df: pl.DataFrame,
     *,
-    exact: bool = False,
+    exact: bool | None = None,
     age_columns: Sequence[str] = ("AGE",),
     duration_columns: Sequence[str] | None = None,
     band_years: int = AGE_BAND_YEARS,
@@ -757,11 +778,14 @@ def public_bands(
     ``band_years``), each duration in years (default: ``year_duration_columns()``, i.e.
     DISDURY) is rounded to whole years (half up: 2.5 -> 3) as an integer. Columns absent from
     ``df`` are skipped; nulls stay null. ``exact=True`` returns ``df`` unchanged (the user asks
-    for exact values, e.g. for an internal report).
+    for exact values, e.g. for an internal report); ``exact=None`` (default) follows
+    ``SLE_CAR_EXACT_VALUES`` (unset: banded).
 
     A small single-centre study is easy to re-identify from exact age, ethnicity and disease
     duration per patient (issue 15); bands and whole years make each row match more people.
     """
+    if exact is None:
+        exact = exact_values_requested()
     if exact:
         return df
     if band_years < 1:
