@@ -21,7 +21,7 @@ Other file types are listed as not scanned by ``unscanned_files()`` (the CLI pri
 (without the rendered ``site/``), the site sources (``*.qmd``, ``study/``, ``*.md``
 including ``CHANGELOG.md``, ``_quarto*.yml``, ``_variables.yml``).
 
-A finding names the file and the place (``cell 4 output 1 text/html line 12``, ``line 3``,
+File and folder names are scanned too. A finding names the file and the place (``cell 4 output 1 text/html line 12``, ``line 3``,
 ``PNG tEXt chunk 'Author'``, ``column AETERM row 17``) and shows only the first two characters
 of what was found (``85…``): the report must not itself leak the identifier. Text with HTML
 entities is also scanned unescaped (``O&#x27;Brien`` is ``O'Brien``), HTML/SVG also with its
@@ -110,16 +110,18 @@ _MM = r"(?:0?[1-9]|1[0-2])"
 _DATE = (
     # numeric: dd/mm/yyyy dd.mm.yyyy dd-mm-yyyy (and mm/dd/yyyy): the same separator twice
     rf"(?<![\d.]){_DD}([./-]){_DD}\1{_YEAR}(?!\d|\.\d)"
+    # numeric with a two-digit year: dd/mm/yy dd-mm-yy (not with dots: 3.11.12 is a version)
+    rf"|(?<![\w.]){_DD}([/-]){_DD}\2\d{{2}}(?![\w.]|[/-]\d)"
     # numeric: yyyy-mm-dd yyyy/mm/dd (a time may follow: 2025-03-14T10:00)
-    rf"|(?<![\d.]){_YEAR}([/-]){_MM}\2{_DD}(?!\d|\.\d)"
+    rf"|(?<![\d.]){_YEAR}([/-]){_MM}\3{_DD}(?!\d|\.\d)"
     # day month year: 14 Mac 2025, 14hb. Mac 2025, 14-MAR-2025, 14MAR2025, 14 March, 2025
     rf"|(?<![\w.]){_DAY}[\s,./-]{{0,3}}{_MONTH}[\s,./-]{{0,3}}{_YEAR}(?!\d)"
     # day month two-digit year: 14-Mar-25, 14MAR25, 14/Mar/25 (no spaces: '3 Jun 12' is not one)
-    rf"|(?<![\w.]){_DD}([-/]?){_MONTH}\3\d{{2}}(?![\w.])"
+    rf"|(?<![\w.]){_DD}([-/]?){_MONTH}\4\d{{2}}(?![\w.])"
     # month day year: March 14, 2025; Mac 14hb 2025; Mar. 14 2025
     rf"|(?<![\w.]){_MONTH}{_SEP}{_DAY}{_SEP}{_YEAR}(?!\d)"
     # year month day: 2025-Mar-14, 2025/Mac/14, 2025.March.14
-    rf"|(?<![\w.]){_YEAR}([./-]){_MONTH}\4{_DD}(?!\d)"
+    rf"|(?<![\w.]){_YEAR}([./-]){_MONTH}\5{_DD}(?!\d)"
 )
 _NRIC_SEP = r"(?:\s?[-\u2013]\s?|[ \u00a0])?"
 
@@ -247,6 +249,19 @@ def _name_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
             )
         if words:
             alternatives.append(r"\s+".join(words))
+        # a table cell cut short (polars writes 'Tan Mei Ling Pl…'): 8 characters or more of the
+        # name followed by an ellipsis
+        flat = " ".join(name.split())
+        for end in range(8, len(flat)):
+            prefix = r"\s+".join(
+                "".join(
+                    f"[{re.escape(_APOSTROPHES)}]" if ch in _APOSTROPHES else re.escape(ch)
+                    for ch in w
+                )
+                for w in flat[:end].split(" ")
+                if w
+            )
+            alternatives.append(prefix + r"\s*(?:\u2026|\.\.\.)")
     if not alternatives:
         return None
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
@@ -513,7 +528,9 @@ def _scan_files(
     names = load_names() if names is None else names
     findings: list[Finding] = []
     for f in files:
-        findings += scan_file(f, f.relative_to(root).as_posix(), names, free_text)
+        source = f.relative_to(root).as_posix()
+        findings += scan_text(source, source, names, location="file name")
+        findings += scan_file(f, source, names, free_text)
     return findings
 
 

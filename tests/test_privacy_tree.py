@@ -120,6 +120,12 @@ def test_each_identifier_in_each_text_file_is_caught(tmp_path: Path, kind: str, 
     assert _scan(tmp_path) == [(f"sub/{name}", kind, "line 3")]
 
 
+def test_file_names_are_scanned(tmp_path: Path) -> None:
+    (tmp_path / "Tan Mei Ling Placeholder").mkdir()
+    (tmp_path / "Tan Mei Ling Placeholder" / "notes.txt").write_text("study day 28\n")
+    assert _scan(tmp_path) == [("Tan Mei Ling Placeholder/notes.txt", "name", "file name")]
+
+
 def test_json_unicode_escapes_are_decoded(tmp_path: Path) -> None:
     (tmp_path / "t.json").write_text(json.dumps({"who": "Siobhan O\u2019Brien"}))
     assert "\\u2019" in (tmp_path / "t.json").read_text()
