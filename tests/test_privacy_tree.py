@@ -243,3 +243,23 @@ def test_cli_exits_2_on_a_missing_names_file_or_folder(
     monkeypatch.setenv("SLE_CAR_NAMES_FILE", str(tmp_path / "missing.txt"))
     assert main(["privacy-check", str(tmp_path)]) == 2
     assert "missing.txt" in capsys.readouterr().err
+
+
+def test_a_big_file_is_narrowed_without_missing_anything(tmp_path: Path) -> None:
+    row = "SLECAR01,LB,SLECAR01-01-0001,CREAT,88.42,umol/L,0.850314145523,10,WEEK 12\n"
+    body = row * 20_000
+    assert len(body) > 1_000_000
+    planted = (
+        "SLECAR01,LB,x,seen 14 Mac 2025,Tan Mei\n"
+        "Ling Placeholder,ae_2025-03-14,DOB 1990,MRN 00123456,850314 14 5523\n"
+    )
+    (tmp_path / "lb.csv").write_text(body + planted + body)
+    found = _scan(tmp_path)
+    assert {(k, loc) for _, k, loc in found} == {
+        ("calendar_date", "line 20001"),
+        ("name", "line 20001"),
+        ("calendar_date", "line 20002"),
+        ("date_of_birth", "line 20002"),
+        ("record_number", "line 20002"),
+        ("nric", "line 20002"),
+    }
