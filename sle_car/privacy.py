@@ -62,10 +62,17 @@ is an error (``NamesFileError``; ``sle-car privacy-check`` exits 2), never a sil
 switch-off. Without the variable, the bundled ``sle_car/config/names.txt`` (placeholders only,
 so that the guard is tested) is used.
 
-Also here: ``check_provenance()`` (committed outputs come from the bundled synthetic data),
-``mask_listing()`` (validation listings of a real cut without identifying or free-text values)
-and ``public_bands()`` (5-year age bands and whole-year durations for public per-patient
-tables).
+Listings and public tables
+--------------------------
+- ``mask_listing(report)``: a validation listing of a real cut with the values of identifying
+  and free-text columns (``free_text_columns()``, derived once from the schemas: AETERM, CMTRT,
+  DSTERM) and of non-study-code USUBJIDs replaced by ``[masked]``; file, row, column and rule
+  stay, so every problem can still be found and fixed.
+- ``public_bands(df)``: the report option for public outputs. Per-patient tables show age in
+  5-year bands (``AGE_BAND_YEARS``) and durations in whole years (DISDURY), unless the user asks
+  for exact values (``exact=True`` or ``SLE_CAR_EXACT_VALUES=1``).
+
+``check_provenance()`` checks that committed outputs come from the bundled synthetic data.
 """
 
 from __future__ import annotations
