@@ -145,8 +145,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "record_number": re.compile(
         r"(?i)\b(?:MRN|RN|R/N|hospital\s+(?:no|number|record)|record\s+(?:no|number)"
-        r"|no\.?\s*rekod|nombor\s+rekod|no\.?\s*pendaftaran|IC|NRIC|MyKad|passport)\b\.?"
-        r"\s*(?:no\.?|number)?\s*[:#]?\s*[A-Z]{0,3}\d{5,}\b"
+        r"|no\.?\s*rekod|nombor\s+rekod|no\.?\s*pendaftaran|IC|NRIC|MyKad|passport|K/?P)"
+        r"(?:\b|(?=\d))\.?\s*(?:no\.?|number)?\s*[:#=\-]?\s*[A-Z]{0,3}\d{5,}\b"
     ),
 }
 """Identifier patterns (see the module docstring for each kind and its source). Calendar dates
@@ -315,7 +315,7 @@ def _prefilter(names: Sequence[str], free_text: Sequence[str]) -> str:
         r"(?:^|[^0-9a-z.])\d{1,4}[./-]\d{1,2}[./-]\d{2}",
         rf"(?:^|[^a-z])(?:{months})(?:[^a-z]|$)",
         r"dob|d\.o\.b|birth|brthdtc|born|lahir|yob",
-        r"\b(?:mrn|rn|r/n|ic|kp|k/p)\b|hospital|record|rekod|pendaftaran|nric|mykad|passport",
+        r"\b(?:mrn|rn|r/n|ic|kp|k/p)(?:\b|\d)|hospital|record|rekod|pendaftaran|nric|mykad|passport",
     ]
     parts += [re.escape(n.split()[0]).replace("'", ".") for n in names if n.split()]
     parts += [re.escape(t[:12]) for t in free_text if len(t) >= 12]
@@ -626,15 +626,29 @@ def output_files(root: Path) -> list[Path]:
 COMMENT_COLUMNS = re.compile(r"(?i)(COMMENT|COVAL|FREETEXT|NOTES?)")
 
 
+VERBATIM_CODED = {"AETERM": "AEDECOD", "DSTERM": "DSDECOD"}
+"""Verbatim terms and the coded term they are shown as (SDTMIG 3.4: --TERM as reported,
+--DECOD from the dictionary). Outputs show the coded term only."""
+
+
 def export_free_text(data_dir: Path) -> list[str]:
-    """Free-text values (12 characters or more) of the comment columns of a raw export: they
-    must never appear in an output."""
+    """Free text of a raw export that must never appear in an output: values (12 characters or
+    more) of the comment columns, and verbatim terms (AETERM, DSTERM) that differ from their
+    coded term (case ignored) -- outputs show coded terms only (issue 15)."""
     texts: list[str] = []
     for p in sorted(Path(data_dir).glob("*.csv")):
         df = pl.read_csv(p, infer_schema=False)
         for col in [c for c in df.columns if COMMENT_COLUMNS.search(c)]:
             texts += [v for v in df[col].drop_nulls().unique().to_list() if len(v) >= 12]
-    return texts
+        for verbatim, coded in VERBATIM_CODED.items():
+            if {verbatim, coded} <= set(df.columns):
+                own = df.filter(
+                    pl.col(verbatim).str.to_lowercase().str.strip_chars()
+                    != pl.col(coded).str.to_lowercase().str.strip_chars(),
+                    pl.col(verbatim).str.len_chars() >= 12,
+                )
+                texts += own[verbatim].unique(maintain_order=True).to_list()
+    return sorted(set(texts))
 
 
 def scan_outputs(

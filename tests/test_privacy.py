@@ -71,6 +71,9 @@ def test_committed_outputs_come_from_the_bundled_synthetic_data() -> None:
         ("RN: 1234567", "record_number"),
         ("No. rekod KK123456", "record_number"),
         ("hospital no. 7654321", "record_number"),
+        ("RN12345", "record_number"),
+        ("MRN-123456", "record_number"),
+        ("No. K/P: A1234567", "record_number"),
     ],
 )
 def test_each_identifier_kind_is_caught(text: str, kind: str) -> None:
@@ -90,6 +93,7 @@ def test_each_identifier_kind_is_caught(text: str, kind: str) -> None:
         "id a850314145523b; 1850314145523; 850314145523.5; 123456789012; 850230145523",
         "shape: (5, 12); n = 14, 3 (2025); p = 0.014; 12 mac; Mac 2025; 3 Jun 12",
         "born on study day -30; AGE 34; CRS 1 ICANS 0; icon 123456; rn 123",
+        "return 12345; KPI 123456; ICANS 12345; epic 123456",
         '<svg xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><g id="p6478de1b9c"/>',
         "## [0.1.0] - 2026-11-25",
     ],
@@ -117,7 +121,7 @@ def test_polars_and_great_tables_html_of_look_alikes_is_clean() -> None:
 
 
 def test_a_finding_masks_the_identifier_and_says_where() -> None:
-    (found,) = scan_text("header\nsecond line\nKP 850314-14-5523", "f.md")
+    (found,) = scan_text("header\nsecond line\nseen 850314-14-5523", "f.md")
     assert found.text == "85\u2026"
     assert found.location == "line 3"
     assert "850314" not in str(found) and "5523" not in str(found)
@@ -215,8 +219,14 @@ def test_free_text_of_the_export_is_looked_for(tmp_path: Path) -> None:
     pl.DataFrame(
         {"USUBJID": ["A"], "AECOMMENT": ["patient mentioned her sister works here"]}
     ).write_csv(tmp_path / "ae.csv")
+    pl.DataFrame(
+        {
+            "AETERM": ["rash after visit to Klinik Desa", "HEADACHE ", "Rash"],
+            "AEDECOD": ["Rash", "Headache", "Rash"],
+        }
+    ).write_csv(tmp_path / "ae2.csv")
     texts = export_free_text(tmp_path)
-    assert texts == ["patient mentioned her sister works here"]
+    assert texts == ["patient mentioned her sister works here", "rash after visit to Klinik Desa"]
     root = _copy_outputs(tmp_path)
     (root / "reports" / "listing.md").write_text("AE: patient mentioned her sister works here")
     assert {f.kind for f in scan_outputs(root, free_text=texts)} == {"free_text"}

@@ -263,3 +263,9 @@ def test_a_big_file_is_narrowed_without_missing_anything(tmp_path: Path) -> None
         ("record_number", "line 20002"),
         ("nric", "line 20002"),
     }
+
+
+def test_record_number_without_space_is_found_in_a_big_file(tmp_path: Path) -> None:
+    row = "SLECAR01,LB,SLECAR01-01-0001,CREAT,88.42,umol/L,10,WEEK 12\n"
+    (tmp_path / "lb.csv").write_text(row * 20_000 + "x,RN12345\n")
+    assert _scan(tmp_path) == [("lb.csv", "record_number", "line 20001")]
