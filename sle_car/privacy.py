@@ -41,11 +41,14 @@ What is looked for (``PATTERNS``)
 - ``date_of_birth``: a date or a year next to "DOB", "date of birth", "born", "tarikh lahir",
   "year of birth".
 - ``record_number``: a hospital record, registration or identity number (``MRN``, ``RN``,
-  "hospital no", "record no", "no. rekod", "no. pendaftaran", "IC", "NRIC", "MyKad",
-  "passport") followed by at least 5 digits (optionally after up to 3 letters).
+  "hospital no", "record no", "no. rekod", "no. pendaftaran", "IC", "NRIC", "MyKad", "KP",
+  "passport") followed, with or without a space, colon, ``#``, ``=`` or dash, by at least 5
+  digits (optionally after up to 3 letters): ``RN12345``, ``MRN: 00123456``, ``K/P A1234567``.
 - ``name``: every name of the names file, case-insensitively, as a whole word, with any
-  whitespace between its words and any apostrophe form (``'`` ``’`` and their HTML escapes).
-- ``free_text``: values (12 characters or more) of the raw export's comment columns.
+  whitespace between its words and any apostrophe form (``'`` ``’`` and their HTML escapes),
+  also cut short by a table cell (8 characters or more of it followed by ``…`` or ``...``).
+- ``free_text``: values (12 characters or more) of the raw export's comment columns and
+  verbatim terms (AETERM, DSTERM) that differ from their coded term (``export_free_text``).
 
 Look-alikes that must not match (tests check both directions): study days (``day 84``,
 ``Day -7``), doses (``1.0 x 10^6 cells/kg``, ``20 mg``), lab values (``3.14``, ``0.8503141455``),
