@@ -128,6 +128,8 @@ _DATE = (
     rf"|(?<![\w.]){_DAY}[\s,./-]{{0,3}}{_MONTH}[\s,./-]{{0,3}}{_YEAR}(?!\d)"
     # day month two-digit year: 14-Mar-25, 14MAR25, 14/Mar/25 (no spaces: '3 Jun 12' is not one)
     rf"|(?<![\w.]){_DD}([-/]?){_MONTH}\4\d{{2}}(?![\w.])"
+    # two-digit day, month, two-digit year with spaces: 14 Mac 25 (not '3 Jun 12')
+    rf"|(?<![\w.])(?:0[1-9]|[12]\d|3[01]) {_MONTH} \d{{2}}(?!\w|\.\d|\s*\d)"
     # month day year: March 14, 2025; Mac 14hb 2025; Mar. 14 2025
     rf"|(?<![\w.]){_MONTH}{_SEP}{_DAY}{_SEP}{_YEAR}(?!\d)"
     # year month day: 2025-Mar-14, 2025/Mac/14, 2025.March.14
@@ -137,8 +139,8 @@ _NRIC_SEP = r"(?:\s?[-\u2013]\s?|[ \u00a0])?"
 
 PATTERNS: dict[str, re.Pattern[str]] = {
     "nric": re.compile(
-        rf"(?<![\w.\-/])(\d{{2}})(\d{{2}})(\d{{2}}){_NRIC_SEP}\d{{2}}{_NRIC_SEP}\d{{4}}"
-        r"(?!\w|[.\-/]\d)"
+        rf"(?<![0-9A-Za-z.])(\d{{2}})(\d{{2}})(\d{{2}}){_NRIC_SEP}\d{{2}}{_NRIC_SEP}\d{{4}}"
+        r"(?![0-9A-Za-z]|[.\-/]\d)"
     ),
     "calendar_date": re.compile(_DATE, re.IGNORECASE),
     "date_of_birth": re.compile(
@@ -314,7 +316,7 @@ def _prefilter(names: Sequence[str], free_text: Sequence[str]) -> str:
     net (digit runs, numeric date shapes, month names, keywords, first words of names)."""
     months = "|".join(sorted({m.lower() for m in MONTHS_EN + MONTHS_MS}, key=lambda m: -len(m)))
     parts = [
-        r"(?:^|[^\w.\-/])\d{6}",
+        r"(?:^|[^0-9a-z.])\d{6}",
         r"(?:^|[^0-9a-z.])\d{1,4}[./-]\d{1,2}[./-]\d{2}",
         rf"(?:^|[^a-z])(?:{months})(?:[^a-z]|$)",
         r"dob|d\.o\.b|birth|brthdtc|born|lahir|yob",

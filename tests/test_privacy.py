@@ -32,6 +32,8 @@ def test_committed_outputs_come_from_the_bundled_synthetic_data() -> None:
         ("no KP 850314 14 5523", "nric"),
         ("(000229-01-0001)", "nric"),
         ("nric=991231\u201314\u20135523", "nric"),
+        ("USUBJID SLECAR01-850314145523", "nric"),
+        ("file ae_850314145523.csv", "nric"),
         # numeric dates
         ("visit on 2025-03-14", "calendar_date"),
         ("visit on 2025/03/14", "calendar_date"),
@@ -57,6 +59,7 @@ def test_committed_outputs_come_from_the_bundled_synthetic_data() -> None:
         ("seen 14-MAR-2025", "calendar_date"),
         ("seen 14MAR2025", "calendar_date"),
         ("seen 14-Mar-25", "calendar_date"),
+        ("seen 14 Mac 25.", "calendar_date"),
         ("seen 14th March 2025", "calendar_date"),
         ("seen March 14, 2025", "calendar_date"),
         ("seen Mar. 14, 2025", "calendar_date"),
