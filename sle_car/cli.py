@@ -179,6 +179,7 @@ def cmd_privacy_check(args: argparse.Namespace) -> int:
     from sle_car.privacy import (
         NamesFileError,
         check_provenance,
+        export_free_text,
         load_names,
         names_file,
         scan_outputs,
@@ -199,7 +200,8 @@ def cmd_privacy_check(args: argparse.Namespace) -> int:
         findings = scan_outputs(names=names) + check_provenance()
         skipped = []
     else:
-        findings = scan_tree(target, names=names)
+        free_text = export_free_text(Path(args.data)) if args.data else []
+        findings = scan_tree(target, names=names, free_text=free_text)
         skipped = unscanned_files(target)
     for f in findings:
         print(f)
@@ -339,6 +341,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pc.add_argument(
         "path", nargs="?", help="folder to scan, e.g. a real run's OUT (default: the repository)"
+    )
+    pc.add_argument(
+        "--data",
+        help="the raw export the folder was made from: its comment fields and verbatim terms "
+        "are looked for too",
     )
     pc.set_defaults(func=cmd_privacy_check)
 

@@ -672,6 +672,15 @@ def scan_outputs(
     return _scan_files(output_files(root), root, names, free_text)
 
 
+def scan_run(out_dir: Path | str, data_dir: Path | str | None = None) -> list[Finding]:
+    """The last step of a run: scan everything written under ``out_dir`` for identifiers,
+    including the free text of the export in ``data_dir`` (comment fields, verbatim terms
+    that differ from their coded term). Any finding must fail the run before the site is
+    rendered or published. Raises ``NamesFileError`` for a bad ``SLE_CAR_NAMES_FILE``."""
+    free_text = export_free_text(Path(data_dir)) if data_dir is not None else []
+    return scan_tree(out_dir, free_text=free_text)
+
+
 def check_provenance(root: Path | None = None) -> list[Finding]:
     """Committed notebook outputs must come from the bundled synthetic data: the data manifest
     hash that notebook 01 prints must be the bundled cohort's."""

@@ -269,3 +269,48 @@ def test_record_number_without_space_is_found_in_a_big_file(tmp_path: Path) -> N
     row = "SLECAR01,LB,SLECAR01-01-0001,CREAT,88.42,umol/L,10,WEEK 12\n"
     (tmp_path / "lb.csv").write_text(row * 20_000 + "x,RN12345\n")
     assert _scan(tmp_path) == [("lb.csv", "record_number", "line 20001")]
+
+
+def test_scan_run_looks_for_the_exports_free_text(tmp_path: Path) -> None:
+    from sle_car.privacy import scan_run
+
+    data, out = tmp_path / "cut", tmp_path / "out"
+    data.mkdir()
+    out.mkdir()
+    pl.DataFrame(
+        {"AETERM": ["rash after the kenduri at Kampung Baru"], "AEDECOD": ["Rash"]}
+    ).write_csv(data / "ae.csv")
+    (out / "03_safety.ipynb").write_text(
+        json.dumps(
+            _notebook(
+                [
+                    _code(
+                        [
+                            {
+                                "output_type": "execute_result",
+                                "data": {
+                                    "text/html": ["<td>rash after the kenduri at Kampung Baru</td>"]
+                                },
+                                "metadata": {},
+                            }
+                        ]
+                    )
+                ]
+            )
+        )
+    )
+    found = scan_run(out, data)
+    assert [(f.file, f.kind, f.location) for f in found] == [
+        ("03_safety.ipynb", "free_text", "cell 1 output 1 text/html")
+    ]
+    assert scan_run(out) == []
+
+
+def test_cli_looks_for_the_exports_free_text(tmp_path: Path) -> None:
+    data, out = tmp_path / "cut", tmp_path / "out"
+    data.mkdir()
+    out.mkdir()
+    pl.DataFrame({"AECOMMENT": ["her sister is a nurse on ward 5"]}).write_csv(data / "ae.csv")
+    (out / "t.md").write_text("note: her sister is a nurse on ward 5\n")
+    assert main(["privacy-check", str(out)]) == 0
+    assert main(["privacy-check", str(out), "--data", str(data)]) == 1
