@@ -212,12 +212,45 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 
 
 def cmd_privacy_check(args: argparse.Namespace) -> int:
-    from sle_car.privacy import check_provenance, scan_outputs
+    """Scan a folder (the repository's committed outputs by default) for identifiers; exit 1
+    on any finding, 2 if the names file or the folder cannot be read."""
+    from sle_car.paths import repo_root
+    from sle_car.privacy import (
+        NamesFileError,
+        check_provenance,
+        export_free_text,
+        load_names,
+        names_file,
+        scan_outputs,
+        scan_tree,
+        unscanned_files,
+    )
 
-    findings = scan_outputs() + check_provenance()
+    try:
+        names = load_names()
+    except NamesFileError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    target = Path(args.path).resolve() if args.path else repo_root()
+    if not target.is_dir():
+        print(f"error: {args.path} is not a folder; give the folder to scan", file=sys.stderr)
+        return EXIT_USAGE
+    if target == repo_root():
+        findings = scan_outputs(names=names) + check_provenance()
+        skipped = []
+    else:
+        free_text = export_free_text(Path(args.data)) if args.data else []
+        findings = scan_tree(target, names=names, free_text=free_text)
+        skipped = unscanned_files(target)
     for f in findings:
         print(f)
-    print(f"privacy check: {len(findings)} finding(s)")
+    for p in skipped:
+        print(f"not scanned (file type not read by the guard): {p.relative_to(target)}")
+    files = len({f.file for f in findings})
+    print(
+        f"privacy check of {target}: {len(findings)} finding(s) in {files} file(s); "
+        f"{len(names)} name(s) from {names_file()}"
+    )
     return EXIT_DATA if findings else EXIT_OK
 
 
@@ -364,7 +397,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     de.set_defaults(func=cmd_deidentify)
 
-    pc = sub.add_parser("privacy-check", help="scan committed outputs for patient identifiers")
+    pc = sub.add_parser(
+        "privacy-check",
+        help="scan a folder (default: the repository's committed outputs) for patient identifiers",
+    )
+    pc.add_argument(
+        "path", nargs="?", help="folder to scan, e.g. a real run's OUT (default: the repository)"
+    )
+    pc.add_argument(
+        "--data",
+        help="the raw export the folder was made from: its comment fields and verbatim terms "
+        "are looked for too",
+    )
     pc.set_defaults(func=cmd_privacy_check)
 
     r = sub.add_parser(

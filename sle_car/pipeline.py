@@ -237,6 +237,12 @@ def plan(
         cut = describe_cut(data_dir)
     except ManifestError as err:
         raise UsageError(str(err)) from None
+    from sle_car.privacy import NamesFileError, load_names
+
+    try:  # the final privacy scan needs it: a bad names file fails now, not after the work
+        load_names()
+    except NamesFileError as err:
+        raise UsageError(str(err)) from None
     options: dict = {}
     if options_file:
         from sle_car._checks import ChoiceError
@@ -293,7 +299,12 @@ def validate(run: Run):
     except DataFileError as err:
         raise UsageError(str(err)) from None
     run.listing_dir.mkdir(parents=True, exist_ok=True)
-    validation.report.write_csv(run.listing_dir / "validation.csv")
+    listing = validation.report
+    if not run.cut.synthetic:  # a real cut's listing shows no identifying or free-text value
+        from sle_car.privacy import mask_listing
+
+        listing = mask_listing(listing)
+    listing.write_csv(run.listing_dir / "validation.csv")
     counts = validation.report.group_by("severity").len().sort("severity").rows()
     summary = ", ".join(f"{n} {sev}" for sev, n in counts) or "no problems"
     print(f"    {summary} (listing: {_shown(run, run.listing_dir / 'validation.csv')})")
@@ -501,21 +512,23 @@ def render(run: Run) -> bool:
 
 
 def privacy_scan(run: Run) -> None:
-    """Scan everything the run wrote (notebooks, site inputs, figures, tables, listings)
-    before it is published; any finding stops the run."""
-    from sle_car.privacy import export_free_text, scan_outputs
+    """Scan everything the run publishes (notebooks, site inputs, figures, tables, listings,
+    the rendered site; not the analysis data, which stays private) for identifiers and for the
+    export's free text (:func:`sle_car.privacy.scan_paths`); any finding stops the run before
+    anything is published, naming file and place without echoing the identifier."""
+    from sle_car.privacy import export_free_text, scan_paths
 
-    free_text = export_free_text(run.data_dir)
-    findings = scan_outputs(root=run.project, free_text=free_text)
-    if run.project != run.staging:  # figures, tables and listings beside the project
-        findings += scan_outputs(root=run.staging, free_text=free_text)
+    targets = [run.staging / rel for rel in run.published() if not rel.startswith("data/")]
+    targets = [t for t in targets if t.exists() and t.name != "data"]
+    findings = scan_paths(targets, run.staging, free_text=export_free_text(run.data_dir))
     if findings:
         for f in findings[:20]:
-            print(f"    {f.file}: {f.kind}")
+            print(f"    {f}")
+        more = " (first 20 shown)" if len(findings) > 20 else ""
         raise StepFailed(
             "privacy scan",
-            f"{len(findings)} possible identifier(s) in the outputs (files listed above); "
-            "nothing was published",
+            f"{len(findings)} possible identifier(s) in the outputs{more}; nothing was "
+            "published. Remove them from the export (or code the free text) and run again",
         )
 
 
