@@ -15,9 +15,12 @@ import polars as pl
 
 from data_schemas import codelists as cl
 from sle_car._checks import require_columns
+from sle_car.sap import DEFAULTS
 
-BASELINE_BEFORE_DAY = -5
-"""Default: baseline is the last assessment before lymphodepletion starts (day -5)."""
+BASELINE_BEFORE_DAY = DEFAULTS.first_treatment_day
+"""Default: baseline is the last assessment before lymphodepletion starts, i.e. before the
+first treatment day (``DEFAULTS.first_treatment_day``, day -5): the same day that makes
+adverse events treatment-emergent, so the two can never disagree."""
 
 
 @cache
@@ -100,10 +103,16 @@ def derive_var_chg(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def derive_var_anl01fl(
-    df: pl.DataFrame, *, by_vars: list[str], new_var: str = "ANL01FL"
+    df: pl.DataFrame,
+    *,
+    by_vars: list[str],
+    new_var: str = "ANL01FL",
+    keep_not_evaluable: str | None = None,
 ) -> pl.DataFrame:
     """Flag "Y" one record per ``by_vars`` + analysis visit: the one with a value closest to
-    the visit's nominal day (the earlier on a tie)."""
+    the visit's nominal day (the earlier on a tie). With ``keep_not_evaluable`` (a reason
+    column, e.g. ``NEREASON``), a record without a value but with a reason may be chosen
+    too, so that a not-evaluable visit stays visible; records with a value come first."""
     require_columns(
         df,
         [*by_vars, "AVISITN", "ADY", "_NOMDY", "AVAL"],
@@ -115,11 +124,14 @@ def derive_var_anl01fl(
     has = pl.col("AVAL").is_not_null()
     if "AVALC" in df.columns:
         has = has | pl.col("AVALC").is_not_null()
+    usable = has
+    if keep_not_evaluable is not None:
+        usable = has | pl.col(keep_not_evaluable).is_not_null()
     x = df.with_row_index("_i")
     chosen = (
-        x.filter(has)
+        x.filter(usable)
         .group_by(keys)
-        .agg(pl.col("_i").sort_by(dist, pl.col("ADY"), pl.col("_i")).first())
+        .agg(pl.col("_i").sort_by(has.not_(), dist, pl.col("ADY"), pl.col("_i")).first())
         .get_column("_i")
     )
     flag = pl.col("_i").is_in(chosen.implode())
@@ -146,21 +158,31 @@ def derive_var_anrind(df: pl.DataFrame) -> pl.DataFrame:
     return derive_var_base(out, by_vars=["USUBJID", "PARAMCD"], source="ANRIND", new_var="BNRIND")
 
 
-def compute_duration(start: pl.Expr, end: pl.Expr, *, add_one: bool = True) -> pl.Expr:
-    """Days from ``start`` to ``end``, + 1 by admiral's ``derive_vars_duration`` default
-    (``add_one``; instruments.md §14.3: an event on the origin day has AVAL 1)."""
+def compute_duration(start: pl.Expr, end: pl.Expr, *, add_one: bool = DEFAULTS.add_one) -> pl.Expr:
+    """Days from ``start`` to ``end``. The study's time convention is day 0 = infusion and
+    times in days since the origin (``add_one=False``, the default), so that a remission
+    seen at the day-84 visit is 84 days in every table, figure and KM estimate; admiral's
+    ``derive_vars_duration`` adds 1 (an event on the origin day has AVAL 1, instruments.md
+    §14.3): ``add_one=True``."""
     return end - start + (1 if add_one else 0)
 
 
 def drug_exposure_by_day(
-    cm: pl.DataFrame, days: pl.DataFrame, *, stable_days: int = 90
+    cm: pl.DataFrame, days: pl.DataFrame, *, stable_days: int = DEFAULTS.stable_days
 ) -> pl.DataFrame:
     """For each (USUBJID, ADY) of ``days``: ``PREDDOSE`` (sum of prednisolone-equivalent
     doses active that day), ``ONIS`` (an immunosuppressant or biologic active), ``ONAM`` (an
     antimalarial active), ``ISUNSTABLE`` (an antimalarial, immunosuppressant or biologic
-    started within ``stable_days`` before the day, an SAP choice: DORIS does not quantify
-    "stable"), ``TRTFAIL`` (an immunosuppressant or biologic started after infusion and by
-    that day: treatment failure for BICLA)."""
+    active on the day and started within ``stable_days`` before it, an SAP choice: DORIS
+    does not quantify "stable"; a drug stopped before the day is not therapy on that day),
+    ``TRTFAIL`` (an immunosuppressant or biologic started after infusion and by
+    that day: treatment failure for BICLA).
+
+    Therapy started before the study: when ``cm`` has ``CMSTRTPT`` (SDTM start relative to
+    reference time point), a period with ``CMSTRTPT`` "BEFORE" carries the screening day as
+    ``CMSTDY`` only as a stand-in (the CM contract); its true start precedes the study, so
+    it is never a recent start (background therapy is stable by eligibility). Without the
+    column, ``CMSTDY`` is taken as the true start, as the bundled data record it."""
     require_columns(
         cm, ["USUBJID", "CMCLAS", "CMPREDEQ", "CMSTDY", "CMENDY"], "drug_exposure_by_day"
     )
@@ -170,7 +192,14 @@ def drug_exposure_by_day(
         pl.col("CMENDY").is_null() | (pl.col("CMENDY") >= pl.col("ADY"))
     )
     is_bio = pl.col("CMCLAS").is_in(["IMMUNOSUPPRESSANT", "BIOLOGIC"])
-    x = keys.join(cm, on="USUBJID", how="left").with_columns(active.fill_null(False).alias("_ON"))
+    prior = (
+        (pl.col("CMSTRTPT") == "BEFORE").fill_null(False)
+        if "CMSTRTPT" in cm.columns
+        else pl.lit(False)
+    )
+    x = keys.join(cm, on="USUBJID", how="left").with_columns(
+        active.fill_null(False).alias("_ON"), prior.alias("_PRIOR")
+    )
     agg = x.group_by("USUBJID", "ADY").agg(
         pl.col("CMPREDEQ")
         .filter(pl.col("_ON") & (pl.col("CMCLAS") == "GLUCOCORTICOID"))
@@ -180,6 +209,8 @@ def drug_exposure_by_day(
         (pl.col("_ON") & (pl.col("CMCLAS") == "ANTIMALARIAL")).any().alias("ONAM"),
         (
             (is_bio | (pl.col("CMCLAS") == "ANTIMALARIAL"))
+            & pl.col("_ON")
+            & pl.col("_PRIOR").not_()
             & pl.col("CMSTDY").is_between(pl.col("ADY") - stable_days, pl.col("ADY"))
         )
         .fill_null(False)

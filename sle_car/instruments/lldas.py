@@ -11,6 +11,8 @@ from __future__ import annotations
 import polars as pl
 
 from sle_car._checks import cmp, require_columns
+from sle_car.instruments._evaluable import reason_not_evaluable
+from sle_car.sap import DEFAULTS
 
 MAJOR_ORGAN = (
     "SEIZURE",
@@ -36,11 +38,14 @@ derived list: marked ⚠ there)."""
 def lldas(
     df: pl.DataFrame,
     *,
-    sledai_max: int = 4,
-    pga_max: float = 1.0,
-    gc_max_mg: float = 7.5,
+    sledai_max: int = DEFAULTS.lldas.sledai_max,
+    pga_max: float = DEFAULTS.lldas.pga_max,
+    gc_max_mg: float = DEFAULTS.lldas.gc_max_mg,
 ) -> pl.DataFrame:
-    """Add ``LLDAS`` (boolean; null where an input is missing).
+    """Add ``LLDAS`` (boolean; null when not evaluable: an input is missing and no criterion
+    is known to fail) and ``LLDAS_NE`` (why it is null). With ``SLEDAI_COMPLETE`` present, an
+    incomplete SLEDAI-2K at or below ``sledai_max`` is not a known pass (missing descriptors
+    count 0 in the sum); a major-organ descriptor not assessed is not "absent".
 
     Input columns: the 24 descriptor columns and ``SLEDAI2K``; ``PGA``; ``PREDDOSE``;
     ``NEWACT`` (a descriptor present now that was absent at the previous assessment: the SAP's
@@ -56,11 +61,20 @@ def lldas(
         df,
         ["SLEDAI2K", "PGA", "PREDDOSE", "NEWACT", "HAEMOLYT", "GIACT", "NONSTDIS", *MAJOR_ORGAN],
         "lldas",
-        "sle_car.derive.derive_vars_disease_state",
+        "sle_car.derive.datasets.disease_state",
     )
-    major = pl.any_horizontal([pl.col(c).fill_null(False) for c in MAJOR_ORGAN])
+    major = pl.lit(False)
+    for c in MAJOR_ORGAN:  # Kleene OR: a present descriptor decides; one not assessed is unknown
+        major = major | pl.col(c)
+    low = pl.col("SLEDAI2K") <= sledai_max
+    if "SLEDAI_COMPLETE" in df.columns:
+        low = (
+            pl.when(low & pl.col("SLEDAI_COMPLETE").not_().fill_null(True))
+            .then(None)
+            .otherwise(low)
+        )
     ok = (
-        (pl.col("SLEDAI2K") <= sledai_max)
+        low
         & major.not_()
         & pl.col("HAEMOLYT").not_()
         & pl.col("GIACT").not_()
@@ -69,4 +83,16 @@ def lldas(
         & cmp(pl.col("PREDDOSE"), "<=", gc_max_mg)
         & pl.col("NONSTDIS").not_()
     )
-    return df.with_columns(ok.alias("LLDAS"))
+    reasons = {"SLEDAI-2K missing": pl.col("SLEDAI2K").is_null()}
+    if "SLEDAI_COMPLETE" in df.columns:
+        reasons["SLEDAI-2K incomplete"] = pl.col("SLEDAI_COMPLETE").not_()
+    reasons |= {
+        "PGA missing": pl.col("PGA").is_null(),
+        "glucocorticoid dose unknown": pl.col("PREDDOSE").is_null(),
+        "other criteria unknown": pl.any_horizontal(
+            [pl.col(c).is_null() for c in ("NEWACT", "HAEMOLYT", "GIACT", "NONSTDIS")]
+        ),
+    }
+    return df.with_columns(ok.alias("LLDAS")).with_columns(
+        reason_not_evaluable(pl.col("LLDAS"), reasons).alias("LLDAS_NE")
+    )
