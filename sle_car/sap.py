@@ -88,8 +88,8 @@ class AnalysisOptions:
     first_treatment_day: int = -5
     add_one: bool = False
     facit_mid: float = 4.0
-    fever_c: float = 38.0
-    fever_from_vs: bool = False
+    sledai_fever_c: float = 38.0
+    sledai_fever_from_vs: bool = False
 
     @classmethod
     def from_kwargs(cls, **options: object) -> AnalysisOptions:

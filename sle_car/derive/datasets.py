@@ -276,16 +276,16 @@ def sledai_wide(
     qs: pl.DataFrame,
     vs: pl.DataFrame | None = None,
     *,
-    fever_from_vs: bool = DEFAULTS.fever_from_vs,
-    fever_c: float = DEFAULTS.fever_c,
+    sledai_fever_from_vs: bool = DEFAULTS.sledai_fever_from_vs,
+    sledai_fever_c: float = DEFAULTS.sledai_fever_c,
 ) -> pl.DataFrame:
     """SLEDAI-2K descriptors as booleans (null when not assessed) and their scores. With
-    ``fever_from_vs`` (an SAP option, off by default) a ``FEVER`` descriptor that was not
-    assessed is taken from VS temperature > ``fever_c`` °C (``propose_vs_fever``); the
+    ``sledai_fever_from_vs`` (an SAP option, off by default) a ``FEVER`` descriptor that was not
+    assessed is taken from VS temperature > ``sledai_fever_c`` °C (``propose_vs_fever``); the
     investigator's assessment, which can exclude infection, always wins."""
     w = qs_wide(qs, cl.QS_SLEDAI).with_columns([(pl.col(k) > 0).alias(k) for k in cl.SLEDAI_ITEMS])
-    if fever_from_vs and vs is not None:
-        w = ins.propose_vs_fever(w, vs, fever_c=fever_c)
+    if sledai_fever_from_vs and vs is not None:
+        w = ins.propose_vs_fever(w, vs, fever_c=sledai_fever_c)
         w = w.with_columns(pl.coalesce("FEVER", "VS_FEVER").alias("FEVER")).drop("VS_FEVER")
     return ins.sledai_2k(w)
 
@@ -316,8 +316,8 @@ def _bds(
 def derive_adqs(
     domains: dict[str, pl.DataFrame],
     *,
-    fever_from_vs: bool = DEFAULTS.fever_from_vs,
-    fever_c: float = DEFAULTS.fever_c,
+    sledai_fever_from_vs: bool = DEFAULTS.sledai_fever_from_vs,
+    sledai_fever_c: float = DEFAULTS.sledai_fever_c,
     first_treatment_day: int = DEFAULTS.first_treatment_day,
 ) -> pl.DataFrame:
     """Scores by visit: SLEDAI-2K, clinical SLEDAI, PGA, BILAG-2004 total, SDI, FACIT-Fatigue
@@ -325,7 +325,12 @@ def derive_adqs(
     ``COMPLFL`` of SLEDAI-2K and of clinical SLEDAI are separate: serology not measured
     leaves clinical SLEDAI complete. BILAGTOT is null when a system has no grade."""
     qs = domains["qs"]
-    sl = sledai_wide(qs, domains.get("vs"), fever_from_vs=fever_from_vs, fever_c=fever_c)
+    sl = sledai_wide(
+        qs,
+        domains.get("vs"),
+        sledai_fever_from_vs=sledai_fever_from_vs,
+        sledai_fever_c=sledai_fever_c,
+    )
     bil = ins.bilag_score(qs_wide(qs, cl.QS_BILAG, value="QSORRES"))
     sdi = ins.sdi_score(qs_wide(qs, cl.QS_SDI))
     fac = ins.facit_fatigue(qs_wide(qs, cl.QS_FACIT))
@@ -438,8 +443,8 @@ def disease_state(
     adqs: pl.DataFrame,
     *,
     stable_days: int = DEFAULTS.stable_days,
-    fever_from_vs: bool = DEFAULTS.fever_from_vs,
-    fever_c: float = DEFAULTS.fever_c,
+    sledai_fever_from_vs: bool = DEFAULTS.sledai_fever_from_vs,
+    sledai_fever_c: float = DEFAULTS.sledai_fever_c,
 ) -> pl.DataFrame:
     """One row per subject and SLEDAI-2K assessment day with everything the response
     definitions need: descriptors and scores with their completeness (``SLEDAI_COMPLETE``,
@@ -447,7 +452,12 @@ def disease_state(
     on the day, and baseline SLEDAI-2K and PGA (the input of ``doris_remission``, ``lldas``,
     ``sri`` and ``bicla``)."""
     qs, cm = domains["qs"], domains["cm"]
-    sl = sledai_wide(qs, domains.get("vs"), fever_from_vs=fever_from_vs, fever_c=fever_c)
+    sl = sledai_wide(
+        qs,
+        domains.get("vs"),
+        sledai_fever_from_vs=sledai_fever_from_vs,
+        sledai_fever_c=sledai_fever_c,
+    )
     pga = qs_wide(qs, cl.QS_PGA).select("USUBJID", "ADY", "PGA")
     bil = qs_wide(qs, cl.QS_BILAG, value="QSORRES")
     bl_days = adqs.filter((pl.col("PARAMCD") == "SLEDAI2K") & (pl.col("ABLFL") == "Y")).select(
@@ -811,8 +821,8 @@ def derive_adrs(
     renal_kwargs: dict | None = None,
     bcell_abs_max: float = DEFAULTS.bcell_abs_max,
     facit_mid: float = DEFAULTS.facit_mid,
-    fever_from_vs: bool = DEFAULTS.fever_from_vs,
-    fever_c: float = DEFAULTS.fever_c,
+    sledai_fever_from_vs: bool = DEFAULTS.sledai_fever_from_vs,
+    sledai_fever_c: float = DEFAULTS.sledai_fever_c,
 ) -> pl.DataFrame:
     """Responses per subject, parameter and post-infusion visit (one ``derive_param_*`` per
     parameter), plus subject-level ``DORIS12`` (DORIS remission sustained ≥
@@ -824,7 +834,11 @@ def derive_adrs(
     (``ANL01FL`` "Y" when no evaluable record shares its visit), so that rates can state how
     many were not evaluable. The ``*_kwargs`` are the SAP's choices for the instruments."""
     st = disease_state(
-        domains, adqs, stable_days=stable_days, fever_from_vs=fever_from_vs, fever_c=fever_c
+        domains,
+        adqs,
+        stable_days=stable_days,
+        sledai_fever_from_vs=sledai_fever_from_vs,
+        sledai_fever_c=sledai_fever_c,
     )
     post = st.filter(pl.col("ADY") > 0)
     lab_post = adlb.filter(pl.col("ADY") > 0)
@@ -1089,8 +1103,8 @@ def derive_all(
     first_treatment_day: int = DEFAULTS.first_treatment_day,
     add_one: bool = DEFAULTS.add_one,
     facit_mid: float = DEFAULTS.facit_mid,
-    fever_c: float = DEFAULTS.fever_c,
-    fever_from_vs: bool = DEFAULTS.fever_from_vs,
+    sledai_fever_c: float = DEFAULTS.sledai_fever_c,
+    sledai_fever_from_vs: bool = DEFAULTS.sledai_fever_from_vs,
 ) -> dict[str, pl.DataFrame]:
     """All analysis datasets, validated against their schemas, in dependency order.
 
@@ -1110,7 +1124,7 @@ def derive_all(
     - ``add_one``: ADTTE ``AVAL`` = end - start (default: days since infusion) or
       end - start + 1 (admiral);
     - ``facit_mid``: FACIT-Fatigue minimal important difference (ADRS FACITMID);
-    - ``fever_c``, ``fever_from_vs``: SLEDAI-2K fever from VS temperature > ``fever_c`` where
+    - ``sledai_fever_c``, ``sledai_fever_from_vs``: SLEDAI-2K fever from VS temperature > ``sledai_fever_c`` where
       the descriptor was not assessed (off by default: infection needs excluding).
 
     Every default is ``sle_car.sap.DEFAULTS`` (``AnalysisOptions.from_kwargs`` builds the
@@ -1120,8 +1134,8 @@ def derive_all(
 
     adqs = derive_adqs(
         domains,
-        fever_from_vs=fever_from_vs,
-        fever_c=fever_c,
+        sledai_fever_from_vs=sledai_fever_from_vs,
+        sledai_fever_c=sledai_fever_c,
         first_treatment_day=first_treatment_day,
     )
     adsl = derive_adsl(domains, adqs)
@@ -1141,8 +1155,8 @@ def derive_all(
         renal_kwargs=renal_kwargs,
         bcell_abs_max=bcell_abs_max,
         facit_mid=facit_mid,
-        fever_from_vs=fever_from_vs,
-        fever_c=fever_c,
+        sledai_fever_from_vs=sledai_fever_from_vs,
+        sledai_fever_c=sledai_fever_c,
     )
     adtte = derive_adtte(
         adsl,

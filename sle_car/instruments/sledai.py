@@ -156,7 +156,7 @@ def propose_vs_fever(
     by: str = "USUBJID",
     day: str = "ADY",
     window_days: int = 10,
-    fever_c: float = DEFAULTS.fever_c,
+    fever_c: float = DEFAULTS.sledai_fever_c,
 ) -> pl.DataFrame:
     """Propose the SLEDAI-2K descriptor ``FEVER`` from vital signs: ``VS_FEVER`` true when a
     body temperature (``VSTESTCD`` "TEMP", °C) strictly above ``fever_c`` was recorded in
@@ -165,7 +165,7 @@ def propose_vs_fever(
     temperatures were recorded there without one, null when none was recorded.
 
     A *proposal*: excluding infection needs the investigator, whose QS descriptor remains the
-    record (``derive_all(fever_from_vs=True)`` uses it only where the descriptor is missing).
+    record (``derive_all(sledai_fever_from_vs=True)`` uses it only where the descriptor is missing).
     Input ``vs``: ``by``, ``VSDY``, ``VSTESTCD``, ``VSSTRESN`` (or ``VSORRES``) in °C.
     """
     require_columns(assessments, [by, day], "propose_vs_fever")
