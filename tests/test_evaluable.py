@@ -16,6 +16,7 @@ SYSTEMS = list(cl.BILAG_DOMAINS)
 
 
 def _bilag(now: dict[str, str | None], base: dict[str, str | None]) -> pl.DataFrame:
+    assert set(now) | set(base) <= set(SYSTEMS), "not a BILAG-2004 system"
     row = {s: now.get(s, "E") for s in SYSTEMS} | {f"{s}_BL": base.get(s, "E") for s in SYSTEMS}
     return pl.DataFrame([row], schema={c: pl.String for c in row})
 

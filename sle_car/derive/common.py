@@ -9,6 +9,7 @@ checks the columns it needs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import cache
 
 import polars as pl
@@ -222,3 +223,135 @@ def drug_exposure_by_day(
         .alias("TRTFAIL"),
     )
     return days.join(agg, on=["USUBJID", "ADY"], how="left")
+
+
+# --- time to event: admiral's derive_param_tte with event_source / censor_source ------------------
+@dataclass(frozen=True)
+class TTESource:
+    """One source of events or censorings for :func:`derive_param_tte` (admiral's
+    ``event_source`` / ``censor_source``): rows of the dataset ``dataset_name`` that pass
+    ``filter``, at the study day in column ``date``, coded ``CNSR`` = ``censor`` (0 = event),
+    with the variables ``set_values_to`` (``EVNTDESC``, ``CNSDTDSC``, ``SRCDOM`` ...; values
+    are literals or polars expressions)."""
+
+    dataset_name: str
+    date: str = "ADY"
+    filter: pl.Expr | None = None
+    censor: int = 0
+    set_values_to: dict[str, object] = field(default_factory=dict)
+
+
+def event_source(
+    dataset_name: str,
+    *,
+    date: str = "ADY",
+    filter: pl.Expr | None = None,
+    set_values_to: dict[str, object] | None = None,
+) -> TTESource:
+    """An event source (``CNSR`` 0): admiral ``event_source()``."""
+    return TTESource(dataset_name, date, filter, 0, dict(set_values_to or {}))
+
+
+def censor_source(
+    dataset_name: str,
+    *,
+    date: str = "ADY",
+    filter: pl.Expr | None = None,
+    censor: int = 1,
+    set_values_to: dict[str, object] | None = None,
+) -> TTESource:
+    """A censoring source (``CNSR`` = ``censor`` ≥ 1): admiral ``censor_source()``."""
+    if censor < 1:
+        raise ValueError(f"censor_source: censor must be 1 or more, not {censor}")
+    return TTESource(dataset_name, date, filter, censor, dict(set_values_to or {}))
+
+
+TTE_VALUE_COLUMNS = ("EVNTDESC", "CNSDTDSC", "SRCDOM")
+
+
+def derive_param_tte(
+    dataset_adsl: pl.DataFrame,
+    *,
+    source_datasets: dict[str, pl.DataFrame],
+    start_date: str,
+    event_conditions: list[TTESource],
+    censor_conditions: list[TTESource],
+    set_values_to: dict[str, object],
+    add_one: bool = DEFAULTS.add_one,
+) -> pl.DataFrame:
+    """One time-to-event parameter (admiral ``derive_param_tte``): for each subject of
+    ``dataset_adsl`` with a ``start_date`` (study day of the origin, ``STARTDY``), the
+    earliest event of the ``event_conditions``; without one, the latest censoring of the
+    ``censor_conditions``; subjects with neither are left out. On a tie the earlier-listed
+    source wins. Each source's rows are first joined with the subject's ``STARTDY``, so a
+    ``filter`` may refer to it (e.g. ``pl.col("ADY") > pl.col("STARTDY")``). ``AVAL`` is
+    :func:`compute_duration` from ``STARTDY`` to ``ADY`` (``add_one``); ``set_values_to``
+    sets ``PARAMCD``, ``PARAM`` and any constant."""
+    require_columns(dataset_adsl, ["USUBJID", start_date], "derive_param_tte")
+    subj = dataset_adsl.select("USUBJID", pl.col(start_date).cast(pl.Int64).alias("STARTDY"))
+    subj = subj.filter(pl.col("STARTDY").is_not_null())
+
+    def rows(sources: list[TTESource]) -> pl.DataFrame:
+        parts = []
+        for order, src in enumerate(sources):
+            data = source_datasets[src.dataset_name]
+            require_columns(data, ["USUBJID", src.date], f"derive_param_tte ({src.dataset_name})")
+            x = data.drop("STARTDY", strict=False).join(subj, on="USUBJID", how="inner")
+            if src.filter is not None:
+                x = x.filter(src.filter)
+            values = {c: src.set_values_to.get(c) for c in TTE_VALUE_COLUMNS}
+            parts.append(
+                x.filter(pl.col(src.date).is_not_null()).select(
+                    "USUBJID",
+                    "STARTDY",
+                    pl.col(src.date).cast(pl.Int64).alias("ADY"),
+                    pl.lit(src.censor, dtype=pl.Int64).alias("CNSR"),
+                    pl.lit(order, dtype=pl.Int64).alias("_ORDER"),
+                    *[
+                        (v if isinstance(v, pl.Expr) else pl.lit(v, dtype=pl.String))
+                        .cast(pl.String)
+                        .alias(c)
+                        for c, v in values.items()
+                    ],
+                )
+            )
+        schema = {
+            "USUBJID": pl.String,
+            "STARTDY": pl.Int64,
+            "ADY": pl.Int64,
+            "CNSR": pl.Int64,
+            "_ORDER": pl.Int64,
+            **{c: pl.String for c in TTE_VALUE_COLUMNS},
+        }
+        return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+
+    events = (
+        rows(event_conditions)
+        .sort("USUBJID", "ADY", "_ORDER")
+        .unique(subset="USUBJID", keep="first", maintain_order=True)
+    )
+    censors = (
+        rows(censor_conditions)
+        .sort(["USUBJID", "ADY", "_ORDER"], descending=[False, True, False])
+        .unique(subset="USUBJID", keep="first", maintain_order=True)
+        .join(events.select("USUBJID"), on="USUBJID", how="anti")
+    )
+    out = pl.concat([events, censors]).with_columns(
+        compute_duration(pl.col("STARTDY"), pl.col("ADY"), add_one=add_one)
+        .cast(pl.Float64)
+        .alias("AVAL"),
+        pl.lit("DAYS").alias("AVALU"),
+        *[pl.lit(v).alias(k) for k, v in set_values_to.items()],
+    )
+    return out.select(
+        "USUBJID",
+        *set_values_to,
+        "AVAL",
+        "AVALU",
+        "STARTDY",
+        "ADY",
+        "CNSR",
+        pl.when(pl.col("CNSR") == 0).then(pl.col("EVNTDESC")).alias("EVNTDESC"),
+        pl.when(pl.col("CNSR") > 0).then(pl.col("CNSDTDSC")).alias("CNSDTDSC"),
+        "SRCDOM",
+    ).sort("USUBJID")

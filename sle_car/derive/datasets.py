@@ -15,7 +15,9 @@ from data_schemas import codelists as cl
 from sle_car import instruments as ins
 from sle_car._checks import require_columns
 from sle_car.derive.common import (
+    censor_source,
     compute_duration,
+    derive_param_tte,
     derive_var_ablfl,
     derive_var_anl01fl,
     derive_var_anrind,
@@ -23,6 +25,7 @@ from sle_car.derive.common import (
     derive_var_chg,
     derive_vars_visit_window,
     drug_exposure_by_day,
+    event_source,
 )
 from sle_car.sap import DEFAULTS
 
@@ -865,38 +868,12 @@ def derive_adrs(
 
 
 # --- ADTTE ----------------------------------------------------------------------------------------
-def _tte(
-    subjects: pl.DataFrame,
-    paramcd: str,
-    param: str,
-    start: str,
-    event: str,
-    censor: str,
-    evntdesc: str,
-    cnsdesc: str | pl.Expr,
-    srcdom: str,
-    add_one: bool,
-) -> pl.DataFrame:
-    """Rows of one time-to-event parameter from columns ``start``, ``event`` (null = none)
-    and ``censor`` (day of last assessment) of ``subjects``; ``cnsdesc`` may be an expression
-    (a reason per subject)."""
-    has = pl.col(event).is_not_null()
-    adt = pl.when(has).then(pl.col(event)).otherwise(pl.col(censor))
-    return subjects.filter(pl.col(start).is_not_null() & adt.is_not_null()).select(
-        pl.lit(cl.STUDYID).alias("STUDYID"),
-        "USUBJID",
-        pl.lit(paramcd).alias("PARAMCD"),
-        pl.lit(param).alias("PARAM"),
-        compute_duration(pl.col(start), adt, add_one=add_one).cast(pl.Float64).alias("AVAL"),
-        pl.lit("DAYS").alias("AVALU"),
-        pl.col(start).cast(pl.Int64).alias("STARTDY"),
-        adt.cast(pl.Int64).alias("ADY"),
-        pl.when(has).then(0).otherwise(1).cast(pl.Int64).alias("CNSR"),
-        pl.when(has).then(pl.lit(evntdesc)).alias("EVNTDESC"),
-        pl.when(has.not_())
-        .then(cnsdesc if isinstance(cnsdesc, pl.Expr) else pl.lit(cnsdesc))
-        .alias("CNSDTDSC"),
-        pl.lit(srcdom).alias("SRCDOM"),
+def _first_yes(adrs: pl.DataFrame, paramcd: str, name: str) -> pl.DataFrame:
+    """Per subject, the first day ``paramcd`` is "Y" (column ``name``)."""
+    return (
+        adrs.filter((pl.col("PARAMCD") == paramcd) & (pl.col("AVALC") == "Y"))
+        .group_by("USUBJID")
+        .agg(pl.col("ADY").min().alias(name))
     )
 
 
@@ -911,40 +888,19 @@ def derive_adtte(
 ) -> pl.DataFrame:
     """Time-to-event parameters, origin the infusion (day 0) unless stated; ``CNSR`` 0 =
     event, 1 = censored; ``AVAL`` = end - start days (day 0 = infusion, the study's one time
-    convention); ``add_one=True`` gives admiral's end - start + 1.
+    convention); ``add_one=True`` gives admiral's end - start + 1. One
+    :func:`~sle_car.derive.common.derive_param_tte` per parameter, with declared
+    ``event_source`` / ``censor_source`` objects:
 
-    TTDORIS time to first DORIS remission (censored at the last assessment, or at day 0 when
-    there is none, so that no treated subject leaves the analysis unseen); DURDORIS from
-    first DORIS remission to its first loss; DURDF the same for drug-free remission;
-    TTBCREC time to confirmed B-cell reconstitution (subjects with confirmed aplasia;
-    censored at the last sample); OS overall survival (censored at the last day known alive).
+    TTDORIS time to first DORIS remission (censored at the last evaluable assessment, or at
+    day 0 when there is none, so that no treated subject leaves the analysis unseen);
+    DURDORIS from first DORIS remission to its first loss; DURDF the same for drug-free
+    remission; TTBCREC time to confirmed B-cell reconstitution (subjects with confirmed
+    aplasia; censored at the last sample); OS overall survival (censored at the last day known
+    alive). Not-evaluable assessments are neither events nor censoring days.
     """
     saf = adsl.filter(pl.col("SAFFL") == "Y").select("USUBJID", "LSTALVDY", "DTHDY")
     resp = adrs.filter(pl.col("AVISITN") != 9999)
-
-    def first_and_loss(paramcd: str) -> pl.DataFrame:
-        r = resp.filter(pl.col("PARAMCD") == paramcd).sort("USUBJID", "ADY")
-        first = (
-            r.filter(pl.col("AVALC") == "Y")
-            .group_by("USUBJID")
-            .agg(pl.col("ADY").min().alias("_FIRST"))
-        )
-        r = r.join(first, on="USUBJID", how="left")
-        loss = (
-            r.filter((pl.col("ADY") > pl.col("_FIRST")) & (pl.col("AVALC") == "N"))
-            .group_by("USUBJID")
-            .agg(pl.col("ADY").min().alias("_LOSS"))
-        )
-        last = r.group_by("USUBJID").agg(pl.col("ADY").max().alias("_LAST"))
-        return (
-            saf.join(first, on="USUBJID", how="left")
-            .join(loss, on="USUBJID", how="left")
-            .join(last, on="USUBJID", how="left")
-            .with_columns(pl.lit(0).alias("_ZERO"))
-        )
-
-    d = first_and_loss("DORISREM")
-    df_ = first_and_loss("DORISDF")
     b = ins.bcell_aplasia_flag(
         adlb.filter(pl.col("PARAMCD") == "BLYCE").select(
             "USUBJID", "ADY", pl.col("AVAL").alias("BCELL")
@@ -952,77 +908,143 @@ def derive_adtte(
         abs_max=bcell_abs_max,
     )
     rec = ins.bcell_reconstitution(b, confirm_n=confirm_n)
-    rec = (
-        saf.join(rec, on="USUBJID", how="inner")
-        .filter(pl.col("APLDY").is_not_null())
-        .with_columns(pl.lit(0).alias("_ZERO"))
+    subjects = (
+        saf.join(_first_yes(resp, "DORISREM", "FIRSTDORIS"), on="USUBJID", how="left")
+        .join(_first_yes(resp, "DORISDF", "FIRSTDF"), on="USUBJID", how="left")
+        .join(rec.select("USUBJID", "APLDY"), on="USUBJID", how="left")
+        .with_columns(
+            pl.lit(0, dtype=pl.Int64).alias("INFDY"),  # the origin: infusion, day 0
+            pl.when(pl.col("APLDY").is_not_null()).then(0).cast(pl.Int64).alias("BCAPLSTDY"),
+        )
     )
-    os_ = saf.with_columns(pl.lit(0).alias("_ZERO"))
+    sources = {"ADSL": subjects, "ADRS": resp, "BCELL": rec}
+
+    def evaluable(paramcd: str) -> pl.Expr:
+        return (pl.col("PARAMCD") == paramcd) & pl.col("AVALC").is_not_null()
+
+    def remission_duration(paramcd: str, start: str, code: str, what: str) -> pl.DataFrame:
+        return derive_param_tte(
+            subjects,
+            source_datasets=sources,
+            start_date=start,
+            event_conditions=[
+                event_source(
+                    "ADRS",
+                    filter=evaluable(paramcd)
+                    & (pl.col("AVALC") == "N")
+                    & (pl.col("ADY") > pl.col("STARTDY")),
+                    set_values_to={"EVNTDESC": f"Loss of {what}", "SRCDOM": "ADRS"},
+                )
+            ],
+            censor_conditions=[
+                censor_source(
+                    "ADRS",
+                    filter=evaluable(paramcd) & (pl.col("ADY") >= pl.col("STARTDY")),
+                    set_values_to={
+                        "CNSDTDSC": "Last disease assessment in remission",
+                        "SRCDOM": "ADRS",
+                    },
+                )
+            ],
+            set_values_to={"PARAMCD": code, "PARAM": f"Duration of {what} (days)"},
+            add_one=add_one,
+        )
+
     parts = [
-        _tte(
-            d.with_columns(pl.col("_LAST").fill_null(0).alias("_CENS")),
-            "TTDORIS",
-            "Time to first DORIS remission (days)",
-            "_ZERO",
-            "_FIRST",
-            "_CENS",
-            "DORIS remission",
-            pl.when(pl.col("_LAST").is_null())
-            .then(pl.lit("No post-infusion disease assessment"))
-            .otherwise(pl.lit("Last disease assessment")),
-            "ADRS",
-            add_one,
+        derive_param_tte(
+            subjects,
+            source_datasets=sources,
+            start_date="INFDY",
+            event_conditions=[
+                event_source(
+                    "ADRS",
+                    filter=evaluable("DORISREM") & (pl.col("AVALC") == "Y"),
+                    set_values_to={"EVNTDESC": "DORIS remission", "SRCDOM": "ADRS"},
+                )
+            ],
+            censor_conditions=[
+                censor_source(
+                    "ADRS",
+                    filter=evaluable("DORISREM"),
+                    set_values_to={"CNSDTDSC": "Last disease assessment", "SRCDOM": "ADRS"},
+                ),
+                censor_source(
+                    "ADSL",
+                    date="INFDY",
+                    set_values_to={
+                        "CNSDTDSC": "No post-infusion disease assessment",
+                        "SRCDOM": "ADRS",
+                    },
+                ),
+            ],
+            set_values_to={"PARAMCD": "TTDORIS", "PARAM": "Time to first DORIS remission (days)"},
+            add_one=add_one,
         ),
-        _tte(
-            d.filter(pl.col("_FIRST").is_not_null()),
-            "DURDORIS",
-            "Duration of DORIS remission (days)",
-            "_FIRST",
-            "_LOSS",
-            "_LAST",
-            "Loss of DORIS remission",
-            "Last disease assessment in remission",
-            "ADRS",
-            add_one,
+        remission_duration("DORISREM", "FIRSTDORIS", "DURDORIS", "DORIS remission"),
+        remission_duration("DORISDF", "FIRSTDF", "DURDF", "drug-free DORIS remission"),
+        derive_param_tte(
+            subjects,
+            source_datasets=sources,
+            start_date="BCAPLSTDY",
+            event_conditions=[
+                event_source(
+                    "BCELL",
+                    date="RECDY",
+                    set_values_to={
+                        "EVNTDESC": "B-cell reconstitution confirmed",
+                        "SRCDOM": "ADLB",
+                    },
+                )
+            ],
+            censor_conditions=[
+                censor_source(
+                    "BCELL",
+                    date="LASTDY",
+                    set_values_to={"CNSDTDSC": "Last B-cell sample", "SRCDOM": "ADLB"},
+                )
+            ],
+            set_values_to={"PARAMCD": "TTBCREC", "PARAM": "Time to B-cell reconstitution (days)"},
+            add_one=add_one,
         ),
-        _tte(
-            df_.filter(pl.col("_FIRST").is_not_null()),
-            "DURDF",
-            "Duration of drug-free DORIS remission (days)",
-            "_FIRST",
-            "_LOSS",
-            "_LAST",
-            "Loss of drug-free remission",
-            "Last disease assessment",
-            "ADRS",
-            add_one,
-        ),
-        _tte(
-            rec,
-            "TTBCREC",
-            "Time to B-cell reconstitution (days)",
-            "_ZERO",
-            "RECDY",
-            "LASTDY",
-            "B-cell reconstitution confirmed",
-            "Last B-cell sample",
-            "ADLB",
-            add_one,
-        ),
-        _tte(
-            os_,
-            "OS",
-            "Overall survival (days)",
-            "_ZERO",
-            "DTHDY",
-            "LSTALVDY",
-            "Death",
-            "Last day known alive",
-            "ADSL",
-            add_one,
+        derive_param_tte(
+            subjects,
+            source_datasets=sources,
+            start_date="INFDY",
+            event_conditions=[
+                event_source(
+                    "ADSL", date="DTHDY", set_values_to={"EVNTDESC": "Death", "SRCDOM": "ADSL"}
+                )
+            ],
+            censor_conditions=[
+                censor_source(
+                    "ADSL",
+                    date="LSTALVDY",
+                    set_values_to={"CNSDTDSC": "Last day known alive", "SRCDOM": "ADSL"},
+                )
+            ],
+            set_values_to={"PARAMCD": "OS", "PARAM": "Overall survival (days)"},
+            add_one=add_one,
         ),
     ]
-    return pl.concat(parts).sort("USUBJID", "PARAMCD")
+    return (
+        pl.concat(parts)
+        .with_columns(pl.lit(cl.STUDYID).alias("STUDYID"))
+        .select(
+            "STUDYID",
+            "USUBJID",
+            "PARAMCD",
+            "PARAM",
+            "AVAL",
+            "AVALU",
+            "STARTDY",
+            "ADY",
+            "CNSR",
+            "EVNTDESC",
+            "CNSDTDSC",
+            "SRCDOM",
+        )
+        .sort("USUBJID", "PARAMCD")
+    )
 
 
 # --- everything -----------------------------------------------------------------------------------
