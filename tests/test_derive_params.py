@@ -289,3 +289,77 @@ def test_adtte_7_duration_of_drug_free_remission() -> None:
     assert tte.select("USUBJID", "STARTDY", "ADY", "CNSR", "AVAL").rows() == [
         ("A", 84, 252, 0, 168.0)
     ]  # B was never in drug-free remission: not in the parameter
+
+
+# --- disease state and ADQS rules ------------------------------------------------------------------
+def test_disease_state_1_lldas_inputs_unknown_is_not_absent() -> None:
+    desc = {d: False for d in cl.SLEDAI_ITEMS}
+    state = pl.DataFrame(
+        [
+            desc | {"USUBJID": "A", "ADY": -7, "BLGGI": "D"},
+            desc | {"USUBJID": "A", "ADY": 28, "BLGGI": None, "RASH": True, "ARTHRIT": None},
+            desc | {"USUBJID": "A", "ADY": 56, "BLGGI": "C", "RASH": True, "ARTHRIT": True},
+        ]
+    )
+    cm = pl.DataFrame(
+        {
+            "USUBJID": ["A"],
+            "CMTRT": ["MYCOPHENOLATE MOFETIL"],
+            "CMDOSE": [2000.0],
+            "CMDOSFRQ": ["BID"],  # 4,000 mg/day > 3,000: not standard maintenance
+            "CMSTDY": [-100],
+            "CMENDY": [30],
+        }
+    )
+    out = ins.lldas_inputs(state, cm).sort("ADY")
+    # day 28: rash is new; day 56: rash is not, arthritis may be (not assessed on day 28)
+    assert out["NEWACT"].to_list() == [False, True, None]
+    assert out["GIACT"].to_list() == [False, None, True]
+    assert out["NONSTDIS"].to_list() == [True, True, False]
+
+
+def _qs(rows: list[tuple[str, str, float | None, str | None]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                "USUBJID": "A",
+                "QSCAT": cat,
+                "QSTESTCD": code,
+                "QSSTRESN": n,
+                "QSORRES": c,
+                "QSDY": 28,
+            }
+            for cat, code, n, c in rows
+        ],
+        schema={
+            "USUBJID": pl.String,
+            "QSCAT": pl.String,
+            "QSTESTCD": pl.String,
+            "QSSTRESN": pl.Float64,
+            "QSORRES": pl.String,
+            "QSDY": pl.Int64,
+        },
+    )
+
+
+def test_adqs_1_completeness_of_sledai_2k_and_clinical_sledai_is_separate() -> None:
+    from sle_car.derive import derive_adqs
+
+    serology = {"LOWCOMP", "DNABIND"}
+    rows = [(cl.QS_SLEDAI, d, 0.0, "0") for d in cl.SLEDAI_ITEMS if d not in serology]
+    adqs = derive_adqs({"qs": _qs(rows)})
+    got = dict(
+        adqs.filter(pl.col("PARAMCD").is_in(["SLEDAI2K", "CSLEDAI"]))
+        .select("PARAMCD", "COMPLFL")
+        .rows()
+    )
+    assert got == {"SLEDAI2K": "N", "CSLEDAI": "Y"}
+
+
+def test_adqs_2_bilag_total_is_null_when_a_system_has_no_grade() -> None:
+    from sle_car.derive import derive_adqs
+
+    rows = [(cl.QS_BILAG, s, None, "B" if s == "BLGMSK" else "E") for s in SYSTEMS[:-1]]
+    adqs = derive_adqs({"qs": _qs(rows)})
+    bil = adqs.filter(pl.col("PARAMCD") == "BILAGTOT")
+    assert bil.select("AVAL", "COMPLFL").rows() == [(None, "N")]  # never 8

@@ -27,6 +27,7 @@ from sle_car.derive.common import (
     drug_exposure_by_day,
     event_source,
 )
+from sle_car.instruments.lldas import STANDARD_MAINTENANCE_MAX  # noqa: F401 (old import path)
 from sle_car.sap import DEFAULTS
 
 CART = "CD19 CAR T CELLS"
@@ -429,18 +430,6 @@ def derive_adae(
 
 
 # --- ADRS: responses ----------------------------------------------------------------------------
-STANDARD_MAINTENANCE_MAX = {
-    "HYDROXYCHLOROQUINE": 400.0,
-    "METHOTREXATE": 30.0,
-    "AZATHIOPRINE": 200.0,
-    "MYCOPHENOLATE MOFETIL": 3000.0,
-    "MYCOPHENOLIC ACID": 2160.0,
-    "LEFLUNOMIDE": 20.0,
-}
-"""Golder V et al. 2016 (LLDAS criterion 5): daily doses above these are not standard
-maintenance (mg/day)."""
-
-
 def disease_state(
     domains: dict[str, pl.DataFrame],
     adqs: pl.DataFrame,
@@ -484,39 +473,8 @@ def disease_state(
     )  # both columns exist even when no subject has a baseline of one of them
     x = x.join(base, on="USUBJID", how="left")
     x = ins.bilag_new_flares(x)
-    desc = list(cl.SLEDAI_ITEMS)
-    x = x.sort("USUBJID", "ADY").with_columns(
-        pl.any_horizontal(
-            [(pl.col(d) & pl.col(d).shift(1).over("USUBJID").not_()).fill_null(False) for d in desc]
-        ).alias("NEWACT"),
-        pl.lit(False).alias(
-            "HAEMOLYT"
-        ),  # not collected: no SLEDAI item; BILAG haem grade is not specific
-        pl.col("BLGGI").is_in(["A", "B", "C"]).fill_null(False).alias("GIACT"),
-    )
     x = drug_exposure_by_day(cm, x, stable_days=stable_days)
-    maxdose = pl.DataFrame(
-        {"CMTRT": list(STANDARD_MAINTENANCE_MAX), "_MAX": list(STANDARD_MAINTENANCE_MAX.values())}
-    )
-    over = (
-        x.select("USUBJID", "ADY")
-        .join(cm.join(maxdose, on="CMTRT"), on="USUBJID")
-        .filter(
-            (pl.col("CMSTDY") <= pl.col("ADY"))
-            & (pl.col("CMENDY").is_null() | (pl.col("CMENDY") >= pl.col("ADY")))
-        )
-        .with_columns(
-            (pl.col("CMDOSE") * pl.when(pl.col("CMDOSFRQ") == "BID").then(2).otherwise(1)).alias(
-                "_DAILY"
-            )
-        )
-        .group_by("USUBJID", "ADY")
-        .agg((pl.col("_DAILY") > pl.col("_MAX")).any().alias("NONSTDIS"))
-    )
-    x = x.join(over, on=["USUBJID", "ADY"], how="left").with_columns(
-        pl.col("NONSTDIS").fill_null(False)
-    )
-    return x
+    return ins.lldas_inputs(x, cm)
 
 
 NEREASON = "NEREASON"

@@ -17,7 +17,7 @@ from sle_car.instruments.ctcae import grade_lab
 from sle_car.instruments.doris import doris_remission
 from sle_car.instruments.facit import facit_fatigue
 from sle_car.instruments.icaht import icaht_early, icaht_late
-from sle_car.instruments.lldas import lldas
+from sle_car.instruments.lldas import lldas, lldas_inputs
 from sle_car.instruments.pga import pga_category, pga_change
 from sle_car.instruments.renal import egfr_ckd_epi_2021, renal_response
 from sle_car.instruments.responders import bicla, sri
@@ -41,6 +41,7 @@ __all__ = [
     "icans_grade",
     "ice_score",
     "lldas",
+    "lldas_inputs",
     "pga_category",
     "pga_change",
     "propose_lab_descriptors",

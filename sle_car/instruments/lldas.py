@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from data_schemas.codelists import SLEDAI_ITEMS
 from sle_car._checks import cmp, require_columns
 from sle_car.instruments._evaluable import reason_not_evaluable
 from sle_car.sap import DEFAULTS
@@ -33,6 +34,71 @@ MAJOR_ORGAN = (
 )
 """SLEDAI-2K descriptors counted as major-organ activity (instruments.md §3 mapping, a
 derived list: marked ⚠ there)."""
+
+
+STANDARD_MAINTENANCE_MAX = {
+    "HYDROXYCHLOROQUINE": 400.0,
+    "METHOTREXATE": 30.0,
+    "AZATHIOPRINE": 200.0,
+    "MYCOPHENOLATE MOFETIL": 3000.0,
+    "MYCOPHENOLIC ACID": 2160.0,
+    "LEFLUNOMIDE": 20.0,
+}
+"""Golder V et al. 2016 (LLDAS criterion 5): daily doses above these are not standard
+maintenance (mg/day)."""
+
+
+def lldas_inputs(
+    state: pl.DataFrame, cm: pl.DataFrame, *, by: str = "USUBJID", day: str = "ADY"
+) -> pl.DataFrame:
+    """Add the LLDAS inputs that are not SLEDAI-2K scores (Franklyn 2016, Table 1):
+
+    - ``NEWACT``: a SLEDAI-2K descriptor present now that was absent at the subject's
+      previous assessment (the SAP's operationalisation of "no new features"); null when
+      that cannot be told (a descriptor not assessed now or then) and none is known new;
+    - ``HAEMOLYT``: haemolytic anaemia: false (not collected in this study: no SLEDAI-2K
+      item, and the BILAG-2004 haematology grade is not specific to haemolysis; an SAP
+      assumption stated here);
+    - ``GIACT``: gastrointestinal activity: BILAG-2004 GI grade A-C; null when not graded;
+    - ``NONSTDIS``: an immunosuppressant above the standard maintenance dose of
+      :data:`STANDARD_MAINTENANCE_MAX` (Golder 2016) on the day, from CM (``CMTRT``,
+      ``CMDOSE``, ``CMDOSFRQ``, ``CMSTDY``, ``CMENDY``).
+
+    ``state``: one row per ``by`` and ``day`` with the 24 descriptor columns and ``BLGGI``.
+    """
+    desc = list(SLEDAI_ITEMS)
+    require_columns(state, [by, day, "BLGGI", *desc], "lldas_inputs", "disease_state")
+    require_columns(
+        cm, [by, "CMTRT", "CMDOSE", "CMDOSFRQ", "CMSTDY", "CMENDY"], "lldas_inputs", "clean CM"
+    )
+    new = pl.lit(False)
+    for d in desc:  # Kleene OR: one known new descriptor decides
+        new = new | (pl.col(d) & pl.col(d).shift(1).over(by, order_by=day).not_())
+    x = state.with_columns(
+        new.alias("NEWACT"),
+        pl.lit(False).alias("HAEMOLYT"),
+        pl.when(pl.col("BLGGI").is_not_null())
+        .then(pl.col("BLGGI").is_in(["A", "B", "C"]))
+        .alias("GIACT"),
+    )
+    maxdose = pl.DataFrame(
+        {"CMTRT": list(STANDARD_MAINTENANCE_MAX), "_MAX": list(STANDARD_MAINTENANCE_MAX.values())}
+    )
+    daily = pl.col("CMDOSE") * pl.when(pl.col("CMDOSFRQ") == "BID").then(2).otherwise(1)
+    over = (
+        x.select(by, day)
+        .unique()
+        .join(cm.join(maxdose, on="CMTRT"), on=by)
+        .filter(
+            (pl.col("CMSTDY") <= pl.col(day))
+            & (pl.col("CMENDY").is_null() | (pl.col("CMENDY") >= pl.col(day)))
+        )
+        .group_by(by, day)
+        .agg((daily > pl.col("_MAX")).any().alias("NONSTDIS"))
+    )
+    return x.join(over, on=[by, day], how="left", maintain_order="left").with_columns(
+        pl.col("NONSTDIS").fill_null(False)  # no such drug on the day: standard
+    )
 
 
 def lldas(
