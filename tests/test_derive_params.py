@@ -363,3 +363,22 @@ def test_adqs_2_bilag_total_is_null_when_a_system_has_no_grade() -> None:
     adqs = derive_adqs({"qs": _qs(rows)})
     bil = adqs.filter(pl.col("PARAMCD") == "BILAGTOT")
     assert bil.select("AVAL", "COMPLFL").rows() == [(None, "N")]  # never 8
+
+
+def test_adqs_3_baseline_is_the_last_value_before_the_first_treatment_day() -> None:
+    from sle_car.derive import derive_adqs
+
+    qs = pl.DataFrame(
+        {
+            "USUBJID": ["A", "A"],
+            "QSCAT": [cl.QS_PGA] * 2,
+            "QSTESTCD": ["PGA"] * 2,
+            "QSSTRESN": [1.5, 1.0],
+            "QSORRES": ["1.5", "1.0"],
+            "QSDY": [-12, -7],
+        }
+    )
+    default = derive_adqs({"qs": qs}).filter(pl.col("ABLFL") == "Y")
+    assert default["ADY"].to_list() == [-7]  # before day -5 (DEFAULTS.first_treatment_day)
+    earlier = derive_adqs({"qs": qs}, first_treatment_day=-10).filter(pl.col("ABLFL") == "Y")
+    assert earlier["ADY"].to_list() == [-12]
