@@ -369,3 +369,15 @@ def test_sledai_fever_from_vs_is_switchable_and_never_overrides_the_investigator
     assert off["FEVER"].to_list() == [None, False]
     assert on["FEVER"].to_list() == [True, False]
     assert on["SLEDAI2K"].to_list() == [cl.SLEDAI_ITEMS["FEVER"][1], 0]
+
+
+def test_sdi_with_a_system_not_scored_is_not_evaluable_and_damage_stays() -> None:
+    items = list(cl.SDI_ITEMS)
+    rows = [
+        {c: 0 for c in items} | {"USUBJID": "A", "ADY": -7, items[0]: 1},
+        {c: 0 for c in items} | {"USUBJID": "A", "ADY": 84, items[0]: None},
+        {c: 0 for c in items} | {"USUBJID": "A", "ADY": 168, items[0]: 0},
+    ]
+    out = ins.sdi_score(pl.DataFrame(rows)).sort("ADY")
+    assert out["SDI_NMISS"].to_list() == [0, 1, 0]
+    assert out["SDITOT"].to_list() == [1, None, 1]  # damage once scored stays
