@@ -9,7 +9,8 @@ from data_schemas._base import describe
 
 
 class ADRS(pa.DataFrameModel):
-    """``AVALC`` Y/N and ``AVAL`` 1/0; null when the response could not be assessed."""
+    """``AVALC`` Y/N and ``AVAL`` 1/0; null when the response is not evaluable, and then
+    ``NEREASON`` says why (an input missing, no active disease at baseline, ongoing)."""
 
     STUDYID: str = pa.Field(**describe("Study identifier"))
     USUBJID: str = pa.Field(**describe("Subject identifier"))
@@ -23,6 +24,9 @@ class ADRS(pa.DataFrameModel):
     AVISIT: str = pa.Field(**describe("Analysis visit"))
     AVISITN: int = pa.Field(**describe("Analysis visit number"))
     ANL01FL: str = pa.Field(nullable=True, isin=["Y"], **describe("Analysis record flag"))
+    NEREASON: str = pa.Field(
+        nullable=True, **describe("Reason not evaluable (null when AVALC is Y or N)")
+    )
 
     class Config:
         name = "ADRS"

@@ -219,22 +219,26 @@ def swimmer_plot(
     return p
 
 
-def km_table(durations: np.ndarray, events: np.ndarray, *, alpha: float = 0.05) -> pl.DataFrame:
-    """Kaplan-Meier estimate with lifelines (Greenwood variance, exponential Greenwood
-    "log(-log)" interval, lifelines' default): time, survival, lower, upper."""
-    from lifelines import KaplanMeierFitter
+def km_table(
+    durations: np.ndarray,
+    events: np.ndarray,
+    *,
+    alpha: float = 0.05,
+    conf_type: str = "log-log",
+) -> pl.DataFrame:
+    """Kaplan-Meier estimate as R ``survival`` computes it (``sle_car.stats.km_fit``): time,
+    survival, lower, upper, starting with (0, 1). The band is null where R leaves it
+    undefined (S = 0; with "log-log" also S = 1), never a collapsed [0, 0]."""
+    from sle_car.stats import km_fit
 
-    km = KaplanMeierFitter(alpha=alpha).fit(durations, events)
-    sf = km.survival_function_.iloc[:, 0]
-    ci = km.confidence_interval_
-    return pl.DataFrame(
-        {
-            "time": sf.index.to_numpy().astype(float),
-            "surv": sf.to_numpy(),
-            "lower": ci.iloc[:, 0].to_numpy(),
-            "upper": ci.iloc[:, 1].to_numpy(),
-        }
-    )
+    fit = km_fit(durations, events, conf_int=1 - alpha, conf_type=conf_type)
+    tab = fit.select("time", "surv", "lower", "upper")
+    if tab.height == 0 or tab["time"][0] > 0:
+        start = pl.DataFrame(
+            {"time": [0.0], "surv": [1.0], "lower": [None], "upper": [None]}, schema=tab.schema
+        )
+        tab = pl.concat([start, tab])
+    return tab
 
 
 def km_plot(
@@ -247,11 +251,14 @@ def km_plot(
     title: str | None = None,
     cumulative: bool = False,
     color: str = PALETTE[0],
+    alpha: float = 0.05,
+    conf_type: str = "log-log",
 ) -> ggplot:
-    """Kaplan-Meier curve with a stepped confidence band (built as rectangles: geom_ribbon
-    would interpolate), censoring marks (+) and numbers at risk under the axis.
-    ``cumulative=True`` draws 1 - S(t) (cumulative incidence of the event)."""
-    tab = km_table(durations, events)
+    """Kaplan-Meier curve with a stepped pointwise confidence band (built as rectangles:
+    geom_ribbon would interpolate; log-log Greenwood as R ``survival``, none drawn where R
+    leaves it undefined), censoring marks (+), numbers at risk under the axis and a caption
+    naming the band. ``cumulative=True`` draws 1 - S(t) (cumulative incidence)."""
+    tab = km_table(durations, events, alpha=alpha, conf_type=conf_type)
     if cumulative:
         tab = tab.with_columns(
             (1 - pl.col("surv")).alias("surv"),
@@ -259,7 +266,9 @@ def km_plot(
             (1 - pl.col("lower")).alias("upper"),
         )
     end = float(max(np.max(durations), *at_risk_times))
-    rects = tab.with_columns(pl.col("time").shift(-1).fill_null(end).alias("tend"))
+    rects = tab.with_columns(pl.col("time").shift(-1).fill_null(end).alias("tend")).filter(
+        pl.col("lower").is_not_null() & pl.col("upper").is_not_null()
+    )
     d = np.asarray(durations, dtype=float)
     e = np.asarray(events, dtype=bool)
     cens_t = d[~e]
@@ -299,7 +308,13 @@ def km_plot(
             ha="left",
             color="#555555",
         )
-        + labs(title=title)
+        + labs(
+            title=title,
+            caption=(
+                f"Band: pointwise {100 * (1 - alpha):g}% CI, {conf_type} (Greenwood), "
+                "as R survival; undefined where S = 0"
+            ),
+        )
         + theme_journal()
     )
     if cens.height:

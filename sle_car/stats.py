@@ -22,13 +22,34 @@ def clopper_pearson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def rate_table(df: pl.DataFrame, *, by: str, flag: str, alpha: float = 0.05) -> pl.DataFrame:
-    """Per level of ``by``: responders ``k`` (``flag`` true), assessed ``n``, proportion and
-    exact Clopper-Pearson interval. Subjects not assessed are not in ``n`` (state the
-    imputation rule beside the table)."""
-    agg = df.group_by(by, maintain_order=True).agg(
-        pl.col(flag).cast(pl.Int64).sum().alias("k"), pl.col(flag).is_not_null().sum().alias("n")
-    )
+def rate_table(
+    df: pl.DataFrame,
+    *,
+    by: str,
+    flag: str,
+    alpha: float = 0.05,
+    reason: str | None = None,
+) -> pl.DataFrame:
+    """Per level of ``by``: responders ``k`` (``flag`` true), evaluable ``n`` (the
+    denominator), ``not_evaluable`` (``flag`` null), proportion and exact Clopper-Pearson
+    interval; with ``reason`` (e.g. ADRS ``NEREASON``) also ``reasons``: each reason with its
+    count, "; "-separated, so a table can say how many were not evaluable and why."""
+    aggs = [
+        pl.col(flag).cast(pl.Int64).sum().alias("k"),
+        pl.col(flag).is_not_null().sum().alias("n"),
+        pl.col(flag).is_null().sum().alias("not_evaluable"),
+    ]
+    agg = df.group_by(by, maintain_order=True).agg(aggs)
+    if reason is not None:
+        why = (
+            df.filter(pl.col(flag).is_null())
+            .group_by(by, pl.col(reason).fill_null("reason not recorded").alias("_r"))
+            .agg(pl.len().alias("_n"))
+            .sort(by, "_n", "_r", descending=[False, True, False])
+            .group_by(by, maintain_order=True)
+            .agg(pl.format("{} ({})", "_r", "_n").str.join("; ").alias("reasons"))
+        )
+        agg = agg.join(why, on=by, how="left", maintain_order="left")
     ci = [clopper_pearson(k, n, alpha) for k, n in agg.select("k", "n").iter_rows()]
     return agg.with_columns(
         (pl.col("k") / pl.col("n")).alias("rate"),
@@ -39,17 +60,30 @@ def rate_table(df: pl.DataFrame, *, by: str, flag: str, alpha: float = 0.05) -> 
 
 def spearman_exact(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Spearman's rho and a two-sided p-value: exact over all n! orderings for n ≤ 8 (the
-    pilot); for larger samples scipy's t-approximation, which is accurate there."""
+    pilot); for larger samples scipy's t-approximation (approximate: say so with
+    :func:`spearman_p_method`)."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     res = sps.spearmanr(x, y)
     rho = float(res.statistic)
     n = len(x)
-    if n > 8:
+    if n > SPEARMAN_EXACT_MAX_N:
         return rho, float(res.pvalue)
     rx, ry = sps.rankdata(x), sps.rankdata(y)
     perms = np.array(list(itertools.permutations(ry)))
     rhos = np.array([np.corrcoef(rx, p)[0, 1] for p in perms])
     return rho, float(np.mean(np.abs(rhos) >= abs(rho) - 1e-12))
+
+
+SPEARMAN_EXACT_MAX_N = 8
+"""Largest n for which :func:`spearman_exact` enumerates all n! orderings (8! = 40,320)."""
+
+
+def spearman_p_method(n: int) -> str:
+    """How :func:`spearman_exact` computes its p-value for ``n`` pairs, to print beside it:
+    exact for n ≤ 8, otherwise clearly labelled approximate."""
+    if n <= SPEARMAN_EXACT_MAX_N:
+        return f"exact permutation p-value (all {math.factorial(n):,} orderings)"
+    return "approximate p-value (t-distribution, scipy), not exact"
 
 
 def fisher_z_interval(rho: float, n: int, alpha: float = 0.05) -> tuple[float, float]:
@@ -104,26 +138,145 @@ def beta_posterior(
     return out
 
 
-def km_median(durations: np.ndarray, events: np.ndarray, alpha: float = 0.05) -> dict[str, object]:
-    """Kaplan-Meier median with its interval (lifelines; exponential Greenwood pointwise bands,
-    the median's interval read where the bands cross 0.5). A median that is never reached is
-    reported as not estimable, never as the last follow-up time."""
-    from lifelines import KaplanMeierFitter
-    from lifelines.utils import median_survival_times
+KM_CONF_TYPES = ("log-log", "log", "plain")
 
-    km = KaplanMeierFitter(alpha=alpha).fit(durations, events)
-    med = float(km.median_survival_time_)
-    ci = median_survival_times(km.confidence_interval_).iloc[0].to_numpy(dtype=float)
 
-    def fmt(x: float) -> str:
-        return "NE" if not np.isfinite(x) else f"{x:.0f}"
+def km_fit(
+    durations: np.ndarray,
+    events: np.ndarray,
+    *,
+    conf_int: float = 0.95,
+    conf_type: str = "log-log",
+) -> pl.DataFrame:
+    """Kaplan-Meier estimate as R ``survival::survfit`` computes it: one row per distinct
+    time (events and censorings), ``n_risk``, ``n_event``, ``n_censor``, ``surv``,
+    ``std_err`` (Greenwood standard error of the cumulative hazard: the ``std.err`` of R's
+    survfit object; ``summary.survfit`` prints it times ``surv``) and the
+    pointwise band ``lower``/``upper`` by R's ``survfit_confint``:
+
+    - "log-log" (default here; R's default is "log"): exp(-exp(log(-log S) ± z se / log S));
+    - "log": exp(log S ± z se), upper capped at 1; "plain": S ± z se S, clipped to [0, 1].
+
+    Where S = 0 the Greenwood term divides by zero and the band is undefined (null), as in R
+    (lifelines sets the term to 0 and collapses the band to [0, 0]); with "log-log" the band
+    is also undefined where S = 1 (R: NA), before the first event.
+    Therneau TM, Grambsch PM. Modeling Survival Data, 2000, §2.1; R survival ``survfitKM``.
+    """
+    from sle_car._checks import check_choice
+
+    check_choice("conf_type", conf_type, KM_CONF_TYPES)
+    t = np.asarray(durations, dtype=float)
+    e = np.asarray(events, dtype=bool)
+    times, inverse = np.unique(t, return_inverse=True)
+    d = np.bincount(inverse, weights=e.astype(float), minlength=len(times))
+    c = np.bincount(inverse, weights=(~e).astype(float), minlength=len(times))
+    n = (d + c)[::-1].cumsum()[::-1]  # at risk: time >= t
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.cumprod(1 - d / n)
+        term = np.where(d > 0, d / (n * (n - d)), 0.0)  # n = d: division by zero, inf
+        se = np.sqrt(np.cumsum(term))
+        z = float(sps.norm.ppf(1 - (1 - conf_int) / 2))
+        if conf_type == "plain":
+            half = z * se * surv
+            lower, upper = np.maximum(surv - half, 0), np.minimum(surv + half, 1)
+        elif conf_type == "log":
+            xx = np.where(surv == 0, np.nan, surv)
+            lower = np.exp(np.log(xx) - z * se)
+            upper = np.minimum(np.exp(np.log(xx) + z * se), 1)
+        else:
+            xx = np.where((surv == 0) | (surv == 1), np.nan, surv)
+            shift = z * se / np.log(xx)
+            lower = np.exp(-np.exp(np.log(-np.log(xx)) - shift))  # shift < 0: log S < 0
+            upper = np.exp(-np.exp(np.log(-np.log(xx)) + shift))
+    undefined = ~np.isfinite(se) | (surv == 0)
+    lower = np.where(undefined | ~np.isfinite(lower), np.nan, lower)
+    upper = np.where(undefined | ~np.isfinite(upper), np.nan, upper)
+    return pl.DataFrame(
+        {
+            "time": times,
+            "n_risk": n.astype(np.int64),
+            "n_event": d.astype(np.int64),
+            "n_censor": c.astype(np.int64),
+            "surv": surv,
+            "std_err": np.where(np.isfinite(se), se, np.nan),
+            "lower": lower,
+            "upper": upper,
+        }
+    ).with_columns(pl.col("std_err", "lower", "upper").fill_nan(None))
+
+
+def _findq(x: np.ndarray, y: np.ndarray, p: float, tol: float) -> float:
+    """R ``survival:::findq``: where the CDF ``y`` (over times ``x``, starting at 0) first
+    reaches ``p``; the midpoint of a plateau at exactly ``p`` (the plateau at the end of the
+    curve runs to the last time); NA when it never reaches ``p`` (undefined values are
+    skipped, as R's ``approx`` drops them)."""
+    if np.all(np.isnan(y)) or np.nanmax(y) < p:
+        return math.nan
+    xmax = x[-1]
+    yk = np.where(np.isnan(y), np.inf, y)  # NaN duplicates count as duplicates, as in R
+    _, first = np.unique(yk, return_index=True)
+    keep = np.sort(first)
+    x, y = x[keep], y[keep]
+    ok = ~np.isnan(y)
+    pos, yy = np.arange(len(y))[ok], y[ok]
+
+    def index(v: np.ndarray) -> float:  # approx(v, positions, p, "constant", f = 1)
+        if p < v[0] or p > v[-1]:
+            return math.nan
+        return float(pos[np.searchsorted(v, p, side="left")])
+
+    i1, i2 = index(yy + tol), index(yy - tol)
+    quant = (x[int(i1)] + x[int(i2)]) / 2 if not (math.isnan(i1) or math.isnan(i2)) else math.nan
+    if not np.isnan(y[-1]) and abs(p - y[-1]) < tol and not math.isnan(i1):
+        quant = (x[int(i1)] + xmax) / 2
+    return float(quant)
+
+
+def km_quantile(
+    fit: pl.DataFrame, p: float = 0.5, *, tol: float = math.sqrt(np.finfo(float).eps)
+) -> dict[str, float]:
+    """The ``p`` quantile of a :func:`km_fit` (time where S first reaches 1 - ``p``) with its
+    interval, by R ``quantile.survfit`` (used by ``print.survfit``): midpoint of a plateau at
+    exactly 1 - ``p``, NA (nan) where the curve or its band never reaches it."""
+    x = np.concatenate([[0.0], fit["time"].to_numpy()])
+
+    def cdf(col: str) -> np.ndarray:
+        v = fit[col].cast(pl.Float64).fill_null(np.nan).to_numpy()
+        return np.concatenate([[0.0], 1 - v])
 
     return {
-        "median": med,
-        "lower": float(ci[0]),
-        "upper": float(ci[1]),
-        "text": f"{fmt(med)} ({fmt(ci[0])}–{fmt(ci[1])})",
-        "method": "Kaplan-Meier; 95% CI from exponential Greenwood bands (lifelines); NE = not estimable",
+        "quantile": _findq(x, cdf("surv"), p, tol),
+        "lower": _findq(x, cdf("lower"), p, tol),
+        "upper": _findq(x, cdf("upper"), p, tol),
+    }
+
+
+def km_median(
+    durations: np.ndarray,
+    events: np.ndarray,
+    alpha: float = 0.05,
+    *,
+    conf_type: str = "log-log",
+) -> dict[str, object]:
+    """Kaplan-Meier median with its interval as R ``survival`` prints it (``km_fit`` +
+    ``km_quantile``): the interval reads where the pointwise ``conf_type`` band crosses 0.5,
+    NE where it never does (also where the band is undefined at S = 0); a median never
+    reached is NE, never the last follow-up time."""
+    fit = km_fit(durations, events, conf_int=1 - alpha, conf_type=conf_type)
+    q = km_quantile(fit, 0.5)
+
+    def fmt(x: float) -> str:
+        return "NE" if not np.isfinite(x) else f"{x:g}"
+
+    return {
+        "median": q["quantile"],
+        "lower": q["lower"],
+        "upper": q["upper"],
+        "text": f"{fmt(q['quantile'])} ({fmt(q['lower'])}–{fmt(q['upper'])})",
+        "method": (
+            f"Kaplan-Meier; {100 * (1 - alpha):g}% CI of the median from the pointwise "
+            f"{conf_type} Greenwood band, as R survival (print.survfit); NE = not estimable"
+        ),
     }
 
 

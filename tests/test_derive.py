@@ -117,16 +117,18 @@ def test_anrind_1_limits_are_normal() -> None:
     assert out["BNRIND"].to_list() == ["NORMAL"] * 3
 
 
-def test_duration_1_event_on_origin_day_is_one_day() -> None:
+def test_duration_1_event_on_origin_day_is_one_day_with_admirals_plus_one() -> None:
     df = pl.DataFrame({"S": [0, 0], "E": [0, 91]})
-    assert df.select(compute_duration(pl.col("S"), pl.col("E")))["E"].to_list() == [
+    assert df.select(compute_duration(pl.col("S"), pl.col("E"), add_one=True))["E"].to_list() == [
         1,
         92,
-    ]  # ADTTE-T03, T01
-    assert df.select(compute_duration(pl.col("S"), pl.col("E"), add_one=False))["E"].to_list() == [
-        0,
-        91,
-    ]
+    ]  # ADTTE-T03, T01 ("with +1 convention")
+
+
+def test_duration_2_default_is_days_since_infusion() -> None:
+    """Day 0 = infusion: a remission seen at the day-84 visit is 84 days (issue 16)."""
+    df = pl.DataFrame({"S": [0, 0, 0], "E": [0, 84, 91]})
+    assert df.select(compute_duration(pl.col("S"), pl.col("E")))["E"].to_list() == [0, 84, 91]
 
 
 def _cm(rows: list[tuple]) -> pl.DataFrame:
@@ -372,14 +374,17 @@ def test_a_questionnaire_nobody_completed_leaves_the_other_endpoints_unchanged(
     assert set(full["adqs"]["PARAMCD"]) - set(cut["adqs"]["PARAMCD"]) == {"FACITTOT", "ICE"}
     keep = ~pl.col("PARAMCD").is_in(["FACITTOT", "ICE"])
     assert_frame_equal(cut["adqs"].filter(keep), full["adqs"].filter(keep))
-    assert_frame_equal(cut["adrs"], full["adrs"])
+    not_facit = pl.col("PARAMCD") != "FACITMID"
+    assert "FACITMID" not in set(cut["adrs"]["PARAMCD"])
+    assert_frame_equal(cut["adrs"], full["adrs"].filter(not_facit))
 
 
 def test_a_laboratory_test_never_measured_leaves_the_other_endpoints_unchanged(
     clean12: Path,
 ) -> None:
-    """No C4 in the data cut: serologic remission can no longer be confirmed (no "Y"); it is
-    still "N" where anti-dsDNA alone rules it out; nothing else moves."""
+    """No C4 in the data cut: serologic remission can no longer be confirmed (no "Y": not
+    evaluable, "C4 not measured"); it is still "N" where anti-dsDNA or C3 alone rules it out;
+    nothing else moves."""
     from polars.testing import assert_frame_equal
 
     from sle_car.derive import derive_all, read_clean
@@ -393,8 +398,13 @@ def test_a_laboratory_test_never_measured_leaves_the_other_endpoints_unchanged(
         for k, v in (("full", full), ("cut", cut))
     }
     assert (sero["full"]["AVALC"] == "Y").sum() > 0
-    assert set(sero["cut"]["AVALC"]) == {"N"}
-    assert_frame_equal(sero["cut"], sero["full"].filter(pl.col("AVALC") == "N"))
+    assert set(sero["cut"]["AVALC"]) == {"N", None}  # never "Y": C4 was not measured
+    ne = sero["cut"].filter(pl.col("AVALC").is_null())
+    assert set(ne["NEREASON"]) == {"C4 not measured"}
+    assert ne.height == (sero["full"]["AVALC"] == "Y").sum()
+    assert_frame_equal(
+        sero["cut"].filter(pl.col("AVALC") == "N"), sero["full"].filter(pl.col("AVALC") == "N")
+    )
     other = pl.col("PARAMCD") != "SEROREM"
     assert_frame_equal(cut["adrs"].filter(other), full["adrs"].filter(other))
 
@@ -420,7 +430,7 @@ def test_adtte_conventions(cohort_dir: Path, tmp_path: Path) -> None:
     tte = ds["adtte"]
     assert set(tte["PARAMCD"]) >= {"TTDORIS", "TTBCREC", "OS"}
     ev = tte.filter(pl.col("CNSR") == 0)
-    assert (ev["AVAL"] == ev["ADY"] - ev["STARTDY"] + 1).all()
+    assert (ev["AVAL"] == ev["ADY"] - ev["STARTDY"]).all()  # days since the origin (day 0)
     assert (
         ev["EVNTDESC"].null_count() == 0
         and tte.filter(pl.col("CNSR") == 1)["CNSDTDSC"].null_count() == 0

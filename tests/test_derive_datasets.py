@@ -223,7 +223,7 @@ def test_adtte_1_time_to_first_doris_remission_event_or_censored_at_last_assessm
     assert tte["USUBJID"].to_list() == ["A", "B"]
     assert tte["CNSR"].to_list() == [0, 1]
     assert tte["ADY"].to_list() == [84, 56]
-    assert tte["AVAL"].to_list() == [85.0, 57.0]  # day 0 to day 84 counts 85 days (admiral)
+    assert tte["AVAL"].to_list() == [84.0, 56.0]  # day 0 = infusion: the day-84 visit is 84 days
     assert tte["EVNTDESC"].to_list() == ["DORIS remission", None]
     assert tte["CNSDTDSC"].to_list() == [None, "Last disease assessment"]
 
@@ -244,14 +244,14 @@ def test_adtte_2_duration_of_remission_ends_at_the_first_visit_out_of_remission(
     assert tte["STARTDY"].to_list() == [84, 84]
     assert tte["ADY"].to_list() == [252, 112]
     assert tte["CNSR"].to_list() == [0, 1]
-    assert tte["AVAL"].to_list() == [169.0, 29.0]
+    assert tte["AVAL"].to_list() == [168.0, 28.0]
 
 
 def test_adtte_3_overall_survival_death_or_last_day_known_alive() -> None:
     tte = _param(derive_adtte(ADSL_TTE, _adrs([]), NO_BCELLS), "OS")
     assert tte["USUBJID"].to_list() == ["A", "B"]
     assert tte["CNSR"].to_list() == [1, 0]
-    assert tte["AVAL"].to_list() == [731.0, 201.0]
+    assert tte["AVAL"].to_list() == [730.0, 200.0]
 
 
 def test_adtte_4_b_cell_reconstitution_needs_confirmed_aplasia_first() -> None:
@@ -264,7 +264,7 @@ def test_adtte_4_b_cell_reconstitution_needs_confirmed_aplasia_first() -> None:
     assert tte["USUBJID"].to_list() == ["A"]
     assert tte["ADY"].to_list() == [90]
     assert tte["CNSR"].to_list() == [0]
-    assert tte.select(pl.col("AVAL") == 91.0).item()
+    assert tte.select(pl.col("AVAL") == 90.0).item()
 
 
 @pytest.mark.parametrize("add_one, expected", [(True, 85.0), (False, 84.0)])
@@ -281,6 +281,6 @@ def test_adtte_6_treated_subject_without_assessment_is_censored_at_day_0() -> No
     assert b.select("ADY", "CNSR", "AVAL", "CNSDTDSC").row(0) == (
         0,
         1,
-        1.0,
+        0.0,
         "No post-infusion disease assessment",
     )

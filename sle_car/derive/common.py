@@ -9,15 +9,19 @@ checks the columns it needs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import cache
 
 import polars as pl
 
 from data_schemas import codelists as cl
 from sle_car._checks import require_columns
+from sle_car.sap import DEFAULTS
 
-BASELINE_BEFORE_DAY = -5
-"""Default: baseline is the last assessment before lymphodepletion starts (day -5)."""
+BASELINE_BEFORE_DAY = DEFAULTS.first_treatment_day
+"""Default: baseline is the last assessment before lymphodepletion starts, i.e. before the
+first treatment day (``DEFAULTS.first_treatment_day``, day -5): the same day that makes
+adverse events treatment-emergent, so the two can never disagree."""
 
 
 @cache
@@ -100,10 +104,16 @@ def derive_var_chg(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def derive_var_anl01fl(
-    df: pl.DataFrame, *, by_vars: list[str], new_var: str = "ANL01FL"
+    df: pl.DataFrame,
+    *,
+    by_vars: list[str],
+    new_var: str = "ANL01FL",
+    keep_not_evaluable: str | None = None,
 ) -> pl.DataFrame:
     """Flag "Y" one record per ``by_vars`` + analysis visit: the one with a value closest to
-    the visit's nominal day (the earlier on a tie)."""
+    the visit's nominal day (the earlier on a tie). With ``keep_not_evaluable`` (a reason
+    column, e.g. ``NEREASON``), a record without a value but with a reason may be chosen
+    too, so that a not-evaluable visit stays visible; records with a value come first."""
     require_columns(
         df,
         [*by_vars, "AVISITN", "ADY", "_NOMDY", "AVAL"],
@@ -115,11 +125,14 @@ def derive_var_anl01fl(
     has = pl.col("AVAL").is_not_null()
     if "AVALC" in df.columns:
         has = has | pl.col("AVALC").is_not_null()
+    usable = has
+    if keep_not_evaluable is not None:
+        usable = has | pl.col(keep_not_evaluable).is_not_null()
     x = df.with_row_index("_i")
     chosen = (
-        x.filter(has)
+        x.filter(usable)
         .group_by(keys)
-        .agg(pl.col("_i").sort_by(dist, pl.col("ADY"), pl.col("_i")).first())
+        .agg(pl.col("_i").sort_by(has.not_(), dist, pl.col("ADY"), pl.col("_i")).first())
         .get_column("_i")
     )
     flag = pl.col("_i").is_in(chosen.implode())
@@ -146,21 +159,31 @@ def derive_var_anrind(df: pl.DataFrame) -> pl.DataFrame:
     return derive_var_base(out, by_vars=["USUBJID", "PARAMCD"], source="ANRIND", new_var="BNRIND")
 
 
-def compute_duration(start: pl.Expr, end: pl.Expr, *, add_one: bool = True) -> pl.Expr:
-    """Days from ``start`` to ``end``, + 1 by admiral's ``derive_vars_duration`` default
-    (``add_one``; instruments.md §14.3: an event on the origin day has AVAL 1)."""
+def compute_duration(start: pl.Expr, end: pl.Expr, *, add_one: bool = DEFAULTS.add_one) -> pl.Expr:
+    """Days from ``start`` to ``end``. The study's time convention is day 0 = infusion and
+    times in days since the origin (``add_one=False``, the default), so that a remission
+    seen at the day-84 visit is 84 days in every table, figure and KM estimate; admiral's
+    ``derive_vars_duration`` adds 1 (an event on the origin day has AVAL 1, instruments.md
+    §14.3): ``add_one=True``."""
     return end - start + (1 if add_one else 0)
 
 
 def drug_exposure_by_day(
-    cm: pl.DataFrame, days: pl.DataFrame, *, stable_days: int = 90
+    cm: pl.DataFrame, days: pl.DataFrame, *, stable_days: int = DEFAULTS.stable_days
 ) -> pl.DataFrame:
     """For each (USUBJID, ADY) of ``days``: ``PREDDOSE`` (sum of prednisolone-equivalent
     doses active that day), ``ONIS`` (an immunosuppressant or biologic active), ``ONAM`` (an
     antimalarial active), ``ISUNSTABLE`` (an antimalarial, immunosuppressant or biologic
-    started within ``stable_days`` before the day, an SAP choice: DORIS does not quantify
-    "stable"), ``TRTFAIL`` (an immunosuppressant or biologic started after infusion and by
-    that day: treatment failure for BICLA)."""
+    active on the day and started within ``stable_days`` before it, an SAP choice: DORIS
+    does not quantify "stable"; a drug stopped before the day is not therapy on that day),
+    ``TRTFAIL`` (an immunosuppressant or biologic started after infusion and by
+    that day: treatment failure for BICLA).
+
+    Therapy started before the study: when ``cm`` has ``CMSTRTPT`` (SDTM start relative to
+    reference time point), a period with ``CMSTRTPT`` "BEFORE" carries the screening day as
+    ``CMSTDY`` only as a stand-in (the CM contract); its true start precedes the study, so
+    it is never a recent start (background therapy is stable by eligibility). Without the
+    column, ``CMSTDY`` is taken as the true start, as the bundled data record it."""
     require_columns(
         cm, ["USUBJID", "CMCLAS", "CMPREDEQ", "CMSTDY", "CMENDY"], "drug_exposure_by_day"
     )
@@ -170,7 +193,14 @@ def drug_exposure_by_day(
         pl.col("CMENDY").is_null() | (pl.col("CMENDY") >= pl.col("ADY"))
     )
     is_bio = pl.col("CMCLAS").is_in(["IMMUNOSUPPRESSANT", "BIOLOGIC"])
-    x = keys.join(cm, on="USUBJID", how="left").with_columns(active.fill_null(False).alias("_ON"))
+    prior = (
+        (pl.col("CMSTRTPT") == "BEFORE").fill_null(False)
+        if "CMSTRTPT" in cm.columns
+        else pl.lit(False)
+    )
+    x = keys.join(cm, on="USUBJID", how="left").with_columns(
+        active.fill_null(False).alias("_ON"), prior.alias("_PRIOR")
+    )
     agg = x.group_by("USUBJID", "ADY").agg(
         pl.col("CMPREDEQ")
         .filter(pl.col("_ON") & (pl.col("CMCLAS") == "GLUCOCORTICOID"))
@@ -180,6 +210,8 @@ def drug_exposure_by_day(
         (pl.col("_ON") & (pl.col("CMCLAS") == "ANTIMALARIAL")).any().alias("ONAM"),
         (
             (is_bio | (pl.col("CMCLAS") == "ANTIMALARIAL"))
+            & pl.col("_ON")
+            & pl.col("_PRIOR").not_()
             & pl.col("CMSTDY").is_between(pl.col("ADY") - stable_days, pl.col("ADY"))
         )
         .fill_null(False)
@@ -191,3 +223,135 @@ def drug_exposure_by_day(
         .alias("TRTFAIL"),
     )
     return days.join(agg, on=["USUBJID", "ADY"], how="left")
+
+
+# --- time to event: admiral's derive_param_tte with event_source / censor_source ------------------
+@dataclass(frozen=True)
+class TTESource:
+    """One source of events or censorings for :func:`derive_param_tte` (admiral's
+    ``event_source`` / ``censor_source``): rows of the dataset ``dataset_name`` that pass
+    ``filter``, at the study day in column ``date``, coded ``CNSR`` = ``censor`` (0 = event),
+    with the variables ``set_values_to`` (``EVNTDESC``, ``CNSDTDSC``, ``SRCDOM`` ...; values
+    are literals or polars expressions)."""
+
+    dataset_name: str
+    date: str = "ADY"
+    filter: pl.Expr | None = None
+    censor: int = 0
+    set_values_to: dict[str, object] = field(default_factory=dict)
+
+
+def event_source(
+    dataset_name: str,
+    *,
+    date: str = "ADY",
+    filter: pl.Expr | None = None,
+    set_values_to: dict[str, object] | None = None,
+) -> TTESource:
+    """An event source (``CNSR`` 0): admiral ``event_source()``."""
+    return TTESource(dataset_name, date, filter, 0, dict(set_values_to or {}))
+
+
+def censor_source(
+    dataset_name: str,
+    *,
+    date: str = "ADY",
+    filter: pl.Expr | None = None,
+    censor: int = 1,
+    set_values_to: dict[str, object] | None = None,
+) -> TTESource:
+    """A censoring source (``CNSR`` = ``censor`` ≥ 1): admiral ``censor_source()``."""
+    if censor < 1:
+        raise ValueError(f"censor_source: censor must be 1 or more, not {censor}")
+    return TTESource(dataset_name, date, filter, censor, dict(set_values_to or {}))
+
+
+TTE_VALUE_COLUMNS = ("EVNTDESC", "CNSDTDSC", "SRCDOM")
+
+
+def derive_param_tte(
+    dataset_adsl: pl.DataFrame,
+    *,
+    source_datasets: dict[str, pl.DataFrame],
+    start_date: str,
+    event_conditions: list[TTESource],
+    censor_conditions: list[TTESource],
+    set_values_to: dict[str, object],
+    add_one: bool = DEFAULTS.add_one,
+) -> pl.DataFrame:
+    """One time-to-event parameter (admiral ``derive_param_tte``): for each subject of
+    ``dataset_adsl`` with a ``start_date`` (study day of the origin, ``STARTDY``), the
+    earliest event of the ``event_conditions``; without one, the latest censoring of the
+    ``censor_conditions``; subjects with neither are left out. On a tie the earlier-listed
+    source wins. Each source's rows are first joined with the subject's ``STARTDY``, so a
+    ``filter`` may refer to it (e.g. ``pl.col("ADY") > pl.col("STARTDY")``). ``AVAL`` is
+    :func:`compute_duration` from ``STARTDY`` to ``ADY`` (``add_one``); ``set_values_to``
+    sets ``PARAMCD``, ``PARAM`` and any constant."""
+    require_columns(dataset_adsl, ["USUBJID", start_date], "derive_param_tte")
+    subj = dataset_adsl.select("USUBJID", pl.col(start_date).cast(pl.Int64).alias("STARTDY"))
+    subj = subj.filter(pl.col("STARTDY").is_not_null())
+
+    def rows(sources: list[TTESource]) -> pl.DataFrame:
+        parts = []
+        for order, src in enumerate(sources):
+            data = source_datasets[src.dataset_name]
+            require_columns(data, ["USUBJID", src.date], f"derive_param_tte ({src.dataset_name})")
+            x = data.drop("STARTDY", strict=False).join(subj, on="USUBJID", how="inner")
+            if src.filter is not None:
+                x = x.filter(src.filter)
+            values = {c: src.set_values_to.get(c) for c in TTE_VALUE_COLUMNS}
+            parts.append(
+                x.filter(pl.col(src.date).is_not_null()).select(
+                    "USUBJID",
+                    "STARTDY",
+                    pl.col(src.date).cast(pl.Int64).alias("ADY"),
+                    pl.lit(src.censor, dtype=pl.Int64).alias("CNSR"),
+                    pl.lit(order, dtype=pl.Int64).alias("_ORDER"),
+                    *[
+                        (v if isinstance(v, pl.Expr) else pl.lit(v, dtype=pl.String))
+                        .cast(pl.String)
+                        .alias(c)
+                        for c, v in values.items()
+                    ],
+                )
+            )
+        schema = {
+            "USUBJID": pl.String,
+            "STARTDY": pl.Int64,
+            "ADY": pl.Int64,
+            "CNSR": pl.Int64,
+            "_ORDER": pl.Int64,
+            **{c: pl.String for c in TTE_VALUE_COLUMNS},
+        }
+        return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+
+    events = (
+        rows(event_conditions)
+        .sort("USUBJID", "ADY", "_ORDER")
+        .unique(subset="USUBJID", keep="first", maintain_order=True)
+    )
+    censors = (
+        rows(censor_conditions)
+        .sort(["USUBJID", "ADY", "_ORDER"], descending=[False, True, False])
+        .unique(subset="USUBJID", keep="first", maintain_order=True)
+        .join(events.select("USUBJID"), on="USUBJID", how="anti")
+    )
+    out = pl.concat([events, censors]).with_columns(
+        compute_duration(pl.col("STARTDY"), pl.col("ADY"), add_one=add_one)
+        .cast(pl.Float64)
+        .alias("AVAL"),
+        pl.lit("DAYS").alias("AVALU"),
+        *[pl.lit(v).alias(k) for k, v in set_values_to.items()],
+    )
+    return out.select(
+        "USUBJID",
+        *set_values_to,
+        "AVAL",
+        "AVALU",
+        "STARTDY",
+        "ADY",
+        "CNSR",
+        pl.when(pl.col("CNSR") == 0).then(pl.col("EVNTDESC")).alias("EVNTDESC"),
+        pl.when(pl.col("CNSR") > 0).then(pl.col("CNSDTDSC")).alias("CNSDTDSC"),
+        "SRCDOM",
+    ).sort("USUBJID")

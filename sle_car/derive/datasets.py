@@ -15,7 +15,9 @@ from data_schemas import codelists as cl
 from sle_car import instruments as ins
 from sle_car._checks import require_columns
 from sle_car.derive.common import (
+    censor_source,
     compute_duration,
+    derive_param_tte,
     derive_var_ablfl,
     derive_var_anl01fl,
     derive_var_anrind,
@@ -23,7 +25,10 @@ from sle_car.derive.common import (
     derive_var_chg,
     derive_vars_visit_window,
     drug_exposure_by_day,
+    event_source,
 )
+from sle_car.instruments.lldas import STANDARD_MAINTENANCE_MAX  # noqa: F401 (old import path)
+from sle_car.sap import DEFAULTS
 
 CART = "CD19 CAR T CELLS"
 BDS_COLUMNS = (
@@ -180,7 +185,12 @@ def _paramcd(code: pl.Expr, spec: pl.Expr) -> pl.Expr:
     )
 
 
-def derive_adlb(domains: dict[str, pl.DataFrame], adsl: pl.DataFrame) -> pl.DataFrame:
+def derive_adlb(
+    domains: dict[str, pl.DataFrame],
+    adsl: pl.DataFrame,
+    *,
+    first_treatment_day: int = DEFAULTS.first_treatment_day,
+) -> pl.DataFrame:
     """Laboratory BDS: one row per subject, parameter and day; visit windows, baseline (last
     value before lymphodepletion), change, reference-range indicators, CTCAE v5.0 grades
     (``grade_lab``), and the derived parameter ``EGFR`` (CKD-EPI 2021 from creatinine)."""
@@ -219,7 +229,7 @@ def derive_adlb(domains: dict[str, pl.DataFrame], adsl: pl.DataFrame) -> pl.Data
     )
     x = pl.concat([x, egfr])
     x = derive_vars_visit_window(x)
-    x = derive_var_ablfl(x, by_vars=["USUBJID", "PARAMCD"])
+    x = derive_var_ablfl(x, by_vars=["USUBJID", "PARAMCD"], before_day=first_treatment_day)
     x = derive_var_base(x, by_vars=["USUBJID", "PARAMCD"])
     x = derive_var_chg(x)
     x = derive_var_anl01fl(x, by_vars=["USUBJID", "PARAMCD"])
@@ -266,10 +276,22 @@ def qs_wide(qs: pl.DataFrame, category: str, *, value: str = "QSSTRESN") -> pl.D
     )
 
 
-def sledai_wide(qs: pl.DataFrame) -> pl.DataFrame:
-    """SLEDAI-2K descriptors as booleans (null when not assessed) and their scores."""
-    w = qs_wide(qs, cl.QS_SLEDAI)
-    return ins.sledai_2k(w.with_columns([(pl.col(k) > 0).alias(k) for k in cl.SLEDAI_ITEMS]))
+def sledai_wide(
+    qs: pl.DataFrame,
+    vs: pl.DataFrame | None = None,
+    *,
+    sledai_fever_from_vs: bool = DEFAULTS.sledai_fever_from_vs,
+    sledai_fever_c: float = DEFAULTS.sledai_fever_c,
+) -> pl.DataFrame:
+    """SLEDAI-2K descriptors as booleans (null when not assessed) and their scores. With
+    ``sledai_fever_from_vs`` (an SAP option, off by default) a ``FEVER`` descriptor that was not
+    assessed is taken from VS temperature > ``sledai_fever_c`` °C (``propose_vs_fever``); the
+    investigator's assessment, which can exclude infection, always wins."""
+    w = qs_wide(qs, cl.QS_SLEDAI).with_columns([(pl.col(k) > 0).alias(k) for k in cl.SLEDAI_ITEMS])
+    if sledai_fever_from_vs and vs is not None:
+        w = ins.propose_vs_fever(w, vs, fever_c=sledai_fever_c)
+        w = w.with_columns(pl.coalesce("FEVER", "VS_FEVER").alias("FEVER")).drop("VS_FEVER")
+    return ins.sledai_2k(w)
 
 
 def _bds(
@@ -295,21 +317,35 @@ def _bds(
     )
 
 
-def derive_adqs(domains: dict[str, pl.DataFrame]) -> pl.DataFrame:
+def derive_adqs(
+    domains: dict[str, pl.DataFrame],
+    *,
+    sledai_fever_from_vs: bool = DEFAULTS.sledai_fever_from_vs,
+    sledai_fever_c: float = DEFAULTS.sledai_fever_c,
+    first_treatment_day: int = DEFAULTS.first_treatment_day,
+) -> pl.DataFrame:
     """Scores by visit: SLEDAI-2K, clinical SLEDAI, PGA, BILAG-2004 total, SDI, FACIT-Fatigue
-    (prorated, ``DTYPE`` = "PRORATED"), ICE. Baseline, change and analysis flags as in ADLB."""
+    (prorated, ``DTYPE`` = "PRORATED"), ICE. Baseline, change and analysis flags as in ADLB.
+    ``COMPLFL`` of SLEDAI-2K and of clinical SLEDAI are separate: serology not measured
+    leaves clinical SLEDAI complete. BILAGTOT is null when a system has no grade."""
     qs = domains["qs"]
-    sl = sledai_wide(qs)
+    sl = sledai_wide(
+        qs,
+        domains.get("vs"),
+        sledai_fever_from_vs=sledai_fever_from_vs,
+        sledai_fever_c=sledai_fever_c,
+    )
     bil = ins.bilag_score(qs_wide(qs, cl.QS_BILAG, value="QSORRES"))
     sdi = ins.sdi_score(qs_wide(qs, cl.QS_SDI))
     fac = ins.facit_fatigue(qs_wide(qs, cl.QS_FACIT))
     ice = ins.ice_score(qs_wide(qs, cl.QS_ICE))
     pga = qs_wide(qs, cl.QS_PGA)
     complete = pl.col("SLEDAI_COMPLETE")
+    ccomplete = pl.col("CSLEDAI_COMPLETE")
     prorated = pl.when(pl.col("FACIT_PRORATED")).then(pl.lit("PRORATED"))
     scores = [  # (frame, PARAMCD = score column, PARAM, instrument, complete flag, DTYPE)
         (sl, "SLEDAI2K", "SLEDAI-2K total score", cl.QS_SLEDAI, complete, None),
-        (sl, "CSLEDAI", "Clinical SLEDAI-2K (without serology)", cl.QS_SLEDAI, complete, None),
+        (sl, "CSLEDAI", "Clinical SLEDAI-2K (without serology)", cl.QS_SLEDAI, ccomplete, None),
         (pga, "PGA", "Physician global assessment (0-3)", cl.QS_PGA, None, None),
         (bil, "BILAGTOT", "BILAG-2004 numeric total (Yee 2010)", cl.QS_BILAG, None, None),
         (sdi, "SDITOT", "SLICC/ACR damage index", cl.QS_SDI, None, None),
@@ -337,7 +373,7 @@ def derive_adqs(domains: dict[str, pl.DataFrame]) -> pl.DataFrame:
     ]
     x = pl.concat(parts).with_columns(pl.lit(cl.STUDYID).alias("STUDYID"))
     x = derive_vars_visit_window(x)
-    x = derive_var_ablfl(x, by_vars=["USUBJID", "PARAMCD"])
+    x = derive_var_ablfl(x, by_vars=["USUBJID", "PARAMCD"], before_day=first_treatment_day)
     x = derive_var_base(x, by_vars=["USUBJID", "PARAMCD"])
     x = derive_var_chg(x)
     x = derive_var_anl01fl(x, by_vars=["USUBJID", "PARAMCD"])
@@ -350,7 +386,9 @@ def derive_adqs(domains: dict[str, pl.DataFrame]) -> pl.DataFrame:
 
 
 # --- ADAE ---------------------------------------------------------------------------------------
-def derive_adae(domains: dict[str, pl.DataFrame], *, first_treatment_day: int = -5) -> pl.DataFrame:
+def derive_adae(
+    domains: dict[str, pl.DataFrame], *, first_treatment_day: int = DEFAULTS.first_treatment_day
+) -> pl.DataFrame:
     """Adverse events: ``TRTEMFL`` (onset on or after the first lymphodepletion day,
     ``first_treatment_day``), ``POSTINFL`` (onset on or after the infusion), ``ADURN``
     (end - start + 1), ``AOCCIFL`` (the first event of the worst grade of its category)."""
@@ -361,7 +399,7 @@ def derive_adae(domains: dict[str, pl.DataFrame], *, first_treatment_day: int = 
         pl.col("AEENDY").alias("AENDY"),
         pl.col("AETOXGR").alias("ATOXGR"),
         pl.col("AEREL").alias("AREL"),
-        compute_duration(pl.col("AESTDY"), pl.col("AEENDY")).alias("ADURN"),
+        compute_duration(pl.col("AESTDY"), pl.col("AEENDY"), add_one=True).alias("ADURN"),
         pl.when(pl.col("AESTDY") >= first_treatment_day).then(pl.lit("Y")).alias("TRTEMFL"),
         pl.when(pl.col("AESTDY") >= 0).then(pl.lit("Y")).alias("POSTINFL"),
     )
@@ -392,26 +430,26 @@ def derive_adae(domains: dict[str, pl.DataFrame], *, first_treatment_day: int = 
 
 
 # --- ADRS: responses ----------------------------------------------------------------------------
-STANDARD_MAINTENANCE_MAX = {
-    "HYDROXYCHLOROQUINE": 400.0,
-    "METHOTREXATE": 30.0,
-    "AZATHIOPRINE": 200.0,
-    "MYCOPHENOLATE MOFETIL": 3000.0,
-    "MYCOPHENOLIC ACID": 2160.0,
-    "LEFLUNOMIDE": 20.0,
-}
-"""Golder V et al. 2016 (LLDAS criterion 5): daily doses above these are not standard
-maintenance (mg/day)."""
-
-
 def disease_state(
-    domains: dict[str, pl.DataFrame], adqs: pl.DataFrame, *, stable_days: int = 90
+    domains: dict[str, pl.DataFrame],
+    adqs: pl.DataFrame,
+    *,
+    stable_days: int = DEFAULTS.stable_days,
+    sledai_fever_from_vs: bool = DEFAULTS.sledai_fever_from_vs,
+    sledai_fever_c: float = DEFAULTS.sledai_fever_c,
 ) -> pl.DataFrame:
     """One row per subject and SLEDAI-2K assessment day with everything the response
-    definitions need: descriptors and scores, PGA, BILAG grades now and at baseline, new
-    activity, drug exposure on the day, and baseline SLEDAI-2K and PGA."""
+    definitions need: descriptors and scores with their completeness (``SLEDAI_COMPLETE``,
+    ``CSLEDAI_COMPLETE``), PGA, BILAG grades now and at baseline, new activity, drug exposure
+    on the day, and baseline SLEDAI-2K and PGA (the input of ``doris_remission``, ``lldas``,
+    ``sri`` and ``bicla``)."""
     qs, cm = domains["qs"], domains["cm"]
-    sl = sledai_wide(qs)
+    sl = sledai_wide(
+        qs,
+        domains.get("vs"),
+        sledai_fever_from_vs=sledai_fever_from_vs,
+        sledai_fever_c=sledai_fever_c,
+    )
     pga = qs_wide(qs, cl.QS_PGA).select("USUBJID", "ADY", "PGA")
     bil = qs_wide(qs, cl.QS_BILAG, value="QSORRES")
     bl_days = adqs.filter((pl.col("PARAMCD") == "SLEDAI2K") & (pl.col("ABLFL") == "Y")).select(
@@ -435,42 +473,20 @@ def disease_state(
     )  # both columns exist even when no subject has a baseline of one of them
     x = x.join(base, on="USUBJID", how="left")
     x = ins.bilag_new_flares(x)
-    desc = list(cl.SLEDAI_ITEMS)
-    x = x.sort("USUBJID", "ADY").with_columns(
-        pl.any_horizontal(
-            [(pl.col(d) & pl.col(d).shift(1).over("USUBJID").not_()).fill_null(False) for d in desc]
-        ).alias("NEWACT"),
-        pl.lit(False).alias(
-            "HAEMOLYT"
-        ),  # not collected: no SLEDAI item; BILAG haem grade is not specific
-        pl.col("BLGGI").is_in(["A", "B", "C"]).fill_null(False).alias("GIACT"),
-    )
     x = drug_exposure_by_day(cm, x, stable_days=stable_days)
-    maxdose = pl.DataFrame(
-        {"CMTRT": list(STANDARD_MAINTENANCE_MAX), "_MAX": list(STANDARD_MAINTENANCE_MAX.values())}
-    )
-    over = (
-        x.select("USUBJID", "ADY")
-        .join(cm.join(maxdose, on="CMTRT"), on="USUBJID")
-        .filter(
-            (pl.col("CMSTDY") <= pl.col("ADY"))
-            & (pl.col("CMENDY").is_null() | (pl.col("CMENDY") >= pl.col("ADY")))
-        )
-        .with_columns(
-            (pl.col("CMDOSE") * pl.when(pl.col("CMDOSFRQ") == "BID").then(2).otherwise(1)).alias(
-                "_DAILY"
-            )
-        )
-        .group_by("USUBJID", "ADY")
-        .agg((pl.col("_DAILY") > pl.col("_MAX")).any().alias("NONSTDIS"))
-    )
-    x = x.join(over, on=["USUBJID", "ADY"], how="left").with_columns(
-        pl.col("NONSTDIS").fill_null(False)
-    )
-    return x
+    return ins.lldas_inputs(x, cm)
 
 
-def _yn_rows(df: pl.DataFrame, flag: str, paramcd: str, param: str) -> pl.DataFrame:
+NEREASON = "NEREASON"
+"""ADRS column: why a response is not evaluable (null when it is)."""
+
+
+def _yn_rows(
+    df: pl.DataFrame, flag: str, paramcd: str, param: str, reason: str | None = None
+) -> pl.DataFrame:
+    """ADRS rows of one response parameter from the boolean column ``flag``: AVALC Y / N, or
+    null with ``NEREASON`` (from the instrument's ``reason`` column) when not evaluable."""
+    why = pl.col(reason) if reason else pl.lit("input missing")
     return df.select(
         "USUBJID",
         "ADY",
@@ -483,6 +499,10 @@ def _yn_rows(df: pl.DataFrame, flag: str, paramcd: str, param: str) -> pl.DataFr
         .then(pl.lit("Y"))
         .otherwise(pl.lit("N"))
         .alias("AVALC"),
+        pl.when(pl.col(flag).is_null())
+        .then(why.fill_null("input missing"))
+        .cast(pl.String)
+        .alias(NEREASON),
     )
 
 
@@ -505,26 +525,246 @@ def _by_param(lab: pl.DataFrame, params: list[str], values: list[str]) -> pl.Dat
 
 
 def sustained_response(
-    df: pl.DataFrame, *, flag: str = "AVALC", min_days: int = 365
+    df: pl.DataFrame,
+    *,
+    flag: str = "AVALC",
+    min_days: int = DEFAULTS.sustain_days,
+    on_study: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Per subject: the first day of a run of consecutive "Y" assessments lasting at least
-    ``min_days`` (from the run's first to its last assessment), and whether one exists."""
-    d = df.sort("USUBJID", "ADY").with_columns(
-        (pl.col(flag) != pl.col(flag).shift(1).over("USUBJID"))
-        .fill_null(True)
-        .cum_sum()
-        .over("USUBJID")
-        .alias("_run")
+    """Per subject: ``SUSTDY`` (first day of a run of consecutive "Y" assessments lasting at
+    least ``min_days``, from the run's first to its last assessment), ``_LAST`` (last
+    evaluable assessment), ``SUSTFL`` ("Y" / "N" / null) and ``NEREASON``.
+
+    Y when a run held ≥ ``min_days``; N when every run ended (was lost, or the subject left
+    the study) shorter; not evaluable (null, with the reason) while the run that is ongoing
+    at the last assessment is shorter than ``min_days`` and the subject is still on study
+    (``on_study``: subjects with ``EOSSTT`` "ONGOING"; without it, every subject counts as on
+    study). Not-evaluable assessments (``flag`` null) neither break nor extend a run."""
+    d = (
+        df.filter(pl.col(flag).is_in(["Y", "N"]))
+        .sort("USUBJID", "ADY")
+        .with_columns(
+            (pl.col(flag) != pl.col(flag).shift(1).over("USUBJID"))
+            .fill_null(True)
+            .cum_sum()
+            .over("USUBJID")
+            .alias("_run")
+        )
     )
     runs = (
         d.filter(pl.col(flag) == "Y")
         .group_by("USUBJID", "_run")
         .agg(pl.col("ADY").min().alias("_start"), pl.col("ADY").max().alias("_end"))
-        .filter((pl.col("_end") - pl.col("_start")) >= min_days)
     )
-    first = runs.group_by("USUBJID").agg(pl.col("_start").min().alias("SUSTDY"))
-    last = df.group_by("USUBJID").agg(pl.col("ADY").max().alias("_LAST"))
-    return last.join(first, on="USUBJID", how="left")
+    first = (
+        runs.filter((pl.col("_end") - pl.col("_start")) >= min_days)
+        .group_by("USUBJID")
+        .agg(pl.col("_start").min().alias("SUSTDY"))
+    )
+    last = d.group_by("USUBJID").agg(
+        pl.col("ADY").max().alias("_LAST"),
+        pl.col(flag).sort_by("ADY").last().alias("_LASTFL"),
+        pl.col("_run").max().alias("_run"),
+    )
+    ongoing_start = runs.join(last, on=["USUBJID", "_run"], how="inner").select(
+        "USUBJID", pl.col("_start").alias("_ONGOING")
+    )
+    subjects = df.select("USUBJID").unique()
+    out = (
+        subjects.join(last.drop("_run"), on="USUBJID", how="left")
+        .join(first, on="USUBJID", how="left")
+        .join(ongoing_start, on="USUBJID", how="left")
+    )
+    still = (
+        pl.col("USUBJID").is_in(on_study["USUBJID"].implode())
+        if on_study is not None
+        else pl.lit(True)
+    )
+    held = pl.col("_LAST") - pl.col("_ONGOING")
+    pending = pl.col("SUSTDY").is_null() & pl.col("_ONGOING").is_not_null() & still
+    status = (
+        pl.when(pl.col("SUSTDY").is_not_null())
+        .then(pl.lit("Y"))
+        .when(pl.col("_LAST").is_null() | pending)
+        .then(None)
+        .otherwise(pl.lit("N"))
+    )
+    reason = (
+        pl.when(pl.col("SUSTDY").is_not_null())
+        .then(None)
+        .when(pl.col("_LAST").is_null())
+        .then(pl.lit("no evaluable assessment"))
+        .when(pending)
+        .then(
+            pl.format(
+                "ongoing at the last assessment, held {} < {} days so far",
+                held,
+                pl.lit(min_days),
+            )
+        )
+    )
+    return out.select(
+        "USUBJID", "_LAST", "SUSTDY", status.alias("SUSTFL"), reason.alias(NEREASON)
+    ).sort("USUBJID")
+
+
+def derive_param_doris(st: pl.DataFrame, **doris_kwargs: object) -> pl.DataFrame:
+    """ADRS rows DORISREM (DORIS 2021 on treatment), DORISOFF (2017 off therapy), DORISDF
+    (drug-free) from the disease state (``instruments.doris_remission``)."""
+    x = ins.doris_remission(st, **doris_kwargs)
+    return pl.concat(
+        [
+            _yn_rows(x, "DORIS", "DORISREM", "DORIS 2021 remission (on treatment)", "DORIS_NE"),
+            _yn_rows(
+                x, "DORISOFF", "DORISOFF", "DORIS remission off therapy (2017)", "DORISOFF_NE"
+            ),
+            _yn_rows(x, "DORISDF", "DORISDF", "Drug-free DORIS remission", "DORISDF_NE"),
+        ]
+    )
+
+
+def derive_param_lldas(st: pl.DataFrame, **lldas_kwargs: object) -> pl.DataFrame:
+    """ADRS rows LLDAS (``instruments.lldas``, Franklyn 2016)."""
+    x = ins.lldas(st, **lldas_kwargs)
+    return _yn_rows(x, "LLDAS", "LLDAS", "Lupus low disease activity state", "LLDAS_NE")
+
+
+def derive_param_sri(st: pl.DataFrame, **sri_kwargs: object) -> pl.DataFrame:
+    """ADRS rows SRI<k> (``instruments.sri``, Furie 2009; k = the SAP's reduction)."""
+    k = sri_kwargs.get("reduction", DEFAULTS.sri.reduction)
+    x = ins.sri(st, **sri_kwargs)
+    return _yn_rows(x, "SRI", f"SRI{k}", f"SLE responder index {k}", "SRI_NE")
+
+
+def derive_param_bicla(st: pl.DataFrame, **bicla_kwargs: object) -> pl.DataFrame:
+    """ADRS rows BICLA (``instruments.bicla``, Wallace 2011)."""
+    x = ins.bicla(st, **bicla_kwargs)
+    return _yn_rows(
+        x, "BICLA", "BICLA", "BILAG-based composite lupus assessment response", "BICLA_NE"
+    )
+
+
+def derive_param_serorem(adlb: pl.DataFrame) -> pl.DataFrame:
+    """ADRS rows SEROREM (``instruments.serologic_remission``) per analysis visit with an
+    anti-dsDNA, C3 or C4 result; a test not measured at the visit makes it not evaluable."""
+    lab = adlb.filter(pl.col("ANL01FL") == "Y")
+    sero = _by_param(lab, ["DDNAIGAB", "C3", "C4"], ["AVAL", "ANRLO", "ANRHI", "ADY"])
+    sero = ins.serologic_remission(
+        sero.rename(
+            {
+                "AVAL_DDNAIGAB": "DSDNA",
+                "ANRHI_DDNAIGAB": "DSDNA_CUT",
+                "AVAL_C3": "C3",
+                "ANRLO_C3": "C3_LLN",
+                "AVAL_C4": "C4",
+                "ANRLO_C4": "C4_LLN",
+            }
+        ).with_columns(pl.coalesce("ADY_DDNAIGAB", "ADY_C3", "ADY_C4").alias("ADY"))
+    )
+    return _yn_rows(sero, "SEROREM", "SEROREM", "Serologic remission", "SEROREM_NE")
+
+
+def derive_param_bcapl(
+    adlb: pl.DataFrame, *, abs_max: float = DEFAULTS.bcell_abs_max
+) -> pl.DataFrame:
+    """ADRS rows BCAPL: CD19+ B cells below ``abs_max`` per µL (``bcell_aplasia_flag``)."""
+    lab = adlb.filter(pl.col("ANL01FL") == "Y")
+    b = lab.filter(pl.col("PARAMCD") == "BLYCE").select(
+        "USUBJID", "ADY", pl.col("AVAL").alias("BCELL")
+    )
+    b = ins.bcell_aplasia_flag(b, abs_max=abs_max)
+    return _yn_rows(b, "BCAPL", "BCAPL", f"B-cell aplasia (CD19+ < {abs_max:g}/uL)")
+
+
+def derive_param_renalcr(
+    adlb: pl.DataFrame, adsl: pl.DataFrame, **renal_kwargs: object
+) -> pl.DataFrame:
+    """ADRS rows RENALCR (complete renal response, ``instruments.renal_response``) for
+    subjects with lupus nephritis (``LNFL``); evaluable only with active nephritis at
+    baseline (UPCR ≥ the option ``renal_kwargs.active_upcr_g_g``), otherwise not evaluable
+    with the reason."""
+    lab = adlb.filter(pl.col("ANL01FL") == "Y")
+    ren = _by_param(lab, ["PROTCRT", "EGFR"], ["AVAL", "BASE", "ADY"])
+    ln = adsl.filter(pl.col("LNFL") == "Y").select("USUBJID")
+    ren = ins.renal_response(
+        ren.join(ln, on="USUBJID")
+        .rename(
+            {
+                "AVAL_PROTCRT": "UPCR",
+                "BASE_PROTCRT": "UPCR_BL",
+                "AVAL_EGFR": "EGFR",
+                "BASE_EGFR": "EGFR_BL",
+            }
+        )
+        .with_columns(pl.col("ADY_PROTCRT").alias("ADY")),
+        **renal_kwargs,
+    )
+    return _yn_rows(ren, "RENALCR", "RENALCR", "Complete renal response", "RENAL_NE")
+
+
+def derive_param_facitmid(adqs: pl.DataFrame, *, mid: float = DEFAULTS.facit_mid) -> pl.DataFrame:
+    """ADRS rows FACITMID: FACIT-Fatigue improved from baseline by at least ``mid`` points
+    (the SAP's minimal important difference; 3-6 in SLE, Lai JS et al. J Rheumatol
+    2011;38:672-679); not evaluable without a total at the visit or at baseline."""
+    f = adqs.filter(
+        (pl.col("PARAMCD") == "FACITTOT") & (pl.col("ANL01FL") == "Y") & (pl.col("ADY") > 0)
+    ).with_columns(
+        (pl.col("CHG") >= mid).alias("_MID"),
+        pl.when(pl.col("BASE").is_null())
+        .then(pl.lit("no baseline FACIT-Fatigue"))
+        .when(pl.col("AVAL").is_null())
+        .then(pl.lit("FACIT-Fatigue not evaluable"))
+        .alias("_NE"),
+    )
+    return _yn_rows(
+        f, "_MID", "FACITMID", f"FACIT-Fatigue improved by >= {mid:g} points (MID)", "_NE"
+    )
+
+
+def derive_param_sustained(
+    adrs: pl.DataFrame,
+    adsl: pl.DataFrame,
+    *,
+    source: str = "DORISREM",
+    paramcd: str = "DORIS12",
+    min_days: int = DEFAULTS.sustain_days,
+) -> pl.DataFrame:
+    """Subject-level ADRS row ``paramcd`` (AVISIT "OVERALL"): the ``source`` response held
+    at least ``min_days`` (:func:`sustained_response`; not evaluable while ongoing and
+    shorter on study). ``ADY``: the first day of the sustained run, else the last
+    evaluable assessment."""
+    on_study = adsl.filter(pl.col("EOSSTT") == "ONGOING").select("USUBJID")
+    sus = sustained_response(
+        adrs.filter(pl.col("PARAMCD") == source), min_days=min_days, on_study=on_study
+    )
+    return sus.filter(pl.col("_LAST").is_not_null()).select(
+        "USUBJID",
+        pl.coalesce("SUSTDY", "_LAST").cast(pl.Int64).alias("ADY"),
+        pl.lit(paramcd).alias("PARAMCD"),
+        pl.lit(f"DORIS remission sustained >= {min_days} days").alias("PARAM"),
+        pl.col("SUSTFL").replace_strict({"Y": 1.0, "N": 0.0}, default=None).alias("AVAL"),
+        pl.col("SUSTFL").alias("AVALC"),
+        pl.lit("OVERALL").alias("AVISIT"),
+        pl.lit(9999, dtype=pl.Int64).alias("AVISITN"),
+        pl.lit("Y").alias("ANL01FL"),
+        pl.lit(cl.STUDYID).alias("STUDYID"),
+        pl.col(NEREASON),
+    )
+
+
+ADRS_COLUMNS = [
+    "STUDYID",
+    "USUBJID",
+    "PARAMCD",
+    "PARAM",
+    "AVAL",
+    "AVALC",
+    "ADY",
+    "AVISIT",
+    "AVISITN",
+    "ANL01FL",
+    NEREASON,
+]
 
 
 def derive_adrs(
@@ -533,160 +773,65 @@ def derive_adrs(
     adqs: pl.DataFrame,
     adlb: pl.DataFrame,
     *,
-    stable_days: int = 90,
-    sustain_days: int = 365,
+    stable_days: int = DEFAULTS.stable_days,
+    sustain_days: int = DEFAULTS.sustain_days,
     doris_kwargs: dict | None = None,
     lldas_kwargs: dict | None = None,
     sri_kwargs: dict | None = None,
     bicla_kwargs: dict | None = None,
     renal_kwargs: dict | None = None,
-    bcell_abs_max: float = 1.0,
+    bcell_abs_max: float = DEFAULTS.bcell_abs_max,
+    facit_mid: float = DEFAULTS.facit_mid,
+    sledai_fever_from_vs: bool = DEFAULTS.sledai_fever_from_vs,
+    sledai_fever_c: float = DEFAULTS.sledai_fever_c,
 ) -> pl.DataFrame:
-    """Responses per subject, parameter and post-infusion visit, plus subject-level
-    ``DORIS12`` (DORIS remission sustained ≥ ``sustain_days``; AVISIT "OVERALL").
+    """Responses per subject, parameter and post-infusion visit (one ``derive_param_*`` per
+    parameter), plus subject-level ``DORIS12`` (DORIS remission sustained ≥
+    ``sustain_days``; AVISIT "OVERALL").
 
-    Parameters: DORISREM (DORIS 2021 on treatment), DORISOFF (2017 off therapy), DORISDF
-    (drug-free), LLDAS, SRI4 (SRI-k with ``sri_kwargs={"reduction": k}``), BICLA, SEROREM
-    (anti-dsDNA below cut-off, C3 and C4 ≥ LLN), BCAPL (CD19+ B cells < ``bcell_abs_max``/µL),
-    RENALCR (complete renal response, subjects with lupus nephritis). The ``*_kwargs`` are the
-    SAP's choices for ``instruments.doris_remission``, ``lldas``, ``sri``, ``bicla`` and
-    ``renal_response``."""
-    st = disease_state(domains, adqs, stable_days=stable_days)
-    st = ins.doris_remission(st, **(doris_kwargs or {}))
-    st = ins.lldas(st, **(lldas_kwargs or {}))
-    st = ins.sri(st, **(sri_kwargs or {}))
-    st = ins.bicla(st, **(bicla_kwargs or {}))
-    k = (sri_kwargs or {}).get("reduction", 4)
+    Parameters: DORISREM, DORISOFF, DORISDF, LLDAS, SRI4 (SRI-k with
+    ``sri_kwargs={"reduction": k}``), BICLA, SEROREM, BCAPL, RENALCR, FACITMID, DORIS12. A
+    response that is not evaluable has ``AVALC`` null and ``NEREASON`` saying why; it is kept
+    (``ANL01FL`` "Y" when no evaluable record shares its visit), so that rates can state how
+    many were not evaluable. The ``*_kwargs`` are the SAP's choices for the instruments."""
+    st = disease_state(
+        domains,
+        adqs,
+        stable_days=stable_days,
+        sledai_fever_from_vs=sledai_fever_from_vs,
+        sledai_fever_c=sledai_fever_c,
+    )
     post = st.filter(pl.col("ADY") > 0)
+    lab_post = adlb.filter(pl.col("ADY") > 0)
     parts = [
-        _yn_rows(post, "DORIS", "DORISREM", "DORIS 2021 remission (on treatment)"),
-        _yn_rows(post, "DORISOFF", "DORISOFF", "DORIS remission off therapy (2017)"),
-        _yn_rows(post, "DORISDF", "DORISDF", "Drug-free DORIS remission"),
-        _yn_rows(post, "LLDAS", "LLDAS", "Lupus low disease activity state"),
-        _yn_rows(post, "SRI", f"SRI{k}", f"SLE responder index {k}"),
-        _yn_rows(post, "BICLA", "BICLA", "BILAG-based composite lupus assessment response"),
+        derive_param_doris(post, **(doris_kwargs or {})),
+        derive_param_lldas(post, **(lldas_kwargs or {})),
+        derive_param_sri(post, **(sri_kwargs or {})),
+        derive_param_bicla(post, **(bicla_kwargs or {})),
+        derive_param_serorem(lab_post.filter(pl.col("ADY") > 0)),
+        derive_param_bcapl(lab_post, abs_max=bcell_abs_max),
+        derive_param_renalcr(adlb, adsl, **(renal_kwargs or {})).filter(pl.col("ADY") > 0),
+        derive_param_facitmid(adqs, mid=facit_mid),
     ]
-    lab = adlb.filter(pl.col("ANL01FL") == "Y")
-    sero = _by_param(lab, ["DDNAIGAB", "C3", "C4"], ["AVAL", "ANRLO", "ANRHI", "ADY"])
-    if sero.height:
-        sero = ins.serologic_remission(
-            sero.rename(
-                {
-                    "AVAL_DDNAIGAB": "DSDNA",
-                    "ANRHI_DDNAIGAB": "DSDNA_CUT",
-                    "AVAL_C3": "C3",
-                    "ANRLO_C3": "C3_LLN",
-                    "AVAL_C4": "C4",
-                    "ANRLO_C4": "C4_LLN",
-                }
-            ).with_columns(pl.col("ADY_DDNAIGAB").alias("ADY"))
-        )
-        parts.append(
-            _yn_rows(sero.filter(pl.col("ADY") > 0), "SEROREM", "SEROREM", "Serologic remission")
-        )
-    b = lab.filter(pl.col("PARAMCD") == "BLYCE").select(
-        "USUBJID", "ADY", pl.col("AVAL").alias("BCELL")
-    )
-    b = ins.bcell_aplasia_flag(b, abs_max=bcell_abs_max)
-    parts.append(
-        _yn_rows(
-            b.filter(pl.col("ADY") > 0),
-            "BCAPL",
-            "BCAPL",
-            f"B-cell aplasia (CD19+ < {bcell_abs_max:g}/uL)",  # the threshold in force
-        )
-    )
-    ren = _by_param(lab, ["PROTCRT", "EGFR"], ["AVAL", "BASE", "ADY"])
-    ln = adsl.filter(pl.col("LNFL") == "Y").select("USUBJID")
-    if ren.height:
-        ren = ins.renal_response(
-            ren.join(ln, on="USUBJID")
-            .rename(
-                {
-                    "AVAL_PROTCRT": "UPCR",
-                    "BASE_PROTCRT": "UPCR_BL",
-                    "AVAL_EGFR": "EGFR",
-                    "BASE_EGFR": "EGFR_BL",
-                }
-            )
-            .with_columns(pl.col("ADY_PROTCRT").alias("ADY")),
-            **(renal_kwargs or {}),
-        )
-        parts.append(
-            _yn_rows(ren.filter(pl.col("ADY") > 0), "RENALCR", "RENALCR", "Complete renal response")
-        )
     x = pl.concat(parts).filter(pl.col("ADY").is_not_null())
     x = derive_vars_visit_window(x).with_columns(pl.lit(cl.STUDYID).alias("STUDYID"))
-    x = derive_var_anl01fl(x, by_vars=["USUBJID", "PARAMCD"]).filter(pl.col("ANL01FL") == "Y")
-    doris = x.filter(pl.col("PARAMCD") == "DORISREM")
-    sus = sustained_response(doris, min_days=sustain_days)
-    overall = sus.select(
-        "USUBJID",
-        pl.coalesce("SUSTDY", "_LAST").cast(pl.Int64).alias("ADY"),
-        pl.lit("DORIS12").alias("PARAMCD"),
-        pl.lit(f"DORIS remission sustained >= {sustain_days} days").alias("PARAM"),
-        pl.col("SUSTDY").is_not_null().cast(pl.Float64).alias("AVAL"),
-        pl.when(pl.col("SUSTDY").is_not_null())
-        .then(pl.lit("Y"))
-        .otherwise(pl.lit("N"))
-        .alias("AVALC"),
-        pl.lit("OVERALL").alias("AVISIT"),
-        pl.lit(9999, dtype=pl.Int64).alias("AVISITN"),
-        pl.lit("Y").alias("ANL01FL"),
-        pl.lit(cl.STUDYID).alias("STUDYID"),
-    )
-    cols = [
-        "STUDYID",
-        "USUBJID",
-        "PARAMCD",
-        "PARAM",
-        "AVAL",
-        "AVALC",
-        "ADY",
-        "AVISIT",
-        "AVISITN",
-        "ANL01FL",
-    ]
+    x = derive_var_anl01fl(x, by_vars=["USUBJID", "PARAMCD"], keep_not_evaluable=NEREASON)
+    x = x.filter(pl.col("ANL01FL") == "Y")
+    overall = derive_param_sustained(x, adsl, min_days=sustain_days)
     return (
-        pl.concat([x.select(cols), overall.select(cols)])
+        pl.concat([x.select(ADRS_COLUMNS), overall.select(ADRS_COLUMNS)])
         .with_columns(pl.col("AVISITN").cast(pl.Int64), pl.col("ADY").cast(pl.Int64))
         .sort("USUBJID", "PARAMCD", "AVISITN")
     )
 
 
 # --- ADTTE ----------------------------------------------------------------------------------------
-def _tte(
-    subjects: pl.DataFrame,
-    paramcd: str,
-    param: str,
-    start: str,
-    event: str,
-    censor: str,
-    evntdesc: str,
-    cnsdesc: str | pl.Expr,
-    srcdom: str,
-    add_one: bool,
-) -> pl.DataFrame:
-    """Rows of one time-to-event parameter from columns ``start``, ``event`` (null = none)
-    and ``censor`` (day of last assessment) of ``subjects``; ``cnsdesc`` may be an expression
-    (a reason per subject)."""
-    has = pl.col(event).is_not_null()
-    adt = pl.when(has).then(pl.col(event)).otherwise(pl.col(censor))
-    return subjects.filter(pl.col(start).is_not_null() & adt.is_not_null()).select(
-        pl.lit(cl.STUDYID).alias("STUDYID"),
-        "USUBJID",
-        pl.lit(paramcd).alias("PARAMCD"),
-        pl.lit(param).alias("PARAM"),
-        compute_duration(pl.col(start), adt, add_one=add_one).cast(pl.Float64).alias("AVAL"),
-        pl.lit("DAYS").alias("AVALU"),
-        pl.col(start).cast(pl.Int64).alias("STARTDY"),
-        adt.cast(pl.Int64).alias("ADY"),
-        pl.when(has).then(0).otherwise(1).cast(pl.Int64).alias("CNSR"),
-        pl.when(has).then(pl.lit(evntdesc)).alias("EVNTDESC"),
-        pl.when(has.not_())
-        .then(cnsdesc if isinstance(cnsdesc, pl.Expr) else pl.lit(cnsdesc))
-        .alias("CNSDTDSC"),
-        pl.lit(srcdom).alias("SRCDOM"),
+def _first_yes(adrs: pl.DataFrame, paramcd: str, name: str) -> pl.DataFrame:
+    """Per subject, the first day ``paramcd`` is "Y" (column ``name``)."""
+    return (
+        adrs.filter((pl.col("PARAMCD") == paramcd) & (pl.col("AVALC") == "Y"))
+        .group_by("USUBJID")
+        .agg(pl.col("ADY").min().alias(name))
     )
 
 
@@ -695,45 +840,25 @@ def derive_adtte(
     adrs: pl.DataFrame,
     adlb: pl.DataFrame,
     *,
-    add_one: bool = True,
-    bcell_abs_max: float = 1.0,
-    confirm_n: int = 2,
+    add_one: bool = DEFAULTS.add_one,
+    bcell_abs_max: float = DEFAULTS.bcell_abs_max,
+    confirm_n: int = DEFAULTS.bcell_confirm_n,
 ) -> pl.DataFrame:
     """Time-to-event parameters, origin the infusion (day 0) unless stated; ``CNSR`` 0 =
-    event, 1 = censored; ``AVAL`` = end - start + 1 days (``add_one``, admiral default).
+    event, 1 = censored; ``AVAL`` = end - start days (day 0 = infusion, the study's one time
+    convention); ``add_one=True`` gives admiral's end - start + 1. One
+    :func:`~sle_car.derive.common.derive_param_tte` per parameter, with declared
+    ``event_source`` / ``censor_source`` objects:
 
-    TTDORIS time to first DORIS remission (censored at the last assessment, or at day 0 when
-    there is none, so that no treated subject leaves the analysis unseen); DURDORIS from
-    first DORIS remission to its first loss; DURDF the same for drug-free remission;
-    TTBCREC time to confirmed B-cell reconstitution (subjects with confirmed aplasia;
-    censored at the last sample); OS overall survival (censored at the last day known alive).
+    TTDORIS time to first DORIS remission (censored at the last evaluable assessment, or at
+    day 0 when there is none, so that no treated subject leaves the analysis unseen);
+    DURDORIS from first DORIS remission to its first loss; DURDF the same for drug-free
+    remission; TTBCREC time to confirmed B-cell reconstitution (subjects with confirmed
+    aplasia; censored at the last sample); OS overall survival (censored at the last day known
+    alive). Not-evaluable assessments are neither events nor censoring days.
     """
     saf = adsl.filter(pl.col("SAFFL") == "Y").select("USUBJID", "LSTALVDY", "DTHDY")
     resp = adrs.filter(pl.col("AVISITN") != 9999)
-
-    def first_and_loss(paramcd: str) -> pl.DataFrame:
-        r = resp.filter(pl.col("PARAMCD") == paramcd).sort("USUBJID", "ADY")
-        first = (
-            r.filter(pl.col("AVALC") == "Y")
-            .group_by("USUBJID")
-            .agg(pl.col("ADY").min().alias("_FIRST"))
-        )
-        r = r.join(first, on="USUBJID", how="left")
-        loss = (
-            r.filter((pl.col("ADY") > pl.col("_FIRST")) & (pl.col("AVALC") == "N"))
-            .group_by("USUBJID")
-            .agg(pl.col("ADY").min().alias("_LOSS"))
-        )
-        last = r.group_by("USUBJID").agg(pl.col("ADY").max().alias("_LAST"))
-        return (
-            saf.join(first, on="USUBJID", how="left")
-            .join(loss, on="USUBJID", how="left")
-            .join(last, on="USUBJID", how="left")
-            .with_columns(pl.lit(0).alias("_ZERO"))
-        )
-
-    d = first_and_loss("DORISREM")
-    df_ = first_and_loss("DORISDF")
     b = ins.bcell_aplasia_flag(
         adlb.filter(pl.col("PARAMCD") == "BLYCE").select(
             "USUBJID", "ADY", pl.col("AVAL").alias("BCELL")
@@ -741,77 +866,143 @@ def derive_adtte(
         abs_max=bcell_abs_max,
     )
     rec = ins.bcell_reconstitution(b, confirm_n=confirm_n)
-    rec = (
-        saf.join(rec, on="USUBJID", how="inner")
-        .filter(pl.col("APLDY").is_not_null())
-        .with_columns(pl.lit(0).alias("_ZERO"))
+    subjects = (
+        saf.join(_first_yes(resp, "DORISREM", "FIRSTDORIS"), on="USUBJID", how="left")
+        .join(_first_yes(resp, "DORISDF", "FIRSTDF"), on="USUBJID", how="left")
+        .join(rec.select("USUBJID", "APLDY"), on="USUBJID", how="left")
+        .with_columns(
+            pl.lit(0, dtype=pl.Int64).alias("INFDY"),  # the origin: infusion, day 0
+            pl.when(pl.col("APLDY").is_not_null()).then(0).cast(pl.Int64).alias("BCAPLSTDY"),
+        )
     )
-    os_ = saf.with_columns(pl.lit(0).alias("_ZERO"))
+    sources = {"ADSL": subjects, "ADRS": resp, "BCELL": rec}
+
+    def evaluable(paramcd: str) -> pl.Expr:
+        return (pl.col("PARAMCD") == paramcd) & pl.col("AVALC").is_not_null()
+
+    def remission_duration(paramcd: str, start: str, code: str, what: str) -> pl.DataFrame:
+        return derive_param_tte(
+            subjects,
+            source_datasets=sources,
+            start_date=start,
+            event_conditions=[
+                event_source(
+                    "ADRS",
+                    filter=evaluable(paramcd)
+                    & (pl.col("AVALC") == "N")
+                    & (pl.col("ADY") > pl.col("STARTDY")),
+                    set_values_to={"EVNTDESC": f"Loss of {what}", "SRCDOM": "ADRS"},
+                )
+            ],
+            censor_conditions=[
+                censor_source(
+                    "ADRS",
+                    filter=evaluable(paramcd) & (pl.col("ADY") >= pl.col("STARTDY")),
+                    set_values_to={
+                        "CNSDTDSC": "Last disease assessment in remission",
+                        "SRCDOM": "ADRS",
+                    },
+                )
+            ],
+            set_values_to={"PARAMCD": code, "PARAM": f"Duration of {what} (days)"},
+            add_one=add_one,
+        )
+
     parts = [
-        _tte(
-            d.with_columns(pl.col("_LAST").fill_null(0).alias("_CENS")),
-            "TTDORIS",
-            "Time to first DORIS remission (days)",
-            "_ZERO",
-            "_FIRST",
-            "_CENS",
-            "DORIS remission",
-            pl.when(pl.col("_LAST").is_null())
-            .then(pl.lit("No post-infusion disease assessment"))
-            .otherwise(pl.lit("Last disease assessment")),
-            "ADRS",
-            add_one,
+        derive_param_tte(
+            subjects,
+            source_datasets=sources,
+            start_date="INFDY",
+            event_conditions=[
+                event_source(
+                    "ADRS",
+                    filter=evaluable("DORISREM") & (pl.col("AVALC") == "Y"),
+                    set_values_to={"EVNTDESC": "DORIS remission", "SRCDOM": "ADRS"},
+                )
+            ],
+            censor_conditions=[
+                censor_source(
+                    "ADRS",
+                    filter=evaluable("DORISREM"),
+                    set_values_to={"CNSDTDSC": "Last disease assessment", "SRCDOM": "ADRS"},
+                ),
+                censor_source(
+                    "ADSL",
+                    date="INFDY",
+                    set_values_to={
+                        "CNSDTDSC": "No post-infusion disease assessment",
+                        "SRCDOM": "ADRS",
+                    },
+                ),
+            ],
+            set_values_to={"PARAMCD": "TTDORIS", "PARAM": "Time to first DORIS remission (days)"},
+            add_one=add_one,
         ),
-        _tte(
-            d.filter(pl.col("_FIRST").is_not_null()),
-            "DURDORIS",
-            "Duration of DORIS remission (days)",
-            "_FIRST",
-            "_LOSS",
-            "_LAST",
-            "Loss of DORIS remission",
-            "Last disease assessment in remission",
-            "ADRS",
-            add_one,
+        remission_duration("DORISREM", "FIRSTDORIS", "DURDORIS", "DORIS remission"),
+        remission_duration("DORISDF", "FIRSTDF", "DURDF", "drug-free DORIS remission"),
+        derive_param_tte(
+            subjects,
+            source_datasets=sources,
+            start_date="BCAPLSTDY",
+            event_conditions=[
+                event_source(
+                    "BCELL",
+                    date="RECDY",
+                    set_values_to={
+                        "EVNTDESC": "B-cell reconstitution confirmed",
+                        "SRCDOM": "ADLB",
+                    },
+                )
+            ],
+            censor_conditions=[
+                censor_source(
+                    "BCELL",
+                    date="LASTDY",
+                    set_values_to={"CNSDTDSC": "Last B-cell sample", "SRCDOM": "ADLB"},
+                )
+            ],
+            set_values_to={"PARAMCD": "TTBCREC", "PARAM": "Time to B-cell reconstitution (days)"},
+            add_one=add_one,
         ),
-        _tte(
-            df_.filter(pl.col("_FIRST").is_not_null()),
-            "DURDF",
-            "Duration of drug-free DORIS remission (days)",
-            "_FIRST",
-            "_LOSS",
-            "_LAST",
-            "Loss of drug-free remission",
-            "Last disease assessment",
-            "ADRS",
-            add_one,
-        ),
-        _tte(
-            rec,
-            "TTBCREC",
-            "Time to B-cell reconstitution (days)",
-            "_ZERO",
-            "RECDY",
-            "LASTDY",
-            "B-cell reconstitution confirmed",
-            "Last B-cell sample",
-            "ADLB",
-            add_one,
-        ),
-        _tte(
-            os_,
-            "OS",
-            "Overall survival (days)",
-            "_ZERO",
-            "DTHDY",
-            "LSTALVDY",
-            "Death",
-            "Last day known alive",
-            "ADSL",
-            add_one,
+        derive_param_tte(
+            subjects,
+            source_datasets=sources,
+            start_date="INFDY",
+            event_conditions=[
+                event_source(
+                    "ADSL", date="DTHDY", set_values_to={"EVNTDESC": "Death", "SRCDOM": "ADSL"}
+                )
+            ],
+            censor_conditions=[
+                censor_source(
+                    "ADSL",
+                    date="LSTALVDY",
+                    set_values_to={"CNSDTDSC": "Last day known alive", "SRCDOM": "ADSL"},
+                )
+            ],
+            set_values_to={"PARAMCD": "OS", "PARAM": "Overall survival (days)"},
+            add_one=add_one,
         ),
     ]
-    return pl.concat(parts).sort("USUBJID", "PARAMCD")
+    return (
+        pl.concat(parts)
+        .with_columns(pl.lit(cl.STUDYID).alias("STUDYID"))
+        .select(
+            "STUDYID",
+            "USUBJID",
+            "PARAMCD",
+            "PARAM",
+            "AVAL",
+            "AVALU",
+            "STARTDY",
+            "ADY",
+            "CNSR",
+            "EVNTDESC",
+            "CNSDTDSC",
+            "SRCDOM",
+        )
+        .sort("USUBJID", "PARAMCD")
+    )
 
 
 # --- everything -----------------------------------------------------------------------------------
@@ -820,9 +1011,19 @@ INPUT_COLUMNS = {
     "ex": ["USUBJID", "EXTRT", "EXDOSE", "EXSTDY"],
     "ds": ["USUBJID", "DSCAT", "DSDECOD", "DSSTDY"],
     "ae": None,
-    "cm": ["USUBJID", "CMTRT", "CMCLAS", "CMDOSE", "CMDOSFRQ", "CMPREDEQ", "CMSTDY", "CMENDY"],
+    "cm": [
+        "USUBJID",
+        "CMTRT",
+        "CMCLAS",
+        "CMDOSE",
+        "CMDOSFRQ",
+        "CMPREDEQ",
+        "CMSTDY",
+        "CMENDY",
+        "CMSTRTPT",
+    ],
     "qs": ["USUBJID", "QSCAT", "QSTESTCD", "QSORRES", "QSSTRESN", "QSDY"],
-    "vs": ["USUBJID", "VSDY"],
+    "vs": ["USUBJID", "VSDY", "VSTESTCD", "VSORRES"],
     "lb": [
         "STUDYID",
         "USUBJID",
@@ -838,7 +1039,11 @@ INPUT_COLUMNS = {
     ],
 }
 """The columns of each clean domain the derivations read (None: all): readers may load
-only these (``read_clean``), which halves the memory of a large cohort."""
+only these (``read_clean``), which halves the memory of a large cohort. Optional columns
+(``CMSTRTPT``: therapy started before the study) are read when the domain has them."""
+
+
+OPTIONAL_COLUMNS = {"CMSTRTPT"}
 
 
 def read_clean(
@@ -856,24 +1061,30 @@ def read_clean(
     out = {}
     for name, cols in INPUT_COLUMNS.items():
         frame = pl.scan_parquet(clean_dir / f"{name}.parquet")
-        out[name] = (frame.select(cols) if cols else frame).filter(batch).collect()
+        if cols:
+            have = frame.collect_schema().names()
+            frame = frame.select([c for c in cols if c in have or c not in OPTIONAL_COLUMNS])
+        out[name] = frame.filter(batch).collect()
     return out
 
 
 def derive_all(
     domains: dict[str, pl.DataFrame],
     *,
-    stable_days: int = 90,
-    sustain_days: int = 365,
+    stable_days: int = DEFAULTS.stable_days,
+    sustain_days: int = DEFAULTS.sustain_days,
     doris_kwargs: dict | None = None,
     lldas_kwargs: dict | None = None,
     sri_kwargs: dict | None = None,
     bicla_kwargs: dict | None = None,
     renal_kwargs: dict | None = None,
-    bcell_abs_max: float = 1.0,
-    bcell_confirm_n: int = 2,
-    first_treatment_day: int = -5,
-    add_one: bool = True,
+    bcell_abs_max: float = DEFAULTS.bcell_abs_max,
+    bcell_confirm_n: int = DEFAULTS.bcell_confirm_n,
+    first_treatment_day: int = DEFAULTS.first_treatment_day,
+    add_one: bool = DEFAULTS.add_one,
+    facit_mid: float = DEFAULTS.facit_mid,
+    sledai_fever_c: float = DEFAULTS.sledai_fever_c,
+    sledai_fever_from_vs: bool = DEFAULTS.sledai_fever_from_vs,
 ) -> dict[str, pl.DataFrame]:
     """All analysis datasets, validated against their schemas, in dependency order.
 
@@ -888,15 +1099,27 @@ def derive_all(
       ``{"pga_rule": "relative"}``, ``{"cr_threshold": 0.5, "cr_unit": "g/g"}``);
     - ``bcell_abs_max``: B-cell aplasia below this many CD19+ cells/µL (ADRS, ADTTE);
     - ``bcell_confirm_n``: consecutive samples that confirm aplasia and reconstitution;
-    - ``first_treatment_day``: adverse events from this study day on are treatment-emergent
-      (the first lymphodepletion day);
-    - ``add_one``: ADTTE ``AVAL`` = end - start + 1 (admiral) or end - start.
+    - ``first_treatment_day``: the first lymphodepletion day: adverse events from it on are
+      treatment-emergent, and baselines (ADLB, ADQS) are the last values before it;
+    - ``add_one``: ADTTE ``AVAL`` = end - start (default: days since infusion) or
+      end - start + 1 (admiral);
+    - ``facit_mid``: FACIT-Fatigue minimal important difference (ADRS FACITMID);
+    - ``sledai_fever_c``, ``sledai_fever_from_vs``: SLEDAI-2K fever from VS temperature > ``sledai_fever_c`` where
+      the descriptor was not assessed (off by default: infection needs excluding).
+
+    Every default is ``sle_car.sap.DEFAULTS`` (``AnalysisOptions.from_kwargs`` builds the
+    options object from these keywords).
     """
     from data_schemas import ANALYSIS_DATASETS
 
-    adqs = derive_adqs(domains)
+    adqs = derive_adqs(
+        domains,
+        sledai_fever_from_vs=sledai_fever_from_vs,
+        sledai_fever_c=sledai_fever_c,
+        first_treatment_day=first_treatment_day,
+    )
     adsl = derive_adsl(domains, adqs)
-    adlb = derive_adlb(domains, adsl)
+    adlb = derive_adlb(domains, adsl, first_treatment_day=first_treatment_day)
     adae = derive_adae(domains, first_treatment_day=first_treatment_day)
     adrs = derive_adrs(
         domains,
@@ -911,6 +1134,9 @@ def derive_all(
         bicla_kwargs=bicla_kwargs,
         renal_kwargs=renal_kwargs,
         bcell_abs_max=bcell_abs_max,
+        facit_mid=facit_mid,
+        sledai_fever_from_vs=sledai_fever_from_vs,
+        sledai_fever_c=sledai_fever_c,
     )
     adtte = derive_adtte(
         adsl,

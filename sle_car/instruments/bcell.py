@@ -11,10 +11,14 @@ from __future__ import annotations
 import polars as pl
 
 from sle_car._checks import require_columns
+from sle_car.sap import DEFAULTS
 
 
 def bcell_aplasia_flag(
-    df: pl.DataFrame, *, abs_max: float | None = 1.0, pct_max: float | None = None
+    df: pl.DataFrame,
+    *,
+    abs_max: float | None = DEFAULTS.bcell_abs_max,
+    pct_max: float | None = None,
 ) -> pl.DataFrame:
     """Add ``BCAPL`` per sample: CD19+ B cells below ``abs_max`` cells/µL (``BCELL``, strict
     <) or below ``pct_max`` % of lymphocytes (``BCELLPCT``); with both thresholds set, either
@@ -33,7 +37,11 @@ def bcell_aplasia_flag(
 
 
 def bcell_reconstitution(
-    df: pl.DataFrame, *, by: str = "USUBJID", confirm_n: int = 2, start_day: int = 0
+    df: pl.DataFrame,
+    *,
+    by: str = "USUBJID",
+    confirm_n: int = DEFAULTS.bcell_confirm_n,
+    start_day: int = 0,
 ) -> pl.DataFrame:
     """Per subject: ``APLDY`` (first day of ``confirm_n`` consecutive aplastic samples after
     ``start_day``), ``RECDY`` (first day of ``confirm_n`` consecutive non-aplastic samples after

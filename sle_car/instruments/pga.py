@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from sle_car._checks import cmp, require_columns
+from sle_car.sap import DEFAULTS
 
 
 class PGAValueError(ValueError):
@@ -41,7 +42,11 @@ def pga_category(df: pl.DataFrame, *, column: str = "PGA") -> pl.DataFrame:
 
 
 def pga_change(
-    df: pl.DataFrame, *, column: str = "PGA", base: str = "PGA_BL", worsening: float = 0.3
+    df: pl.DataFrame,
+    *,
+    column: str = "PGA",
+    base: str = "PGA_BL",
+    worsening: float = DEFAULTS.sri.pga_worsening,
 ) -> pl.DataFrame:
     """Add ``PGACHG`` (rounded to 2 decimals) and ``PGAWORSE`` (change ≥ ``worsening``),
     computed on rounded values so that 0.4 → 0.7 is a worsening of exactly 0.3."""

@@ -13,6 +13,8 @@ from __future__ import annotations
 import polars as pl
 
 from sle_car._checks import check_choice, cmp, require_columns
+from sle_car.instruments._evaluable import reason_not_evaluable
+from sle_car.sap import DEFAULTS
 
 CREAT_UMOL_PER_MG_DL = 88.4
 """µmol/L per mg/dL used by the CKD-EPI authors (NKF calculator)."""
@@ -46,13 +48,21 @@ def egfr_ckd_epi_2021(df: pl.DataFrame, *, creat_unit: str = "umol/L") -> pl.Dat
 def renal_response(
     df: pl.DataFrame,
     *,
-    cr_threshold: float = 50.0,
-    cr_unit: str = "mg/mmol",
-    pr_reduction: float = 0.5,
-    nephrotic_g_g: float = 3.0,
-    gfr_tolerance: float = 0.10,
+    cr_threshold: float = DEFAULTS.renal.cr_threshold,
+    cr_unit: str = DEFAULTS.renal.cr_unit,
+    pr_reduction: float = DEFAULTS.renal.pr_reduction,
+    nephrotic_g_g: float = DEFAULTS.renal.nephrotic_g_g,
+    gfr_tolerance: float = DEFAULTS.renal.gfr_tolerance,
+    active_upcr_g_g: float = DEFAULTS.renal.active_upcr_g_g,
 ) -> pl.DataFrame:
-    """Add ``RENALCR`` (complete) and ``RENALPR`` (partial, not complete) renal response.
+    """Add ``RENALCR`` (complete) and ``RENALPR`` (partial, not complete) renal response,
+    and ``RENAL_NE`` (why they are null).
+
+    A response needs active nephritis to respond from: only assessments whose baseline UPCR
+    is at least ``active_upcr_g_g`` (g/g; default 0.5, the proteinuria threshold of active
+    lupus nephritis in SLEDAI-2K and the ACR/EULAR renal criteria) are evaluable; the others
+    are null with the reason "no active nephritis at baseline" (a baseline UPCR of 0.14 g/g
+    is no nephritis to respond, and must not count as a complete response).
 
     Inputs: ``UPCR`` and ``UPCR_BL`` (g/g), ``EGFR`` and ``EGFR_BL``. Complete: UPCR below
     ``cr_threshold`` in ``cr_unit`` (default 50 mg/mmol, EULAR/ERA-EDTA 2012; 2019 update:
@@ -67,4 +77,14 @@ def renal_response(
     complete = cmp(upcr, "<", cr_threshold) & gfr_ok
     fall = 1 - pl.col("UPCR") / pl.col("UPCR_BL")
     partial = cmp(fall, ">=", pr_reduction) & cmp(pl.col("UPCR"), "<", nephrotic_g_g) & gfr_ok
-    return df.with_columns(complete.alias("RENALCR"), (partial & complete.not_()).alias("RENALPR"))
+    active = cmp(pl.col("UPCR_BL"), ">=", active_upcr_g_g)
+    reasons = {
+        "baseline UPCR not measured": pl.col("UPCR_BL").is_null(),
+        f"no active nephritis at baseline (UPCR < {active_upcr_g_g:g} g/g)": active.not_(),
+        "UPCR not measured": pl.col("UPCR").is_null(),
+        "eGFR or baseline eGFR missing": pl.col("EGFR").is_null() | pl.col("EGFR_BL").is_null(),
+    }
+    return df.with_columns(
+        pl.when(active.fill_null(False)).then(complete).alias("RENALCR"),
+        pl.when(active.fill_null(False)).then(partial & complete.not_()).alias("RENALPR"),
+    ).with_columns(reason_not_evaluable(pl.col("RENALCR"), reasons).alias("RENAL_NE"))

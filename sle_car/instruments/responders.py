@@ -12,7 +12,9 @@ from __future__ import annotations
 import polars as pl
 
 from sle_car._checks import check_choice, cmp, require_columns
+from sle_car.instruments._evaluable import reason_not_evaluable
 from sle_car.instruments.bilag import SYSTEMS
+from sle_car.sap import DEFAULTS
 
 
 def _pga_worse(rule: str, threshold: float) -> pl.Expr:
@@ -23,39 +25,66 @@ def _pga_worse(rule: str, threshold: float) -> pl.Expr:
     return cmp(chg, ">=", pl.col("PGA_BL") * threshold)
 
 
+def _sledai_not_worse(df: pl.DataFrame, ok: pl.Expr) -> pl.Expr:
+    """``ok`` (a SLEDAI-2K comparison that an incomplete current score could only make look
+    better) is null when the current SLEDAI-2K is incomplete (``SLEDAI_COMPLETE`` false) and
+    ``ok`` holds: missing descriptors count 0 in the sum, so only a failure is certain."""
+    if "SLEDAI_COMPLETE" not in df.columns:
+        return ok
+    return pl.when(ok & pl.col("SLEDAI_COMPLETE").not_().fill_null(True)).then(None).otherwise(ok)
+
+
+def _common_reasons(df: pl.DataFrame) -> dict[str, pl.Expr]:
+    out = {
+        "SLEDAI-2K missing": pl.col("SLEDAI2K").is_null() | pl.col("SLEDAI_BL").is_null(),
+    }
+    if "SLEDAI_COMPLETE" in df.columns:
+        out["SLEDAI-2K incomplete"] = pl.col("SLEDAI_COMPLETE").not_()
+    out["BILAG-2004 grades missing"] = pl.col("NEWA").is_null() | pl.col("NEWB").is_null()
+    out["PGA missing"] = pl.col("PGA").is_null() | pl.col("PGA_BL").is_null()
+    return out
+
+
 def sri(
     df: pl.DataFrame,
     *,
-    reduction: int = 4,
-    pga_worsening: float = 0.3,
-    max_new_b: int = 1,
+    reduction: int = DEFAULTS.sri.reduction,
+    pga_worsening: float = DEFAULTS.sri.pga_worsening,
+    max_new_b: int = DEFAULTS.sri.max_new_b,
 ) -> pl.DataFrame:
-    """Add ``SRI`` (boolean; null when an input is missing: the SAP's non-responder
-    imputation is applied downstream, not here).
+    """Add ``SRI`` (boolean; null when not evaluable: an input is missing and no criterion is
+    known to fail) and ``SRI_NE`` (why it is null). The SAP's non-responder imputation is
+    applied downstream, not here.
 
     Inputs: ``SLEDAI2K`` and ``SLEDAI_BL`` (SLEDAI version per protocol: SLEDAI-2K here;
     SELENA-SLEDAI in the original), ``NEWA``, ``NEWB`` (:func:`bilag_new_flares`), ``PGA``,
-    ``PGA_BL``. ``reduction=5..8`` gives SRI-5 ... SRI-8.
+    ``PGA_BL``; optionally ``SLEDAI_COMPLETE`` (an incomplete current SLEDAI-2K cannot show
+    a reduction, only its absence). ``reduction=5..8`` gives SRI-5 ... SRI-8.
     """
     require_columns(df, ["SLEDAI2K", "SLEDAI_BL", "NEWA", "NEWB", "PGA", "PGA_BL"], "sri")
+    reduced = _sledai_not_worse(df, (pl.col("SLEDAI_BL") - pl.col("SLEDAI2K")) >= reduction)
     ok = (
-        ((pl.col("SLEDAI_BL") - pl.col("SLEDAI2K")) >= reduction)
+        reduced
         & (pl.col("NEWA") == 0)
         & (pl.col("NEWB") <= max_new_b)
         & _pga_worse("absolute", pga_worsening).not_()
     )
-    return df.with_columns(ok.alias("SRI"))
+    return df.with_columns(ok.alias("SRI")).with_columns(
+        reason_not_evaluable(pl.col("SRI"), _common_reasons(df)).alias("SRI_NE")
+    )
 
 
 def bicla(
     df: pl.DataFrame,
     *,
-    pga_rule: str = "absolute",
-    pga_worsening: float = 0.3,
-    systems: list[str] | None = None,
+    pga_rule: str = DEFAULTS.bicla.pga_rule,
+    pga_worsening: float = DEFAULTS.bicla.pga_worsening,
+    systems: list[str] | None = DEFAULTS.bicla.systems,
     base_suffix: str = "_BL",
 ) -> pl.DataFrame:
-    """Add ``BICLA`` (boolean; null when an input is missing).
+    """Add ``BICLA`` (boolean; null when not evaluable: an input is missing and no criterion
+    is known to fail; a system without a grade now or at baseline is never "improved") and
+    ``BICLA_NE`` (why it is null).
 
     Inputs: BILAG grades per system now and at baseline (``<system>``, ``<system>_BL``),
     ``NEWA``, ``NEWB``, ``SLEDAI2K``, ``SLEDAI_BL``, ``PGA``, ``PGA_BL``, ``TRTFAIL``.
@@ -85,18 +114,26 @@ def bicla(
     for c in cols:
         b, v = pl.col(c + base_suffix), pl.col(c)
         improved.append(
-            pl.when(b == "A")
+            pl.when(b.is_null() | v.is_null())
+            .then(pl.lit(None, dtype=pl.Boolean))
+            .when(b == "A")
             .then(v.is_in(["B", "C", "D"]))
             .when(b == "B")
             .then(v.is_in(["C", "D"]))
             .otherwise(True)
         )
+    all_improved = pl.lit(True)
+    for e in improved:  # Kleene AND: one known failure decides, a missing grade leaves null
+        all_improved = all_improved & e
     ok = (
-        pl.all_horizontal(improved)
+        all_improved
         & (pl.col("NEWA") == 0)
         & (pl.col("NEWB") <= 1)
-        & (pl.col("SLEDAI2K") <= pl.col("SLEDAI_BL"))
+        & _sledai_not_worse(df, pl.col("SLEDAI2K") <= pl.col("SLEDAI_BL"))
         & _pga_worse(pga_rule, pga_worsening).not_()
         & pl.col("TRTFAIL").not_()
     )
-    return df.with_columns(ok.alias("BICLA"))
+    reasons = _common_reasons(df) | {"treatment failure unknown": pl.col("TRTFAIL").is_null()}
+    return df.with_columns(ok.alias("BICLA")).with_columns(
+        reason_not_evaluable(pl.col("BICLA"), reasons).alias("BICLA_NE")
+    )

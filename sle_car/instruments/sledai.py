@@ -12,12 +12,14 @@ import polars as pl
 
 from data_schemas.codelists import SLEDAI_ITEMS, SLEDAI_SEROLOGY_ITEMS
 from sle_car._checks import check_choice, require_columns
+from sle_car.sap import DEFAULTS
 
 DESCRIPTORS = list(SLEDAI_ITEMS)
 
 
 def sledai_2k(df: pl.DataFrame, *, descriptors: list[str] | None = None) -> pl.DataFrame:
-    """Add ``SLEDAI2K`` (0-105), ``CSLEDAI`` (0-101), ``SLEDAI_NMISS`` and ``SLEDAI_COMPLETE``.
+    """Add ``SLEDAI2K`` (0-105), ``CSLEDAI`` (0-101), ``SLEDAI_NMISS``, ``SLEDAI_COMPLETE``,
+    ``CSLEDAI_NMISS`` and ``CSLEDAI_COMPLETE``.
 
     Input: one row per assessment with one column per descriptor (codes of
     ``data_schemas.codelists.SLEDAI_ITEMS``: ``SEIZURE`` ... ``LEUKOPEN``), true when present
@@ -25,6 +27,9 @@ def sledai_2k(df: pl.DataFrame, *, descriptors: list[str] | None = None) -> pl.D
     Scores are the sum of the weights of present descriptors; missing descriptors count 0
     in the sum but make the assessment incomplete (``SLEDAI_COMPLETE`` = False), so that the
     SAP decides how incomplete assessments enter endpoints (instruments.md §0 rule 3).
+    Completeness is separate for the two scores: clinical SLEDAI excludes the serology items
+    (low complement, increased DNA binding; DORIS 2021 Table 2), so serology not measured
+    makes SLEDAI-2K incomplete but not clinical SLEDAI.
     """
     cols = descriptors or DESCRIPTORS
     require_columns(df, cols, "sledai_2k", "sle_car.derive.datasets.sledai_wide (from QS)")
@@ -38,11 +43,16 @@ def sledai_2k(df: pl.DataFrame, *, descriptors: list[str] | None = None) -> pl.D
         ]
     )
     nmiss = pl.sum_horizontal([pl.col(c).is_null().cast(pl.Int64) for c in cols])
+    cnmiss = pl.sum_horizontal(
+        [pl.col(c).is_null().cast(pl.Int64) for c in cols if c not in SLEDAI_SEROLOGY_ITEMS]
+    )
     return df.with_columns(
         total.alias("SLEDAI2K"),
         clinical.alias("CSLEDAI"),
         nmiss.alias("SLEDAI_NMISS"),
         (nmiss == 0).alias("SLEDAI_COMPLETE"),
+        cnmiss.alias("CSLEDAI_NMISS"),
+        (cnmiss == 0).alias("CSLEDAI_COMPLETE"),
     )
 
 
@@ -72,7 +82,10 @@ def propose_lab_descriptors(
       instruments.md §1); ``UCASTS`` erythrocyte casts positive.
 
     These are *proposals*: exclusions (drug causes, infection) need the investigator, whose
-    QS descriptors remain the record. Returns ``assessments`` with ``LAB_<code>`` columns.
+    QS descriptors remain the record. Returns ``assessments`` with ``LAB_<code>`` columns:
+    true when a qualifying result lies in the window, false when the test was measured there
+    without one, null (not evaluable) when it was not measured; ``LOWCOMP`` is false only
+    when both C3 and C4 were measured (one low value suffices for true).
     """
     check_choice("window_days", window_days, (10, 30))
     check_choice("dsdna_rule", dsdna_rule, ("above_uln",))
@@ -95,13 +108,77 @@ def propose_lab_descriptors(
         "PROTEIN": (code == "PROTCRT") & (v.round(6) > proteinuria_g_g),
         "UCASTS": (code == "CSRBC") & (pl.col("LBSTRESC") == "POSITIVE"),
     }
-    lab = labs.select(by, "LBDY", *[e.fill_null(False).alias(f"LAB_{k}") for k, e in flags.items()])
+    measured = pl.col("LBSTRESN").is_not_null() | pl.col("LBSTRESC").is_not_null()
+    tested = {
+        "C3": code == "C3",
+        "C4": code == "C4",
+        "DNABIND": code == "DDNAIGAB",
+        "THROMBO": code == "PLAT",
+        "LEUKOPEN": (code == "WBC") & (spec == "BLOOD"),
+        "HEMATUR": (code == "RBC") & (spec == "URINE"),
+        "PYURIA": (code == "WBC") & (spec == "URINE"),
+        "PROTEIN": code == "PROTCRT",
+        "UCASTS": code == "CSRBC",
+    }
+    lab = labs.select(
+        by,
+        "LBDY",
+        *[e.fill_null(False).alias(f"LAB_{k}") for k, e in flags.items()],
+        *[(e & measured).fill_null(False).alias(f"_M_{k}") for k, e in tested.items()],
+    )
     keys = assessments.select(by, day).unique()
     joined = (
         keys.join(lab, on=by, how="inner")
         .filter(pl.col("LBDY").is_between(pl.col(day) - window_days, pl.col(day)))
         .group_by(by, day)
-        .agg([pl.col(f"LAB_{k}").any() for k in flags])
+        .agg(
+            *[pl.col(f"LAB_{k}").any() for k in flags],
+            *[pl.col(f"_M_{k}").any() for k in tested],
+        )
     )
-    out = assessments.join(joined, on=[by, day], how="left")
-    return out.with_columns([pl.col(f"LAB_{k}").fill_null(False) for k in flags])
+    out = assessments.join(joined, on=[by, day], how="left", maintain_order="left")
+    known = {k: pl.col(f"_M_{k}").fill_null(False) for k in tested}
+    known["LOWCOMP"] = known.pop("C3") & known.pop("C4")
+    return out.with_columns(
+        pl.when(pl.col(f"LAB_{k}").fill_null(False))
+        .then(True)
+        .when(known[k])
+        .then(False)
+        .alias(f"LAB_{k}")
+        for k in flags
+    ).drop([f"_M_{k}" for k in tested])
+
+
+def propose_vs_fever(
+    assessments: pl.DataFrame,
+    vs: pl.DataFrame,
+    *,
+    by: str = "USUBJID",
+    day: str = "ADY",
+    window_days: int = 10,
+    fever_c: float = DEFAULTS.sledai_fever_c,
+) -> pl.DataFrame:
+    """Propose the SLEDAI-2K descriptor ``FEVER`` from vital signs: ``VS_FEVER`` true when a
+    body temperature (``VSTESTCD`` "TEMP", °C) strictly above ``fever_c`` was recorded in
+    ``[day - window_days, day]`` (Gladman 2002: "Fever: > 38 °C. Exclude infectious
+    aetiology"; "at the time of the visit or in the preceding 10 days"), false when
+    temperatures were recorded there without one, null when none was recorded.
+
+    A *proposal*: excluding infection needs the investigator, whose QS descriptor remains the
+    record (``derive_all(sledai_fever_from_vs=True)`` uses it only where the descriptor is missing).
+    Input ``vs``: ``by``, ``VSDY``, ``VSTESTCD``, ``VSSTRESN`` (or ``VSORRES``) in °C.
+    """
+    require_columns(assessments, [by, day], "propose_vs_fever")
+    value = "VSSTRESN" if "VSSTRESN" in vs.columns else "VSORRES"
+    require_columns(vs, [by, "VSDY", "VSTESTCD", value], "propose_vs_fever", "clean VS")
+    temp = vs.filter(pl.col("VSTESTCD") == "TEMP").select(
+        by, "VSDY", pl.col(value).cast(pl.Float64, strict=False).alias("_T")
+    )
+    keys = assessments.select(by, day).unique()
+    fever = (
+        keys.join(temp.filter(pl.col("_T").is_not_null()), on=by, how="inner")
+        .filter(pl.col("VSDY").is_between(pl.col(day) - window_days, pl.col(day)))
+        .group_by(by, day)
+        .agg((pl.col("_T").round(6) > fever_c).any().alias("VS_FEVER"))
+    )
+    return assessments.join(fever, on=[by, day], how="left", maintain_order="left")

@@ -537,13 +537,17 @@ def _ae(pt_all, lbv, rng, p, width) -> pl.DataFrame:
         acn="HOSPITALISED",
         out="FATAL",
     )
-    # cytopenias: grade from the sampled counts of days 0-30 (CTCAE v5.0 thresholds)
+    # cytopenias follow the sampled counts of days 0-30 (CTCAE v5.0, strict <): one record per
+    # run of consecutive samples at the same grade >= 3, from its first to its last day, so an
+    # AE's grade and dates are exactly where the counts meet that grade
     for code, decod, thresholds in (
         ("NEUT", "Neutrophil count decreased", (1.0, 0.5)),
         ("PLAT", "Platelet count decreased", (50.0, 25.0)),
+        ("LYM", "Lymphocyte count decreased", (0.5, 0.2)),
     ):
         c = (
             lbv.filter((pl.col("LBTESTCD") == code) & pl.col("DY").is_between(0, 30))
+            .sort("pid", "DY")
             .with_columns(
                 pl.when(pl.col("VAL") < thresholds[1])
                 .then(4)
@@ -552,10 +556,19 @@ def _ae(pt_all, lbv, rng, p, width) -> pl.DataFrame:
                 .otherwise(0)
                 .alias("G")
             )
+            .with_columns(
+                (pl.col("G") != pl.col("G").shift(1).over("pid"))
+                .fill_null(True)
+                .cum_sum()
+                .over("pid")
+                .alias("_RUN")
+            )
             .filter(pl.col("G") >= 3)
-            .group_by("pid")
-            .agg(pl.col("G").max(), pl.col("DY").min().alias("ON"), pl.col("DY").max().alias("OFF"))
-            .sort("pid")
+            .group_by("pid", "_RUN")
+            .agg(
+                pl.col("G").first(), pl.col("DY").min().alias("ON"), pl.col("DY").max().alias("OFF")
+            )
+            .sort("pid", "ON")
         )
         if c.height:
             ev.append(
@@ -572,10 +585,11 @@ def _ae(pt_all, lbv, rng, p, width) -> pl.DataFrame:
                     pl.lit("NONE").alias("AEACN"),
                     pl.lit("RECOVERED/RESOLVED").alias("AEOUT"),
                     pl.col("ON").alias("AESTDY"),
-                    (pl.col("OFF") + 1).alias("AEENDY"),
+                    pl.col("OFF").alias("AEENDY"),
                 )
             )
-    ae = pl.concat(ev, how="vertical_relaxed").join(pt_all.select("pid", "END"), on="pid")
+    ae = _proteinuria_follows_upcr(pl.concat(ev, how="vertical_relaxed"), lbv)
+    ae = ae.join(pt_all.select("pid", "END"), on="pid")
     ae = ae.filter(pl.col("AESTDY") <= pl.col("END")).with_columns(
         pl.when(pl.col("AEENDY") > pl.col("END"))
         .then(None)
@@ -610,6 +624,47 @@ def _ae(pt_all, lbv, rng, p, width) -> pl.DataFrame:
         "AESTDY",
         pl.col("AEENDY").cast(pl.Int64),
     )
+
+
+def _proteinuria_follows_upcr(ae: pl.DataFrame, lbv: pl.DataFrame) -> pl.DataFrame:
+    """A proteinuria AE (LICATS) stays only where a UPCR sample within its dates is above the
+    upper limit, graded from the highest such UPCR (CTCAE v5.0 proteinuria, adults, g/g as
+    g/24 h: grade 1 < 1.0, grade 2 1.0-3.4, grade 3 >= 3.5); otherwise the labs contradict it
+    and it is not recorded."""
+    prot = pl.col("AEDECOD") == "Proteinuria"
+    upcr = lbv.filter(pl.col("LBTESTCD") == "PROTCRT").select(
+        "pid", pl.col("DY").alias("_DY"), pl.col("VAL").alias("_UPCR"), pl.col("ULN").alias("_ULN")
+    )
+    worst = (
+        ae.filter(prot)
+        .with_row_index("_i")
+        .join(upcr, on="pid", how="inner")
+        .filter(pl.col("_DY").is_between("AESTDY", "AEENDY") & (pl.col("_UPCR") > pl.col("_ULN")))
+        .group_by("_i")
+        .agg(pl.col("_UPCR").max())
+    )
+    graded = (
+        ae.filter(prot)
+        .with_row_index("_i")
+        .join(worst, on="_i", how="inner")
+        .with_columns(
+            pl.when(pl.col("_UPCR") >= 3.5)
+            .then(3)
+            .when(pl.col("_UPCR") >= 1.0)
+            .then(2)
+            .otherwise(1)
+            .cast(pl.Int64)
+            .alias("AETOXGR")
+        )
+        .with_columns(
+            pl.when(pl.col("AETOXGR") >= 2)
+            .then(pl.lit("TREATMENT GIVEN"))
+            .otherwise(pl.lit("NONE"))
+            .alias("AEACN")
+        )
+        .drop("_i", "_UPCR")
+    )
+    return pl.concat([ae.filter(~prot), graded.select(ae.columns)], how="vertical_relaxed")
 
 
 def _ex(pt, rng, p, width) -> pl.DataFrame:

@@ -1,0 +1,127 @@
+"""The statistical analysis plan's choices, defined once (instruments.md appendix B).
+
+``DEFAULTS`` is the single place where every SAP default is written. The instruments'
+keyword defaults, ``derive_all``'s keyword defaults, the documented options file
+``sle_car/config/analysis_options.yaml`` (kept equal by ``tests/test_options.py``) and the
+notebooks' text (``DEFAULTS.doris.gc_text()``, ``DEFAULTS.facit_mid``) all read it;
+``tests/test_sap_defaults.py`` fails when a default literal is written anywhere else.
+
+This module imports nothing from ``sle_car``: every other module may import it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+
+
+@dataclass(frozen=True)
+class DorisOptions:
+    """DORIS 2021 (van Vollenhoven RF et al. Lupus Sci Med 2021;8:e000538)."""
+
+    gc_max_mg: float = 5.0
+    gc_comparator: str = "<="
+    pga_max: float = 0.5
+    antimalarial_allowed_drug_free: bool = True
+
+    def gc_text(self) -> str:
+        """The glucocorticoid criterion in words, e.g. "prednisolone ≤ 5 mg/day"."""
+        sign = {"<=": "≤", "<": "<"}[self.gc_comparator]
+        return f"prednisolone {sign} {self.gc_max_mg:g} mg/day"
+
+
+@dataclass(frozen=True)
+class LldasOptions:
+    """LLDAS (Franklyn K et al. Ann Rheum Dis 2016;75:1615-1621)."""
+
+    sledai_max: int = 4
+    pga_max: float = 1.0
+    gc_max_mg: float = 7.5
+
+
+@dataclass(frozen=True)
+class SriOptions:
+    """SRI-k (Furie RA et al. Arthritis Rheum 2009;61:1143-1151)."""
+
+    reduction: int = 4
+    pga_worsening: float = 0.3
+    max_new_b: int = 1
+
+
+@dataclass(frozen=True)
+class BiclaOptions:
+    """BICLA (Wallace 2011; PGA rule as in TULIP, Morand 2020)."""
+
+    pga_rule: str = "absolute"
+    pga_worsening: float = 0.3
+    systems: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class RenalOptions:
+    """Renal response (EULAR/ERA-EDTA 2012, Bertsias; 2019 update, Fanouriakis) and the
+    active-nephritis entry criterion (UPCR ≥ 0.5 g/g: the ACR/EULAR renal-activity threshold,
+    SLEDAI-2K proteinuria > 0.5 g/24 h)."""
+
+    cr_threshold: float = 50.0
+    cr_unit: str = "mg/mmol"
+    pr_reduction: float = 0.5
+    nephrotic_g_g: float = 3.0
+    gfr_tolerance: float = 0.1
+    active_upcr_g_g: float = 0.5
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """Every analysis option with its SAP default. ``derive_all`` takes the flat keywords
+    (``stable_days=...``, ``doris_kwargs={...}``); :meth:`from_kwargs` builds this object
+    from them."""
+
+    stable_days: int = 90
+    sustain_days: int = 365
+    doris: DorisOptions = field(default_factory=DorisOptions)
+    lldas: LldasOptions = field(default_factory=LldasOptions)
+    sri: SriOptions = field(default_factory=SriOptions)
+    bicla: BiclaOptions = field(default_factory=BiclaOptions)
+    renal: RenalOptions = field(default_factory=RenalOptions)
+    bcell_abs_max: float = 1.0
+    bcell_confirm_n: int = 2
+    first_treatment_day: int = -5
+    add_one: bool = False
+    facit_mid: float = 4.0
+    sledai_fever_c: float = 38.0
+    sledai_fever_from_vs: bool = False
+
+    @classmethod
+    def from_kwargs(cls, **options: object) -> AnalysisOptions:
+        """The options of ``derive_all``'s keywords (``doris_kwargs`` etc. as mappings)."""
+        nested = {f"{f.name}_kwargs": f.name for f in fields(cls) if f.name in _NESTED}
+        flat = {}
+        for key, value in options.items():
+            if key in nested:
+                sub = _NESTED[nested[key]]
+                flat[nested[key]] = replace(sub(), **(value or {}))  # type: ignore[arg-type]
+            else:
+                flat[key] = value
+        return replace(cls(), **flat)  # type: ignore[arg-type]
+
+    def as_kwargs(self) -> dict:
+        """``derive_all``'s keywords: ``{"stable_days": 90, "doris_kwargs": {...}, ...}``."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f"{f.name}_kwargs" if f.name in _NESTED else f.name] = (
+                asdict(value) if f.name in _NESTED else value
+            )
+        return out
+
+
+_NESTED = {
+    "doris": DorisOptions,
+    "lldas": LldasOptions,
+    "sri": SriOptions,
+    "bicla": BiclaOptions,
+    "renal": RenalOptions,
+}
+
+DEFAULTS = AnalysisOptions()
+"""The SAP defaults: the one place they are written."""
