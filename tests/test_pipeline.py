@@ -315,3 +315,25 @@ def test_the_bundled_cohort_copied_outside_stays_labelled_synthetic(tmp_path: Pa
     shutil.copytree(synthetic_dir(), cut)
     r = pipeline.plan(cut, tmp_path / "out")
     assert r.cut.synthetic and r.profiles == "real,simulated"
+
+
+def test_an_identifier_planted_in_the_export_stops_the_run_before_publishing(
+    tmp_path: Path, capsys
+) -> None:
+    d = foreign_cut(tmp_path / "cut", manifest="none")
+    ae = pl.read_csv(d / "ae.csv", infer_schema=False)
+    ae = ae.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit("14 Mac 2025"))
+        .otherwise(pl.col("AEBODSYS"))
+        .alias("AEBODSYS")
+    )
+    ae.write_csv(d / "ae.csv")
+    write_manifest_for_cut(d, label="planted")
+    nb = _notebook(tmp_path / "03_list.ipynb", "print(sorted(ds['adae']['AEBODSYS'].unique()))")
+    out = tmp_path / "out"
+    assert pipeline.run(d, out, notebooks=[nb]) == 1
+    captured = capsys.readouterr()
+    assert "step 'privacy scan' failed" in captured.err
+    assert "project/notebooks/03_list.ipynb" in captured.out and "14 Mac" not in captured.out
+    assert not (out / "project").exists() and not (out / "reports").exists()
