@@ -190,22 +190,7 @@ def _program(version: str, reading: str, units: str) -> tuple[pl.DataFrame, dict
         else:
             slot["result"][spec] = int(res)
         for j, a in enumerate(a_list):
-            params = slot["atoms"].setdefault(
-                j,
-                {c: [None] * n_spec for c in ("OP", "LHS", "FACTOR", "REF", "ADD", "SIGNIF")},
-            )
-            params["OP"][spec] = _OPS.index(a["OP"])
-            params["LHS"][spec] = _LHS.index(a["LHS"])
-            params["FACTOR"][spec] = a["FACTOR"]
-            params["REF"][spec] = _LHS.index(a["REF"]) if a["REF"] else None
-            params["ADD"][spec] = a["ADD"]
-            params["SIGNIF"][spec] = a["SIGNIF"]
-    # an atom slot a clause does not use is TRUE for that clause
-    for slot in slots.values():
-        for params in slot["atoms"].values():
-            for s in range(n_spec):
-                if slot["result"][s] is not None and params["OP"][s] is None:
-                    params["OP"][s] = 0
+            slot["atoms"].setdefault(j, [None] * n_spec)[spec] = a
     return specs, slots, reasons
 
 
@@ -214,72 +199,125 @@ def _signif(x: pl.Expr) -> pl.Expr:
     return x.round_sig_figs(SIGNIF_DIGITS)
 
 
-def _gather(values: list, dtype: pl.DataType) -> pl.Expr:
+def _param(values: list, used: list[bool], dtype: pl.DataType) -> pl.Expr:
+    """The per-spec parameter ``values`` for every row (by its ``_SPEC``); a literal when all
+    specs that use the slot share one value (no gather needed)."""
+    distinct = {v for v, u in zip(values, used, strict=True) if u}
+    if len(distinct) == 1:
+        return pl.lit(distinct.pop(), dtype=dtype)
     return pl.lit(pl.Series(values, dtype=dtype)).gather(pl.col("_SPEC"))
 
 
-def _atom_expr(params: dict, high: list[str], low: list[str]) -> pl.Expr:
-    """The value of one atom slot for every row (null where not TRUE or FALSE)."""
-    ops = {o for o in params["OP"] if o is not None}
-    op = _gather(params["OP"], pl.Int8)
-    lhs_codes = {c for c in params["LHS"] if c is not None}
-    ref_codes = {c for c in params["REF"] if c is not None}
-
-    def pick(codes: set[int], code: pl.Expr, rounded: bool) -> pl.Expr:
-        out = None
-        for c in sorted(codes):
-            col = pl.col(f"_s{_LHS[c]}" if rounded else _LHS[c])
-            out = (pl.when(code == c) if out is None else out.when(code == c)).then(col)
-        return out.otherwise(None) if out is not None else pl.lit(None, dtype=pl.Float64)
-
-    expr = pl.when(op == 0).then(pl.lit(True))
-    cmp_ops = ops & {1, 2, 3, 4}
-    if cmp_ops:
-        lhs_c = _gather(params["LHS"], pl.Int8)
-        ref_c = _gather(params["REF"], pl.Int8)
-        factor = _gather(params["FACTOR"], pl.Float64)
-        add = _gather(params["ADD"], pl.Float64)
-        sig = _gather(params["SIGNIF"], pl.Int8) == 1
-        num_lhs = {c for c in lhs_codes if _LHS[c] in ("AVAL", "PCHG")}
-        ref = pick(ref_codes, ref_c, rounded=False)
-        rhs = pl.when(ref_c.is_null()).then(add).otherwise(factor * ref + add)
-        lhs = pl.when(sig).then(pick(num_lhs, lhs_c, True)).otherwise(pick(num_lhs, lhs_c, False))
-        rhs = pl.when(sig).then(_signif(rhs)).otherwise(rhs)
-        for code, fn in ((1, lhs.lt), (2, lhs.le), (3, lhs.gt), (4, lhs.ge)):
-            if code in cmp_ops:
-                expr = expr.when(op == code).then(fn(rhs))
-    if ops & {5, 6}:
-        lhs_c = _gather(params["LHS"], pl.Int8)
-        isna = None
-        for c in sorted(lhs_codes):
-            cond = pl.col(_LHS[c]).is_null()
-            isna = (pl.when(lhs_c == c) if isna is None else isna.when(lhs_c == c)).then(cond)
-        isna = isna.otherwise(None)
-        expr = expr.when(op == 5).then(isna).when(op == 6).then(isna.not_())
-    for code, values, neg in ((7, high, False), (8, high, True), (9, low, False), (10, low, True)):
-        if code in ops:
-            inn = pl.col("BNRIND").is_in(values).fill_null(False)
-            expr = expr.when(op == code).then(inn.not_() if neg else inn)
-    return expr.otherwise(None)
+def _pick(codes: list, used: list[bool], make) -> pl.Expr:
+    """``make(code)`` for the code of each row's spec (a literal choice when all share one)."""
+    distinct = sorted({c for c, u in zip(codes, used, strict=True) if u and c is not None})
+    if len(distinct) == 1:
+        return make(distinct[0])
+    code = _param(codes, used, pl.Int8)
+    out = pl.when(code == distinct[0]).then(make(distinct[0]))
+    for c in distinct[1:]:
+        out = out.when(code == c).then(make(c))
+    return out.otherwise(None)
 
 
-def _grade_code(slots: dict, high: list[str], low: list[str]) -> pl.Expr:
-    """Result code per row: the first clause whose atoms are all TRUE; 0 if none; null for a
-    row without a spec."""
-    expr = None
-    for k in sorted(slots):
-        slot = slots[k]
-        fire = pl.all_horizontal(
-            [_atom_expr(p, high, low) for _, p in sorted(slot["atoms"].items())]
-        ).fill_null(False)
-        res = _gather(slot["result"], pl.Int16)
-        fire = fire & res.is_not_null()
-        expr = (pl.when(fire) if expr is None else expr.when(fire)).then(res)
-    return (
-        pl.when(pl.col("_SPEC").is_null())
-        .then(None)
-        .otherwise(expr.otherwise(pl.lit(0, dtype=pl.Int16)))
+_KIND = {"TRUE": 0, "<": 1, "<=": 1, ">": 1, ">=": 1, "ISNA": 2, "NOTNA": 2}
+_KIND |= dict.fromkeys(("IN_HIGH", "NOTIN_HIGH", "IN_LOW", "NOTIN_LOW"), 3)
+
+
+def _atom_expr(atoms: list, used: list[bool]) -> pl.Expr:
+    """One atom slot for every row: TRUE, FALSE or null (not TRUE). ``atoms[s]`` is the atom of
+    spec ``s`` in this slot (None: the clause has fewer atoms, i.e. TRUE).
+
+    A comparison ``lhs OP rhs`` is evaluated as sign((lhs - rhs) x SGN) >= STRICT with SGN +1
+    for > / >=, -1 for < / <=, STRICT 1 for strict and 0 for inclusive operators: for finite
+    doubles x - y is 0 exactly when x == y, so this is the comparison itself, without a branch
+    per operator."""
+    filled = [a if a is not None else {"OP": "TRUE"} for a in atoms]
+    kind = [_KIND[a["OP"]] for a in filled]
+    kinds = {k for k, u in zip(kind, used, strict=True) if u}
+    branches = {}
+    if 1 in kinds:
+        use = [u and k == 1 for k, u in zip(kind, used, strict=True)]
+        get = [a.get for a in filled]
+        sig = [g("SIGNIF", 1) == 1 for g in get]
+
+        def lhs_of(code: int) -> pl.Expr:
+            return pl.col(f"_s{_LHS[code]}")
+
+        lhs_rounded = _pick([_LHS.index(g("LHS", "AVAL")) for g in get], use, lhs_of)
+        lhs = lhs_rounded
+        if not all(s for s, u in zip(sig, use, strict=True) if u):
+            raw = _pick([_LHS.index(g("LHS", "AVAL")) for g in get], use, lambda c: pl.col(_LHS[c]))
+            lhs = pl.when(_param(sig, use, pl.Boolean)).then(lhs_rounded).otherwise(raw)
+        refs = [_LHS.index(g("REF")) if g("REF") else None for g in get]
+        add = _param([g("ADD") for g in get], use, pl.Float64)
+        if any(r is not None for r, u in zip(refs, use, strict=True) if u):
+            factor = _param([g("FACTOR") for g in get], use, pl.Float64)
+            scaled = factor * _pick(refs, use, lambda c: pl.col(_LHS[c])) + add
+            if any(r is None for r, u in zip(refs, use, strict=True) if u):
+                scaled = (
+                    pl.when(_param([r is None for r in refs], use, pl.Boolean))
+                    .then(add)
+                    .otherwise(scaled)
+                )
+            rhs = _signif(scaled)  # constants have <= 15 significant digits: identity
+            if not all(s for s, u in zip(sig, use, strict=True) if u):
+                rhs = pl.when(_param(sig, use, pl.Boolean)).then(rhs).otherwise(scaled)
+        else:
+            rhs = add
+        sgn = _param([1.0 if g("OP", ">")[0] == ">" else -1.0 for g in get], use, pl.Float64)
+        strict = _param([0.0 if g("OP", ">").endswith("=") else 1.0 for g in get], use, pl.Float64)
+        branches[1] = ((lhs - rhs) * sgn).sign() >= strict
+    if 2 in kinds:
+        use = [u and k == 2 for k, u in zip(kind, used, strict=True)]
+        var = [_LHS.index(a["LHS"]) if "LHS" in a else None for a in filled]
+        isna = _pick(var, use, lambda c: pl.col(_LHS[c]).is_null())
+        neg = _param([a["OP"] == "NOTNA" for a in filled], use, pl.Boolean)
+        branches[2] = isna != neg
+    if 3 in kinds:
+        use = [u and k == 3 for k, u in zip(kind, used, strict=True)]
+        which = [1 if a["OP"].endswith("HIGH") else 0 for a in filled]
+        ind = _pick(which, use, lambda c: pl.col("_HIGH" if c else "_LOW"))
+        neg = _param([a["OP"].startswith("NOT") for a in filled], use, pl.Boolean)
+        branches[3] = ind != neg
+    if 0 in kinds:
+        branches[0] = pl.lit(True)
+    if len(branches) == 1:
+        return next(iter(branches.values()))
+    kind_e = _param(kind, used, pl.Int8)
+    items = sorted(branches.items())
+    out = pl.when(kind_e == items[0][0]).then(items[0][1])
+    for k, e in items[1:]:
+        out = out.when(kind_e == k).then(e)
+    return out.otherwise(None)
+
+
+def _evaluate(x: pl.DataFrame, slots: dict, high: list[str], low: list[str]) -> pl.Series:
+    """Result code per row of ``x`` (every row has a ``_SPEC``): the first clause whose atoms
+    are all TRUE (grade 0-4, or 100 + reason of a null clause); 0 if none.
+
+    Two stages, each one ``with_columns``: every atom slot as a boolean column, then the first
+    clause that fires. All rows and terms at once; the Python loops run over the criteria
+    (clause and atom slots), never over data."""
+    x = x.with_columns(
+        pl.col("BNRIND").is_in(high).fill_null(False).alias("_HIGH"),
+        pl.col("BNRIND").is_in(low).fill_null(False).alias("_LOW"),
     )
+    atoms = {}
+    for k, slot in sorted(slots.items()):
+        used = [r is not None for r in slot["result"]]
+        for j, per_spec in sorted(slot["atoms"].items()):
+            atoms[f"_a{k}_{j}"] = _atom_expr(per_spec, used)
+    x = x.with_columns(**atoms)
+    code = None
+    for k, slot in sorted(slots.items()):
+        used = [r is not None for r in slot["result"]]
+        fire = pl.all_horizontal([pl.col(f"_a{k}_{j}") for j in sorted(slot["atoms"])])
+        if not all(used):  # specs with fewer clauses
+            fire = fire & pl.lit(pl.Series(used)).gather(pl.col("_SPEC"))
+        res = _param(slot["result"], used, pl.Int16)
+        code = (pl.when(fire) if code is None else code.when(fire)).then(res)
+    return x.select(code.otherwise(pl.lit(0, dtype=pl.Int16)).alias("_C"))["_C"]
 
 
 def _spec_of(
@@ -352,16 +390,11 @@ def grade_lab_with_reasons(
         pl.col("AVAL", "PCHG", "ANRLO", "ANRHI", "BASE").cast(pl.Float64),
         pl.col("BNRIND").cast(pl.String),
     )
-    x = x.with_columns(
-        _signif(pl.col("AVAL")).alias("_sAVAL"), _signif(pl.col("PCHG")).alias("_sPCHG")
-    )
-    code = _grade_code(slots, high, low)
+    x = x.with_row_index("_ROW")
     reason_lit = pl.Series(reasons, dtype=pl.String)
-    out_cols, reports = {}, []
-    for direction, term_col, grade_col, why_col in (
-        ("L", term_cols[0], "ATOXGRL", "ATOXNRL"),
-        ("H", term_cols[1], "ATOXGRH", "ATOXNRH"),
-    ):
+    dirs = (("L", term_cols[0], "ATOXGRL", "ATOXNRL"), ("H", term_cols[1], "ATOXGRH", "ATOXNRH"))
+    keyed = {}
+    for direction, term_col, _, _ in dirs:
         other = set(specs.filter(pl.col("DIRECTION") != direction)["TERM_U"].to_list())
         keys = _spec_of(x, term_col, unit_col, specs, direction, other)
         if not uses_pchg:
@@ -374,14 +407,34 @@ def grade_lab_with_reasons(
                     "grade_lab: 'Fibrinogen decreased' needs PCHG (percent change from "
                     "baseline); add the column (sle_car.derive.derive_adlb derives it)."
                 )
-        y = x.join(
+        keyed[direction] = x.select("_ROW", term_col, unit_col, "AVAL").join(
             keys,
             left_on=[term_col, unit_col],
             right_on=["_T", "_U"],
             how="left",
             nulls_equal=True,
             maintain_order="left",
-        ).with_columns(code.alias("_C"))
+        )
+    # the records to evaluate: those with a spec, both directions stacked (each row once per
+    # direction it has a term for); values are gathered by row index
+    todo = pl.concat(
+        [
+            keyed[d]
+            .filter(pl.col("_SPEC").is_not_null())
+            .select("_ROW", "_SPEC", pl.lit(d).alias("_D"))
+            for d in ("L", "H")
+        ]
+    )
+    vals = x.select("AVAL", "PCHG", "ANRLO", "ANRHI", "BASE", "BNRIND")[todo["_ROW"]]
+    todo = pl.concat([todo, vals], how="horizontal").with_columns(
+        _signif(pl.col("AVAL")).alias("_sAVAL"), _signif(pl.col("PCHG")).alias("_sPCHG")
+    )
+    todo = todo.select("_ROW", "_D").with_columns(_evaluate(todo, slots, high, low))
+    out_cols, reports = {}, []
+    for direction, term_col, grade_col, why_col in dirs:
+        done = todo.filter(pl.col("_D") == direction)
+        c = pl.Series("_C", [None] * x.height, dtype=pl.Int16).scatter(done["_ROW"], done["_C"])
+        y = keyed[direction].with_columns(c)
         grade = pl.when(pl.col("_C") < _NA_CODE).then(pl.col("_C").cast(pl.String))
         why = (
             pl.when(pl.col("_WHY").is_not_null())
@@ -499,3 +552,76 @@ def combine_directions(
         .then(pl.lit("0"))
     )
     return df.with_columns(atoxgr.alias("ATOXGR"))
+
+
+LAB_TERMS: dict[str, dict[str, tuple[str | None, str | None]]] = {
+    # PARAMCD (CDISC LBTESTCD): {version: (low-direction term, high-direction term)}
+    "WBC": dict.fromkeys(VERSIONS, ("White blood cell decreased", "Leukocytosis")),
+    "NEUT": dict.fromkeys(VERSIONS, ("Neutrophil count decreased", None)),
+    "LYM": {
+        "5.0": ("Lymphocyte count decreased", "Lymphocyte count increased"),
+        "6.0": (None, "Lymphocyte count increased"),  # v6 has no lymphocyte decrease term
+    },
+    "PLAT": {"5.0": ("Platelet count decreased", None), "6.0": ("Thrombocytopenia", None)},
+    "HGB": dict.fromkeys(VERSIONS, ("Anemia", "Hemoglobin increased")),
+    "CD4": dict.fromkeys(VERSIONS, ("CD4 lymphocytes decreased", None)),
+    "FIBRINO": dict.fromkeys(VERSIONS, ("Fibrinogen decreased", None)),
+    "INR": dict.fromkeys(VERSIONS, (None, "INR increased")),
+    "APTT": dict.fromkeys(VERSIONS, (None, "Activated partial thromboplastin time prolonged")),
+    "HAPTO": dict.fromkeys(VERSIONS, ("Haptoglobin decreased", None)),
+    "ALT": dict.fromkeys(VERSIONS, (None, "Alanine aminotransferase increased")),
+    "AST": dict.fromkeys(VERSIONS, (None, "Aspartate aminotransferase increased")),
+    "ALP": dict.fromkeys(VERSIONS, (None, "Alkaline phosphatase increased")),
+    "GGT": dict.fromkeys(VERSIONS, (None, "GGT increased")),
+    "BILI": dict.fromkeys(VERSIONS, (None, "Blood bilirubin increased")),
+    "LDH": dict.fromkeys(VERSIONS, (None, "Blood lactate dehydrogenase increased")),
+    "CK": {"5.0": (None, "CPK increased"), "6.0": (None, None)},  # not a v6 lab term
+    "LIPASE": dict.fromkeys(VERSIONS, (None, "Lipase increased")),
+    "AMYLASE": dict.fromkeys(VERSIONS, (None, "Serum amylase increased")),
+    "CREAT": dict.fromkeys(VERSIONS, (None, "Creatinine increased")),
+    "URATE": dict.fromkeys(VERSIONS, (None, "Hyperuricemia")),
+    "ALB": dict.fromkeys(VERSIONS, ("Hypoalbuminemia", None)),
+    "SODIUM": dict.fromkeys(VERSIONS, ("Hyponatremia", "Hypernatremia")),
+    "K": dict.fromkeys(VERSIONS, ("Hypokalemia", "Hyperkalemia")),
+    "CA": dict.fromkeys(VERSIONS, ("Hypocalcemia", "Hypercalcemia")),
+    "CAION": dict.fromkeys(VERSIONS, ("Hypocalcemia (Ionized)", "Hypercalcemia (Ionized)")),
+    "MG": dict.fromkeys(VERSIONS, ("Hypomagnesemia", "Hypermagnesemia")),
+    "GLUC": {"5.0": ("Hypoglycemia", None), "6.0": ("Hypoglycemia", "Hyperglycemia")},
+    "CHOL": dict.fromkeys(VERSIONS, (None, "Cholesterol high")),
+    "TRIG": dict.fromkeys(VERSIONS, (None, "Hypertriglyceridemia")),
+    "HDL": {"5.0": (None, None), "6.0": ("HDL decreased", None)},
+    "LDL": {"5.0": (None, None), "6.0": (None, "LDL increased")},
+    "PH": dict.fromkeys(VERSIONS, ("Acidosis", "Alkalosis")),
+}
+"""CTCAE term(s) of each laboratory parameter (CDISC LBTESTCD as PARAMCD), by version, as in
+admiral's ADLB template (``ATOXDSCL``/``ATOXDSCH``). Parameters not listed (CRP, ferritin,
+IL-6, complement, antibodies, immunoglobulins, urinalysis, flow cytometry, eGFR) have no CTCAE
+laboratory term. Hyperglycemia (v6) is the non-fasting term; corrected calcium is ``CA``."""
+
+
+def lab_terms(version: str = "5.0") -> pl.DataFrame:
+    """``PARAMCD``, ``ATOXDSCL``, ``ATOXDSCH`` for CTCAE ``version`` (:data:`LAB_TERMS`)."""
+    check_choice("version", version, VERSIONS)
+    rows = [(p, *t[version]) for p, t in LAB_TERMS.items()]
+    return pl.DataFrame(
+        rows,
+        schema={"PARAMCD": pl.String, "ATOXDSCL": pl.String, "ATOXDSCH": pl.String},
+        orient="row",
+    )
+
+
+def flag_worst_grades(
+    df: pl.DataFrame, *, by_vars: list[str], post: pl.Expr, order: str = "ADY"
+) -> pl.DataFrame:
+    """Add ``WGRLOFL`` / ``WGRHIFL`` (ADaM IG worst low / high grade flags): "Y" on the record
+    with the highest ``ATOXGRL`` / ``ATOXGRH`` among the ``post``-baseline records of each
+    ``by_vars`` group (the earliest by ``order`` on a tie); records without a grade are never
+    flagged."""
+    require_columns(df, [*by_vars, order, "ATOXGRL", "ATOXGRH"], "flag_worst_grades", "grade_lab")
+    out = {}
+    for grade, flag in (("ATOXGRL", "WGRLOFL"), ("ATOXGRH", "WGRHIFL")):
+        g = pl.when(post).then(pl.col(grade).cast(pl.Int64, strict=False))
+        worst = g.max().over(by_vars)
+        first = pl.col(order).filter(g == worst).min().over(by_vars)
+        out[flag] = pl.when((g == worst) & (pl.col(order) == first)).then(pl.lit("Y"))
+    return df.with_columns(**out)
