@@ -701,6 +701,538 @@ add("42a/42c lymphocytes increased", ["5.0", "6.0"], "SI", "H", lymi)
 add("42b/42d lymphocytes increased", ["5.0", "6.0"], "USCV", "H", lymi_cv)
 
 
+# Test 44a/44b: neutrophils v5 (CV: 10^3/uL rows + legacy x 1000 10^3/mL rows)
+NEUT = "Neutrophil count decreased"
+neut = tbl(
+    "TERM AVAL ANRLO ANRHI AVALU EXPECTED",
+    ("Not a term", 80, 120, 200, "10^9/L", NA),
+    (NA, 60, 50, 100, "10^9/L", NA),
+    (NEUT, 0.49, 2, NA, "10^9/L", "4"),
+    (NEUT, 0.5, 2, NA, "10^9/L", "3"),
+    (NEUT, 0.99, 2, NA, "10^9/L", "3"),
+    (NEUT, 1, 2, NA, "10^9/L", "2"),
+    (NEUT, 1.49, 2, NA, "10^9/L", "2"),
+    (NEUT, 1.5, 2, NA, "10^9/L", "1"),
+    (NEUT, 1.9, 2, NA, "10^9/L", "1"),
+    (NEUT, 2, 2, NA, "10^9/L", "0"),
+    (NEUT, 0.49, NA, NA, "10^9/L", "4"),
+    (NEUT, 0.5, NA, NA, "10^9/L", "3"),
+    (NEUT, 0.99, NA, NA, "10^9/L", "3"),
+    (NEUT, 1, NA, NA, "10^9/L", "2"),
+    (NEUT, 1.49, NA, NA, "10^9/L", "2"),
+    (NEUT, 1.5, NA, NA, "10^9/L", NA),
+    (NEUT, 1.9, NA, NA, "10^9/L", NA),
+    (NEUT, 2, NA, NA, "10^9/L", NA),
+    (NEUT, 2, 2, NA, NA, NA),
+    (NEUT, NA, 2, NA, "10^9/L", NA),
+)
+neut_cv = unit(neut, "10^9/L", "10^3/uL") + unit(scale(neut, 1000), "10^9/L", "10^3/mL")
+add("44a neutrophils", ["5.0"], "SI", "L", neut)
+add("44b neutrophils", ["5.0"], "USCV", "L", neut_cv)
+
+# Test 44c-44e: neutrophils v6 (no LLN needed)
+neut6 = tbl(
+    "TERM AVAL AVALU EXPECTED",
+    ("Not a term", 80, "10^9/L", NA),
+    (NA, 60, "10^9/L", NA),
+    (NEUT, 0.09, "10^9/L", "4"),
+    (NEUT, 0.1, "10^9/L", "3"),
+    (NEUT, 0.49, "10^9/L", "3"),
+    (NEUT, 0.5, "10^9/L", "2"),
+    (NEUT, 0.99, "10^9/L", "2"),
+    (NEUT, 1, "10^9/L", "1"),
+    (NEUT, 1.49, "10^9/L", "1"),
+    (NEUT, 1.5, "10^9/L", "0"),
+    (NEUT, NA, NA, NA),
+    (NEUT, NA, "10^9/L", NA),
+)
+add("44c neutrophils", ["6.0"], "SI", "L", neut6)
+add("44d neutrophils", ["6.0"], "USCV", "L", unit(neut6, "10^9/L", "10^3/uL"))
+add(
+    "44e neutrophils",
+    ["6.0"],
+    "USCV",
+    "L",
+    unit(scale(neut6, 1000, ("AVAL",)), "10^9/L", "10^3/mL"),
+)
+
+# Test 46a-46c: platelets v5; 46d/46e: v6 Thrombocytopenia (24 -> 9, 25 -> 10)
+PLAT = "Platelet count decreased"
+plat = tbl(
+    "TERM AVAL ANRLO ANRHI AVALU EXPECTED",
+    ("Not a term", 80, 120, 200, "10^9/L", NA),
+    (NA, 60, 50, 100, "10^9/L", NA),
+    (PLAT, 24, 100, 150, "10^9/L", "4"),
+    (PLAT, 25, 100, 150, "10^9/L", "3"),
+    (PLAT, 49, 100, 150, "10^9/L", "3"),
+    (PLAT, 50, 100, 150, "10^9/L", "2"),
+    (PLAT, 74, 100, 150, "10^9/L", "2"),
+    (PLAT, 75, 100, 150, "10^9/L", "1"),
+    (PLAT, 99, 100, NA, "10^9/L", "1"),
+    (PLAT, 100, 100, NA, "10^9/L", "0"),
+    (PLAT, 24, NA, NA, "10^9/L", "4"),
+    (PLAT, 25, NA, NA, "10^9/L", "3"),
+    (PLAT, 49, NA, NA, "10^9/L", "3"),
+    (PLAT, 50, NA, NA, "10^9/L", "2"),
+    (PLAT, 74, NA, NA, "10^9/L", "2"),
+    (PLAT, 75, NA, NA, "10^9/L", NA),
+    (PLAT, 99, NA, NA, "10^9/L", NA),
+    (PLAT, 100, NA, NA, "10^9/L", NA),
+    (PLAT, 100, 100, NA, NA, NA),
+    (PLAT, NA, 100, NA, "10^9/L", NA),
+)
+add("46a platelets", ["5.0"], "SI", "L", plat)
+add("46b platelets", ["5.0"], "USCV", "L", unit(plat, "10^9/L", "10^3/uL"))
+add("46c platelets", ["5.0"], "USCV", "L", unit(scale(plat, 1000), "10^9/L", "10^3/mL"))
+plat6 = [
+    {
+        **r,
+        "TERM": "Thrombocytopenia" if r["TERM"] == PLAT else r["TERM"],
+        "AVAL": {24: 9, 25: 10}.get(r["AVAL"], r["AVAL"]),
+    }
+    for r in plat
+]
+add("46d thrombocytopenia", ["6.0"], "SI", "L", plat6)
+
+add("46e thrombocytopenia", ["6.0"], "USCV", "L", unit(plat6, "10^9/L", "10^3/uL"))
+add("46f thrombocytopenia", ["6.0"], "USCV", "L", unit(scale(plat6, 1000), "10^9/L", "10^3/mL"))
+
+# Test 48a-48c: serum amylase (v5 SI, v5 USCV, v6 SI)
+AMY = "Serum amylase increased"
+amy = tbl(
+    "TERM AVAL ANRLO ANRHI EXPECTED",
+    ("Not a term", 80, 120, 200, NA),
+    (NA, 60, 50, 100, NA),
+    (AMY, 501, 0, 100, "4"),
+    (AMY, 500, 0, 100, "3"),
+    (AMY, 201, 0, 100, "3"),
+    (AMY, 200, 0, 100, "2"),
+    (AMY, 151, 0, 100, "2"),
+    (AMY, 150, 0, 100, "1"),
+    (AMY, 101, 0, 100, "1"),
+    (AMY, 100, 0, 100, "0"),
+    (AMY, 200, 0, NA, NA),
+    (AMY, NA, 0, 100, NA),
+)
+add("48a amylase", ["5.0"], "SI", "H", amy)
+add("48b amylase", ["5.0"], "USCV", "H", amy)
+add("48c amylase", ["6.0"], "SI", "H", amy)
+
+# Test 50a-50d: white blood cells decreased (USCV: 10^3/uL rows + x 1000 10^3/mL rows;
+# ANRHI not scaled in admiral's test)
+WBCD = "White blood cell decreased"
+wbcd = tbl(
+    "TERM AVAL ANRLO ANRHI AVALU EXPECTED",
+    ("Not a term", 1, 5, 15, "10^9/L", NA),
+    (NA, 2, 5, 15, "10^9/L", NA),
+    (WBCD, 0.9, 5, 15, "10^9/L", "4"),
+    (WBCD, 1, 5, 15, "10^9/L", "3"),
+    (WBCD, 1.9, 5, 15, "10^9/L", "3"),
+    (WBCD, 2, 5, 15, "10^9/L", "2"),
+    (WBCD, 2.9, 5, 15, "10^9/L", "2"),
+    (WBCD, 3, 5, 15, "10^9/L", "1"),
+    (WBCD, 4.9, 5, 15, "10^9/L", "1"),
+    (WBCD, 5, 5, 15, "10^9/L", "0"),
+    (WBCD, 0.9, NA, NA, "10^9/L", "4"),
+    (WBCD, 1, NA, NA, "10^9/L", "3"),
+    (WBCD, 1.9, NA, NA, "10^9/L", "3"),
+    (WBCD, 2, NA, NA, "10^9/L", "2"),
+    (WBCD, 2.9, NA, NA, "10^9/L", "2"),
+    (WBCD, 3, NA, NA, "10^9/L", NA),
+    (WBCD, 3, NA, NA, "10^9/L", NA),
+    (WBCD, 3, NA, NA, "10^9/L", NA),
+    (WBCD, 3, 100, NA, NA, NA),
+    (WBCD, NA, 100, NA, "10^9/L", NA),
+)
+wbcd_uscv = unit(wbcd, "10^9/L", "10^3/uL") + unit(
+    scale(wbcd, 1000, ("AVAL", "ANRLO")), "10^9/L", "10^3/mL"
+)
+add("50a/50c WBC decreased", ["5.0", "6.0"], "SI", "L", wbcd)
+add("50b/50d WBC decreased", ["5.0", "6.0"], "USCV", "L", wbcd_uscv)
+
+# Test 52a/52b (v5) and the v6 tests: hypercalcemia
+HCA = "Hypercalcemia"
+
+
+def calcium(term, rows, lo_hi):
+    return tbl(
+        "TERM AVAL ANRLO ANRHI AVALU EXPECTED",
+        *[(term if t == "T" else t, a, lo_hi[0], hi, u, e) for t, a, hi, u, e in rows],
+    )
+
+
+calci_si = calcium(
+    HCA,
+    [
+        ("Not a term", 3.5, 2.5, "mmol/L", NA),
+        (NA, 3.5, 2.5, "mmol/L", NA),
+        ("T", 3.5, 2.5, "mmol/L", "4"),
+        ("T", 3.4, 2.5, "mmol/L", "3"),
+        ("T", 3.2, 2.5, "mmol/L", "3"),
+        ("T", 3.1, 2.5, "mmol/L", "2"),
+        ("T", 3, 2.5, "mmol/L", "2"),
+        ("T", 2.9, 2.5, "mmol/L", "1"),
+        ("T", 2.6, 2.5, "mmol/L", "1"),
+        ("T", 2.5, 2.5, "mmol/L", "0"),
+        ("T", 3.5, NA, "mmol/L", "4"),
+        ("T", 3.4, NA, "mmol/L", "3"),
+        ("T", 3.2, NA, "mmol/L", "3"),
+        ("T", 3.1, NA, "mmol/L", "2"),
+        ("T", 3, NA, "mmol/L", "2"),
+        ("T", 2.9, NA, "mmol/L", NA),
+        ("T", 2.6, NA, "mmol/L", NA),
+        ("T", 2.5, NA, "mmol/L", NA),
+        ("T", 2.5, 2.5, NA, NA),
+        ("T", NA, 2.5, "mmol/L", NA),
+    ],
+    (0, None),
+)
+calci_cv = calcium(
+    HCA,
+    [
+        ("Not a term", 13.6, 10.5, "mg/dL", NA),
+        (NA, 13.6, 10.5, "mg/dL", NA),
+        ("T", 13.6, 10.5, "mg/dL", "4"),
+        ("T", 13.5, 10.5, "mg/dL", "3"),
+        ("T", 12.6, 10.5, "mg/dL", "3"),
+        ("T", 12.5, 10.5, "mg/dL", "2"),
+        ("T", 11.6, 10.5, "mg/dL", "2"),
+        ("T", 11.5, 10.5, "mg/dL", "1"),
+        ("T", 10.6, 10.5, "mg/dL", "1"),
+        ("T", 10.5, 10.5, "mg/dL", "0"),
+        ("T", 13.6, NA, "mg/dL", "4"),
+        ("T", 13.5, NA, "mg/dL", "3"),
+        ("T", 12.6, NA, "mg/dL", "3"),
+        ("T", 12.5, NA, "mg/dL", "2"),
+        ("T", 11.6, NA, "mg/dL", "2"),
+        ("T", 11.5, NA, "mg/dL", NA),
+        ("T", 10.6, NA, "mg/dL", NA),
+        ("T", 10.5, NA, "mg/dL", NA),
+        ("T", 10.5, 10.5, NA, NA),
+        ("T", NA, 10.5, "mg/dL", NA),
+    ],
+    (0, None),
+)
+add("52a hypercalcemia", ["5.0"], "SI", "H", calci_si)
+add("52b hypercalcemia", ["5.0"], "USCV", "H", calci_cv)
+
+add("52c hypercalcemia", ["6.0"], "SI", "H", calci_si)
+add("52c' hypercalcemia", ["6.0"], "USCV", "H", calci_cv)
+
+
+calion_si = calcium(
+    "Hypercalcemia (Ionized)",
+    [
+        ("Not a term", 1.9, 1.3, "mmol/L", NA),
+        (NA, 1.9, 1.3, "mmol/L", NA),
+        ("T", 1.9, 1.3, "mmol/L", "4"),
+        ("T", 1.8, 1.3, "mmol/L", "3"),
+        ("T", 1.7, 1.3, "mmol/L", "3"),
+        ("T", 1.6, 1.3, "mmol/L", "2"),
+        ("T", 1.51, 1.3, "mmol/L", "2"),
+        ("T", 1.5, 1.3, "mmol/L", "1"),
+        ("T", 1.4, 1.3, "mmol/L", "1"),
+        ("T", 1.3, 1.3, "mmol/L", "0"),
+        ("T", 1.9, NA, "mmol/L", "4"),
+        ("T", 1.8, NA, "mmol/L", "3"),
+        ("T", 1.7, NA, "mmol/L", "3"),
+        ("T", 1.6, NA, "mmol/L", "2"),
+        ("T", 1.51, NA, "mmol/L", "2"),
+        ("T", 1.5, NA, "mmol/L", NA),
+        ("T", 1.4, NA, "mmol/L", NA),
+        ("T", 1.3, NA, "mmol/L", NA),
+        ("T", 1.3, 1.3, NA, NA),
+        ("T", NA, 1.3, "mmol/L", NA),
+    ],
+    (0, None),
+)
+calion_cv = calcium(
+    "Hypercalcemia (Ionized)",
+    [
+        ("Not a term", 7.3, 5, "mg/dL", NA),
+        (NA, 7.3, 5, "mg/dL", NA),
+        ("T", 7.3, 5, "mg/dL", "4"),
+        ("T", 7.2, 5, "mg/dL", "3"),
+        ("T", 6.5, 5, "mg/dL", "3"),
+        ("T", 6.4, 5, "mg/dL", "2"),
+        ("T", 6.1, 5, "mg/dL", "2"),
+        ("T", 6.0, 5, "mg/dL", "1"),
+        ("T", 5.1, 5, "mg/dL", "1"),
+        ("T", 5, 5, "mg/dL", "0"),
+        ("T", 7.3, NA, "mg/dL", "4"),
+        ("T", 7.2, NA, "mg/dL", "3"),
+        ("T", 6.5, NA, "mg/dL", "3"),
+        ("T", 6.4, NA, "mg/dL", "2"),
+        ("T", 6.1, NA, "mg/dL", "2"),
+        ("T", 6.0, NA, "mg/dL", NA),
+        ("T", 5.1, NA, "mg/dL", NA),
+        ("T", 5, NA, "mg/dL", NA),
+        ("T", 5, 5, NA, NA),
+        ("T", NA, 5, "mg/dL", NA),
+    ],
+    (0, None),
+)
+add("54a/54c hypercalcemia ionized", ["5.0", "6.0"], "SI", "H", calion_si)
+add("54b/54d hypercalcemia ionized", ["5.0", "6.0"], "USCV", "H", calion_cv)
+
+# Test 55c: hyperglycemia (fasting), v6 SI
+glycfi = calcium(
+    "Hyperglycemia (Fasting)",
+    [
+        ("Not a term", 27.9, 5.3, "mmol/L", NA),
+        (NA, 27.9, 5.3, "mmol/L", NA),
+        ("T", 27.9, 5.3, "mmol/L", "4"),
+        ("T", 27.8, 5.3, "mmol/L", "3"),
+        ("T", 14, 5.3, "mmol/L", "3"),
+        ("T", 13.9, 5.3, "mmol/L", "2"),
+        ("T", 9, 5.3, "mmol/L", "2"),
+        ("T", 8.9, 5.3, "mmol/L", "1"),
+        ("T", 5.4, 5.3, "mmol/L", "1"),
+        ("T", 5.3, 5.3, "mmol/L", "0"),
+        ("T", 27.9, NA, "mmol/L", "4"),
+        ("T", 27.8, NA, "mmol/L", "3"),
+        ("T", 14, NA, "mmol/L", "3"),
+        ("T", 13.9, NA, "mmol/L", "2"),
+        ("T", 9, NA, "mmol/L", "2"),
+        ("T", 8.9, NA, "mmol/L", NA),
+        ("T", 5.4, NA, "mmol/L", NA),
+        ("T", 5.3, NA, "mmol/L", NA),
+        ("T", 5.3, 5.3, NA, NA),
+        ("T", NA, 5.3, "mmol/L", NA),
+    ],
+    (0, None),
+)
+add("55c hyperglycemia fasting", ["6.0"], "SI", "H", glycfi)
+
+# hyperglycemia (v6 SI)
+glyci = calcium(
+    "Hyperglycemia",
+    [
+        ("Not a term", 27.9, 5.3, "mmol/L", NA),
+        (NA, 27.9, 5.3, "mmol/L", NA),
+        ("T", 27.9, 5.3, "mmol/L", "4"),
+        ("T", 27.8, 5.3, "mmol/L", "3"),
+        ("T", 14, 5.3, "mmol/L", "3"),
+        ("T", 13.9, 5.3, "mmol/L", "0"),
+        ("T", 5.3, NA, "mmol/L", "0"),
+        ("T", 5.3, 5.3, NA, NA),
+        ("T", NA, 5.3, "mmol/L", NA),
+    ],
+    (0, None),
+)
+
+glyci_cv = calcium(
+    "Hyperglycemia",
+    [
+        ("Not a term", 501, 5.3, "mg/dL", NA),
+        (NA, 501, 5.3, "mg/dL", NA),
+        ("T", 501, 5.3, "mg/dL", "4"),
+        ("T", 500, 5.3, "mg/dL", "3"),
+        ("T", 251, 5.3, "mg/dL", "3"),
+        ("T", 250, 5.3, "mg/dL", "0"),
+        ("T", 250, NA, "mg/dL", "0"),
+        ("T", 250, 5.3, NA, NA),
+        ("T", NA, 5.3, "mg/dL", NA),
+    ],
+    (0, None),
+)
+add("56c hyperglycemia", ["6.0"], "SI", "H", glyci)
+add("56d hyperglycemia", ["6.0"], "USCV", "H", glyci_cv)
+
+
+def std(term, unit_, limit_col, limit, graded, without, other=0):
+    """admiral's usual layout: 2 non-term rows, ``graded`` (AVAL, expected) with the limit,
+    the same AVALs without it (``without``: expected), a missing-unit row (last AVAL) and a
+    missing-AVAL row. ``other``: the other reference limit (admiral's tables use 0)."""
+    other_col = "ANRLO" if limit_col == "ANRHI" else "ANRHI"
+    a0 = graded[0][0]
+    rows = [("Not a term", a0, limit, unit_, NA), (NA, a0, limit, unit_, NA)]
+    rows += [(term, a, limit, unit_, e) for a, e in graded]
+    rows += [(term, a, NA, unit_, e) for (a, _), e in zip(graded, without, strict=True)]
+    rows += [(term, graded[-1][0], limit, NA, NA), (term, NA, limit, unit_, NA)]
+    return [
+        {"TERM": t, "AVAL": a, limit_col: lim, other_col: other, "AVALU": u, "EXPECTED": e}
+        for t, a, lim, u, e in rows
+    ]
+
+
+# Test 58a-58c: hyperkalemia (mmol/L in both specifications)
+kalei = std(
+    "Hyperkalemia",
+    "mmol/L",
+    "ANRHI",
+    5.1,
+    [(7.1, "4"), (7, "3"), (6.1, "3"), (6, "2"), (5.6, "2"), (5.5, "1"), (5.2, "1"), (5.1, "0")],
+    ["4", "3", "3", "2", "2", NA, NA, NA],
+)
+add("58a hyperkalemia", ["5.0"], "SI", "H", kalei)
+add("58b hyperkalemia", ["5.0"], "USCV", "H", kalei)
+add("58c hyperkalemia", ["6.0"], "SI", "H", kalei)
+
+# Test 60a-60d: hypermagnesemia
+magni_si = std(
+    "Hypermagnesemia",
+    "mmol/L",
+    "ANRHI",
+    0.8,
+    [(3.4, "4"), (3.3, "3"), (1.24, "3"), (1.23, "1"), (0.81, "1"), (0.8, "0")],
+    ["4", "3", "3", NA, NA, NA],
+)
+magni_cv = std(
+    "Hypermagnesemia",
+    "mg/dL",
+    "ANRHI",
+    1.2,
+    [(8.1, "4"), (8, "3"), (3.1, "3"), (3, "1"), (1.21, "1"), (1.2, "0")],
+    ["4", "3", "3", NA, NA, NA],
+)
+add("60a/60c hypermagnesemia", ["5.0", "6.0"], "SI", "H", magni_si)
+add("60b/60d hypermagnesemia", ["5.0", "6.0"], "USCV", "H", magni_cv)
+
+# Test 62a/62b (+ v6): hypernatremia (mmol/L in both specifications)
+natri = std(
+    "Hypernatremia",
+    "mmol/L",
+    "ANRHI",
+    140,
+    [
+        (161, "4"),
+        (160, "3"),
+        (156, "3"),
+        (155, "2"),
+        (151, "2"),
+        (150, "1"),
+        (141, "1"),
+        (140, "0"),
+    ],
+    ["4", "3", "3", "2", "2", NA, NA, NA],
+)
+add("62a hypernatremia", ["5.0"], "SI", "H", natri)
+add("62b hypernatremia", ["5.0"], "USCV", "H", natri)
+
+add("62c hypernatremia", ["6.0"], "SI", "H", natri)
+
+# Test 64a-64d: hypertriglyceridemia (no reference limit needed)
+TRIG = "Hypertriglyceridemia"
+
+
+def fixed_rows(term, unit_, others, rows):
+    return [
+        {
+            "TERM": term if t == "T" else t,
+            "AVAL": a,
+            "AVALU": unit_ if u else None,
+            "EXPECTED": e,
+            **others,
+        }
+        for t, a, u, e in rows
+    ]
+
+
+trig_si = fixed_rows(
+    TRIG,
+    "mmol/L",
+    {"ANRLO": 0, "ANRHI": 2.1},
+    [
+        ("Not a term", 11.5, 1, NA),
+        (NA, 11.5, 1, NA),
+        ("T", 11.5, 1, "4"),
+        ("T", 11.4, 1, "3"),
+        ("T", 5.8, 1, "3"),
+        ("T", 5.7, 1, "2"),
+        ("T", 3.43, 1, "2"),
+        ("T", 3.42, 1, "1"),
+        ("T", 1.72, 1, "1"),
+        ("T", 1.71, 1, "0"),
+        ("T", 1.71, 0, NA),
+        ("T", NA, 1, NA),
+    ],
+)
+trig_cv = fixed_rows(
+    TRIG,
+    "mg/dL",
+    {"ANRLO": 0, "ANRHI": 50},
+    [
+        ("Not a term", 1001, 1, NA),
+        (NA, 1001, 1, NA),
+        ("T", 1001, 1, "4"),
+        ("T", 1000, 1, "3"),
+        ("T", 501, 1, "3"),
+        ("T", 500, 1, "2"),
+        ("T", 301, 1, "2"),
+        ("T", 300, 1, "1"),
+        ("T", 151, 1, "1"),
+        ("T", 150, 1, "0"),
+        ("T", 150, 0, NA),
+        ("T", NA, 1, NA),
+    ],
+)
+add("64a/64c hypertriglyceridemia", ["5.0", "6.0"], "SI", "H", trig_si)
+add("64b/64d hypertriglyceridemia", ["5.0", "6.0"], "USCV", "H", trig_cv)
+
+# Test 65a-65d: hyperuricemia (v4 table without its grade-4 rows; the unit is ignored)
+URIC = "Hyperuricemia"
+
+
+def uric(unit_, vals, hi):
+    rows = [
+        ("Not a term", vals[0], hi, unit_, NA),
+        (NA, vals[0], hi, unit_, NA),
+        ("T", vals[0], hi, unit_, "4"),
+        ("T", vals[1], hi, unit_, "3"),
+        ("T", vals[2], hi, unit_, "3"),
+        ("T", vals[3], hi, unit_, "0"),
+        ("T", vals[0], NA, unit_, "4"),
+        ("T", vals[1], NA, unit_, NA),
+        ("T", vals[2], NA, unit_, NA),
+        ("T", vals[3], NA, unit_, NA),
+        ("T", vals[3], hi, NA, "0"),
+        ("T", NA, hi, unit_, NA),
+    ]
+    return [
+        {
+            "TERM": URIC if t == "T" else t,
+            "AVAL": a,
+            "ANRLO": 0,
+            "ANRHI": h,
+            "AVALU": u,
+            "EXPECTED": e,
+        }
+        for t, a, h, u, e in rows
+        if e != "4"
+    ]
+
+
+add("65a/65c hyperuricemia", ["5.0", "6.0"], "SI", "H", uric("umol/L", (591, 590, 201, 200), 200))
+add("65b/65d hyperuricemia", ["5.0", "6.0"], "USCV", "H", uric("mg/dL", (11, 10, 6, 5), 5))
+
+# Test 68a/68b: hypoalbuminemia (CV: / 10, g/dL where a unit is given)
+ALB = "Hypoalbuminemia"
+albd = tbl(
+    "TERM AVAL ANRLO ANRHI AVALU EXPECTED",
+    ("Not a term", 19, 40, 100, "G/L", NA),
+    (NA, 19, 40, 100, "G/L", NA),
+    (ALB, 19, 40, 100, "G/L", "3"),
+    (ALB, 20, 40, 100, "G/L", "2"),
+    (ALB, 29, 40, 100, "G/L", "2"),
+    (ALB, 30, 40, 100, "G/L", "1"),
+    (ALB, 39, 40, 100, "G/L", "1"),
+    (ALB, 40, 40, 100, "G/L", "0"),
+    (ALB, 40, 40, NA, "G/L", "0"),
+    (ALB, 19, NA, 100, "G/L", "3"),
+    (ALB, 20, NA, 100, "G/L", "2"),
+    (ALB, 29, NA, 100, "G/L", "2"),
+    (ALB, 30, NA, 100, "G/L", NA),
+    (ALB, 39, NA, 100, "G/L", NA),
+    (ALB, 40, NA, 100, "G/L", NA),
+    (ALB, 40, 40, 100, NA, NA),
+    (ALB, NA, 40, 100, "G/L", NA),
+)
+albd_cv = [{**r, "AVALU": None if r["AVALU"] is None else "g/dL"} for r in scale(albd, 0.1)]
+add("68a hypoalbuminemia", ["5.0"], "SI", "L", albd)
+add("68b hypoalbuminemia", ["5.0"], "USCV", "L", albd_cv)
+
+
 OUT = Path(__file__).with_name("ctcae_admiral_vectors.csv")
 
 
