@@ -1232,6 +1232,377 @@ albd_cv = [{**r, "AVALU": None if r["AVALU"] is None else "g/dL"} for r in scale
 add("68a hypoalbuminemia", ["5.0"], "SI", "L", albd)
 add("68b hypoalbuminemia", ["5.0"], "USCV", "L", albd_cv)
 
+add("68c hypoalbuminemia", ["6.0"], "SI", "L", albd)
+add("68d hypoalbuminemia", ["6.0"], "USCV", "L", albd_cv)
+
+
+def lo_rows(term, rows):
+    """(AVAL, ANRLO, ANRHI, AVALU, expected) rows; "T" is ``term``."""
+    return tbl(
+        "TERM AVAL ANRLO ANRHI AVALU EXPECTED",
+        *[(term if r[0] == "T" else r[0], *r[1:]) for r in rows],
+    )
+
+
+# Test 70a-70d: hypocalcemia (admiral's "ANRLO missing" rows set ANRHI missing instead)
+calcd_si = lo_rows(
+    "Hypocalcemia",
+    [
+        ("Not a term", 1.4, 4, 100, "mmol/L", NA),
+        (NA, 1.4, 4, 100, "mmol/L", NA),
+        ("T", 1.4, 4, 100, "mmol/L", "4"),
+        ("T", 1.5, 4, 100, "mmol/L", "3"),
+        ("T", 1.74, 4, 100, "mmol/L", "3"),
+        ("T", 1.75, 4, 100, "mmol/L", "2"),
+        ("T", 1.9, 4, 100, "mmol/L", "2"),
+        ("T", 2, 4, 100, "mmol/L", "1"),
+        ("T", 3, 4, 100, "mmol/L", "1"),
+        ("T", 4, 4, 100, "mmol/L", "0"),
+        ("T", 1.4, 4, NA, "mmol/L", "4"),
+        ("T", 1.5, 4, NA, "mmol/L", "3"),
+        ("T", 1.74, 4, NA, "mmol/L", "3"),
+        ("T", 1.75, 4, NA, "mmol/L", "2"),
+        ("T", 1.9, 4, NA, "mmol/L", "2"),
+        ("T", 2, 4, NA, "mmol/L", "1"),
+        ("T", 3, 4, NA, "mmol/L", "1"),
+        ("T", 4, 4, NA, "mmol/L", "0"),
+        ("T", 4, 4, 100, NA, NA),
+        ("T", NA, 4, 100, "mmol/L", NA),
+    ],
+)
+calcd_cv = lo_rows(
+    "Hypocalcemia",
+    [
+        ("Not a term", 5.9, 9, 100, "mg/dL", NA),
+        (NA, 5.9, 9, 100, "mg/dL", NA),
+        ("T", 5.9, 9, 100, "mg/dL", "4"),
+        ("T", 6, 9, 100, "mg/dL", "3"),
+        ("T", 6.9, 9, 100, "mg/dL", "3"),
+        ("T", 7, 9, 100, "mg/dL", "2"),
+        ("T", 7.9, 9, 100, "mg/dL", "2"),
+        ("T", 8, 9, 100, "mg/dL", "1"),
+        ("T", 8.9, 9, 100, "mg/dL", "1"),
+        ("T", 9, 9, 100, "mg/dL", "0"),
+        ("T", 5.9, 9, NA, "mg/dL", "4"),
+        ("T", 6, 9, NA, "mg/dL", "3"),
+        ("T", 6.9, 9, NA, "mg/dL", "3"),
+        ("T", 7, 9, NA, "mg/dL", "2"),
+        ("T", 7.9, 9, NA, "mg/dL", "2"),
+        ("T", 8, 9, NA, "mg/dL", "1"),
+        ("T", 8.9, 9, NA, "mg/dL", "1"),
+        ("T", 9, 9, NA, "mg/dL", "0"),
+        ("T", 9, 9, 100, NA, NA),
+        ("T", NA, 9, 100, "mg/dL", NA),
+    ],
+)
+add("70a/70c hypocalcemia", ["5.0", "6.0"], "SI", "L", calcd_si)
+add("70b/70d hypocalcemia", ["5.0", "6.0"], "USCV", "L", calcd_cv)
+
+# Test 72a-72d: hypocalcemia (ionized) (CV: x 4, mg/dL where a unit is given)
+caliond = lo_rows(
+    "Hypocalcemia (Ionized)",
+    [
+        ("Not a term", 0.79, 1.3, 100, "mmol/L", NA),
+        (NA, 0.79, 1.3, 100, "mmol/L", NA),
+        ("T", 0.79, 1.3, 100, "mmol/L", "4"),
+        ("T", 0.8, 1.3, 100, "mmol/L", "3"),
+        ("T", 0.89, 1.3, 100, "mmol/L", "3"),
+        ("T", 0.9, 1.3, 100, "mmol/L", "2"),
+        ("T", 0.99, 1.3, 100, "mmol/L", "2"),
+        ("T", 1, 1.3, 100, "mmol/L", "1"),
+        ("T", 1.29, 1.3, 100, "mmol/L", "1"),
+        ("T", 1.3, 1.3, 100, "mmol/L", "0"),
+        ("T", 0.79, NA, 100, "mmol/L", "4"),
+        ("T", 0.8, NA, 100, "mmol/L", "3"),
+        ("T", 0.89, NA, 100, "mmol/L", "3"),
+        ("T", 0.9, NA, 100, "mmol/L", "2"),
+        ("T", 0.99, NA, 100, "mmol/L", "2"),
+        ("T", 1, 1.3, NA, "mmol/L", "1"),
+        ("T", 1.29, 1.3, NA, "mmol/L", "1"),
+        ("T", 1.3, 1.3, NA, "mmol/L", "0"),
+        ("T", 1.3, 1.3, 100, NA, NA),
+        ("T", NA, 1.3, 100, "mmol/L", NA),
+    ],
+)
+caliond_cv = [{**r, "AVALU": None if r["AVALU"] is None else "mg/dL"} for r in scale(caliond, 4)]
+add("72a/72c hypocalcemia ionized", ["5.0", "6.0"], "SI", "L", caliond)
+add("72b/72d hypocalcemia ionized", ["5.0", "6.0"], "USCV", "L", caliond_cv)
+
+# hypoglycemia (SI)
+glycd_si = lo_rows(
+    "Hypoglycemia",
+    [
+        ("Not a term", 1.69, 4, 100, "mmol/L", NA),
+        (NA, 1.69, 4, 100, "mmol/L", NA),
+        ("T", 1.69, 4, 100, "mmol/L", "4"),
+        ("T", 1.7, 4, 100, "mmol/L", "3"),
+        ("T", 2.19, 4, 100, "mmol/L", "3"),
+        ("T", 2.2, 4, 100, "mmol/L", "2"),
+        ("T", 2.9, 4, 100, "mmol/L", "2"),
+        ("T", 3, 4, 100, "mmol/L", "1"),
+        ("T", 3.9, 4, 100, "mmol/L", "1"),
+        ("T", 4, 4, 100, "mmol/L", "0"),
+        ("T", 1.69, NA, 100, "mmol/L", "4"),
+        ("T", 1.7, NA, 100, "mmol/L", "3"),
+        ("T", 2.19, NA, 100, "mmol/L", "3"),
+        ("T", 2.2, NA, 100, "mmol/L", "2"),
+        ("T", 2.9, NA, 100, "mmol/L", "2"),
+        ("T", 3, NA, 100, "mmol/L", NA),
+        ("T", 3.9, NA, 100, "mmol/L", NA),
+        ("T", 4, NA, 100, "mmol/L", NA),
+        ("T", 4, 4, 100, NA, NA),
+        ("T", NA, 4, 100, "mmol/L", NA),
+    ],
+)
+
+glycd_cv = lo_rows(
+    "Hypoglycemia",
+    [
+        ("Not a term", 29, 70, 100, "mg/dL", NA),
+        (NA, 29, 70, 100, "g/dL", NA),
+        ("T", 29, 70, 100, "mg/dL", "4"),
+        ("T", 30, 70, 100, "mg/dL", "3"),
+        ("T", 39, 70, 100, "mg/dL", "3"),
+        ("T", 40, 70, 100, "mg/dL", "2"),
+        ("T", 54, 70, 100, "mg/dL", "2"),
+        ("T", 55, 70, 100, "mg/dL", "1"),
+        ("T", 69, 70, 100, "mg/dL", "1"),
+        ("T", 70, 70, 100, "mg/dL", "0"),
+        ("T", 29, NA, 100, "mg/dL", "4"),
+        ("T", 30, NA, 100, "mg/dL", "3"),
+        ("T", 39, NA, 100, "mg/dL", "3"),
+        ("T", 40, NA, 100, "mg/dL", "2"),
+        ("T", 54, NA, 100, "mg/dL", "2"),
+        ("T", 55, NA, 100, "mg/dL", NA),
+        ("T", 69, NA, 100, "mg/dL", NA),
+        ("T", 70, NA, 100, "mg/dL", NA),
+        ("T", 70, 70, 100, NA, NA),
+        ("T", NA, 70, 100, "mg/dL", NA),
+    ],
+)
+add("74a/74c hypoglycemia", ["5.0", "6.0"], "SI", "L", glycd_si)
+add("74b/74d hypoglycemia", ["5.0", "6.0"], "USCV", "L", glycd_cv)
+
+# Test 76a-76d: hypokalemia (worst case: < LLN is grade 2; mmol/L in both specifications)
+kaled = lo_rows(
+    "Hypokalemia",
+    [
+        ("Not a term", 2.49, 4, 100, "mmol/L", NA),
+        (NA, 2.49, 4, 100, "mmol/L", NA),
+        ("T", 2.49, 4, 100, "mmol/L", "4"),
+        ("T", 2.5, 4, 100, "mmol/L", "3"),
+        ("T", 2.9, 4, 100, "mmol/L", "3"),
+        ("T", 3, 4, 100, "mmol/L", "2"),
+        ("T", 3.9, 4, 100, "mmol/L", "2"),
+        ("T", 4, 4, 100, "mmol/L", "0"),
+        ("T", 2.49, NA, 100, "mmol/L", "4"),
+        ("T", 2.5, NA, 100, "mmol/L", "3"),
+        ("T", 2.9, NA, 100, "mmol/L", "3"),
+        ("T", 3, NA, 100, "mmol/L", NA),
+        ("T", 3.9, NA, 100, "mmol/L", NA),
+        ("T", 4, NA, NA, "mmol/L", NA),
+        ("T", 4, 4, 100, NA, NA),
+        ("T", NA, 4, 100, "mmol/L", NA),
+    ],
+)
+add("76a/76c hypokalemia", ["5.0", "6.0"], "SI", "L", kaled)
+add("76b/76d hypokalemia", ["5.0", "6.0"], "USCV", "L", kaled)
+
+# Test 78a-78d: hypomagnesemia
+magnd_si = lo_rows(
+    "Hypomagnesemia",
+    [
+        ("Not a term", 0.29, 1, 100, "mmol/L", NA),
+        (NA, 0.29, 1, 100, "mmol/L", NA),
+        ("T", 0.29, 1, 100, "mmol/L", "4"),
+        ("T", 0.3, 1, 100, "mmol/L", "3"),
+        ("T", 0.39, 1, 100, "mmol/L", "3"),
+        ("T", 0.4, 1, 100, "mmol/L", "2"),
+        ("T", 0.49, 1, 100, "mmol/L", "2"),
+        ("T", 0.5, 1, 100, "mmol/L", "1"),
+        ("T", 0.9, 1, 100, "mmol/L", "1"),
+        ("T", 1, 1, 100, "mmol/L", "0"),
+        ("T", 0.29, NA, 100, "mmol/L", "4"),
+        ("T", 0.3, NA, 100, "mmol/L", "3"),
+        ("T", 0.39, NA, 100, "mmol/L", "3"),
+        ("T", 0.4, NA, 100, "mmol/L", "2"),
+        ("T", 0.49, NA, 100, "mmol/L", "2"),
+        ("T", 0.5, NA, 100, "mmol/L", NA),
+        ("T", 0.9, NA, 100, "mmol/L", NA),
+        ("T", 1, NA, 100, "mmol/L", NA),
+        ("T", 1, 1, 100, NA, NA),
+        ("T", NA, 1, 100, "mmol/L", NA),
+    ],
+)
+magnd_cv = lo_rows(
+    "Hypomagnesemia",
+    [
+        ("Not a term", 0.69, 1.5, 10, "mg/dL", NA),
+        (NA, 0.69, 1.5, 10, "mg/dL", NA),
+        ("T", 0.69, 1.5, 10, "mg/dL", "4"),
+        ("T", 0.7, 1.5, 10, "mg/dL", "3"),
+        ("T", 0.89, 1.5, 10, "mg/dL", "3"),
+        ("T", 0.9, 1.5, 10, "mg/dL", "2"),
+        ("T", 1.19, 1.5, 10, "mg/dL", "2"),
+        ("T", 1.2, 1.5, 10, "mg/dL", "1"),
+        ("T", 1.49, 1.5, 10, "mg/dL", "1"),
+        ("T", 1.5, 1.5, 10, "mg/dL", "0"),
+        ("T", 0.69, NA, 10, "mg/dL", "4"),
+        ("T", 0.7, NA, 10, "mg/dL", "3"),
+        ("T", 0.89, NA, 10, "mg/dL", "3"),
+        ("T", 0.9, NA, 10, "mg/dL", "2"),
+        ("T", 1.19, NA, 10, "mg/dL", "2"),
+        ("T", 1.2, NA, 10, "mg/dL", NA),
+        ("T", 1.49, NA, 10, "mg/dL", NA),
+        ("T", 1.5, NA, 10, "mg/dL", NA),
+        ("T", 1.5, 1.5, 10, NA, NA),
+        ("T", NA, 1.5, 10, "mg/dL", NA),
+    ],
+)
+add("78a/78c hypomagnesemia", ["5.0", "6.0"], "SI", "L", magnd_si)
+add("78b/78d hypomagnesemia", ["5.0", "6.0"], "USCV", "L", magnd_cv)
+
+
+# Test 80a-80c: hyponatremia (worst case: <= 129 (v5) / < 130 (v6) is grade 3)
+natrd = lo_rows(
+    "Hyponatremia",
+    [
+        ("Not a term", 119, 140, 100, "mmol/L", NA),
+        (NA, 119, 140, 100, "mmol/L", NA),
+        ("T", 119, 140, 100, "mmol/L", "4"),
+        ("T", 120, 140, 100, "mmol/L", "3"),
+        ("T", 129, 140, 100, "mmol/L", "3"),
+        ("T", 130, 140, 100, "mmol/L", "1"),
+        ("T", 139, 140, 100, "mmol/L", "1"),
+        ("T", 140, 140, 100, "mmol/L", "0"),
+        ("T", 119, NA, 100, "mmol/L", "4"),
+        ("T", 120, NA, 100, "mmol/L", "3"),
+        ("T", 129, NA, 100, "mmol/L", "3"),
+        ("T", 130, NA, 100, "mmol/L", NA),
+        ("T", 139, NA, 100, "mmol/L", NA),
+        ("T", 140, NA, 100, "mmol/L", NA),
+        ("T", 140, 140, 100, NA, NA),
+        ("T", NA, 140, 100, "mmol/L", NA),
+    ],
+)
+add("80a hyponatremia", ["5.0"], "SI", "L", natrd)
+add("80b hyponatremia", ["5.0"], "USCV", "L", natrd)
+add("80c hyponatremia", ["6.0"], "SI", "L", natrd)
+
+
+# Tests 124-129: terms new in admiral's CTCAE v6 tests (AVALU missing unless stated)
+LDH = "Blood lactate dehydrogenase increased"
+add(
+    "124 LDH",
+    ["6.0"],
+    "SI",
+    "H",
+    tbl(
+        "TERM AVAL ANRHI EXPECTED",
+        ("Not a term", 1.1, 1, NA),
+        (NA, 1.1, 1, NA),
+        (LDH, 1.1, 1, "1"),
+        (LDH, 1, 1, "0"),
+        (LDH, NA, 1, NA),
+        (LDH, 1, NA, NA),
+    ),
+)
+add(
+    "125 HDL",
+    ["6.0"],
+    "SI",
+    "L",
+    tbl(
+        "TERM AVAL ANRLO EXPECTED",
+        ("Not a term", 0.9, 1, NA),
+        (NA, 0.9, 1, NA),
+        ("HDL decreased", 0.9, 1, "1"),
+        ("HDL decreased", 1, 1, "0"),
+        ("HDL decreased", NA, 1, NA),
+        ("HDL decreased", 1, NA, NA),
+    ),
+)
+add(
+    "126 LDL",
+    ["6.0"],
+    "SI",
+    "H",
+    tbl(
+        "TERM AVAL ANRHI EXPECTED",
+        ("Not a term", 1.1, 1, NA),
+        (NA, 1.1, 1, NA),
+        ("LDL increased", 1.1, 1, "1"),
+        ("LDL increased", 1, 1, "0"),
+        ("LDL increased", NA, 1, NA),
+        ("LDL increased", 1, NA, NA),
+    ),
+)
+ph_rows = "TERM AVAL ANRLO ANRHI EXPECTED"
+add(
+    "127 acidosis",
+    ["6.0"],
+    "SI",
+    "L",
+    tbl(
+        ph_rows,
+        ("Not a term", 7.3, 7.35, 7.4, NA),
+        (NA, 7.3, 7.35, 7.4, NA),
+        ("Acidosis", 7.29, 7.35, 7.4, "3"),
+        ("Acidosis", 7.3, 7.35, 7.4, "1"),
+        ("Acidosis", 7.34, 7.35, 7.4, "1"),
+        ("Acidosis", 7.35, 7.35, 7.4, "0"),
+        ("Acidosis", 7.36, 7.35, 7.4, "0"),
+        ("Acidosis", 7.29, NA, 7.4, "3"),
+        ("Acidosis", 7.3, NA, 7.4, NA),
+        ("Acidosis", 7.34, NA, 7.4, NA),
+        ("Acidosis", 7.35, NA, 7.4, NA),
+        ("Acidosis", 7.36, NA, 7.4, NA),
+        ("Acidosis", NA, 1.1, 1.4, NA),
+    ),
+)
+add(
+    "128 alkalosis",
+    ["6.0"],
+    "SI",
+    "H",
+    tbl(
+        ph_rows,
+        ("Not a term", 7.3, 7.35, 7.4, NA),
+        (NA, 7.3, 7.35, 7.4, NA),
+        ("Alkalosis", 7.51, 7.35, 7.4, "3"),
+        ("Alkalosis", 7.5, 7.35, 7.4, "1"),
+        ("Alkalosis", 7.41, 7.35, 7.4, "1"),
+        ("Alkalosis", 7.4, 7.35, 7.4, "0"),
+        ("Alkalosis", 7.39, 7.35, 7.4, "0"),
+        ("Alkalosis", 7.51, 7.35, NA, "3"),
+        ("Alkalosis", 7.5, 7.35, NA, NA),
+        ("Alkalosis", 7.41, 7.35, NA, NA),
+        ("Alkalosis", 7.4, 7.35, NA, NA),
+        ("Alkalosis", 7.39, 7.35, NA, NA),
+        ("Alkalosis", NA, 1.1, NA, NA),
+    ),
+)
+CRCL = "Creatinine clearance decreased"
+add(
+    "129 creatinine clearance",
+    ["6.0"],
+    "SI",
+    "L",
+    tbl(
+        "TERM AVAL AVALU EXPECTED",
+        ("Not a term", 27, "mL/min", NA),
+        (NA, 27, "mL/min", NA),
+        (CRCL, 9, "mL/min", NA),
+        (CRCL, 10, "mL/min", "3"),
+        (CRCL, 25, "mL/min", "3"),
+        (CRCL, 26, "mL/min", "2"),
+        (CRCL, 49, "mL/min", "2"),
+        (CRCL, 50, "mL/min", "0"),
+        (CRCL, NA, "mL/min", NA),
+        (CRCL, 50, "L/min", NA),
+    ),
+)
+
 
 OUT = Path(__file__).with_name("ctcae_admiral_vectors.csv")
 
