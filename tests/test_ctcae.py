@@ -309,3 +309,58 @@ def test_combine_directions_as_admiral() -> None:
         }
     )
     assert ctcae.combine_directions(df)["ATOXGR"].to_list() == ["0", "-3", "2", None, "-1", None]
+
+
+# --- derive_adlb: the CTCAE part -----------------------------------------------------------------
+def test_adlb_grading_maps_parameters_combines_directions_and_flags_worst() -> None:
+    from sle_car.derive.datasets import _grade_adlb
+
+    x = pl.DataFrame(
+        {
+            "USUBJID": ["S1"] * 4 + ["S1"] * 2 + ["S1"],
+            "PARAMCD": ["NEUT"] * 4 + ["K"] * 2 + ["CRP"],
+            "ADY": [-7, 3, 10, 20, -7, 5, 5],
+            "ABLFL": ["Y", None, None, None, "Y", None, None],
+            "AVAL": [2.5, 0.4, 0.4, 1.2, 4.0, 6.1, 50.0],
+            "AVALU": ["10^9/L"] * 4 + ["mmol/L"] * 2 + ["mg/L"],
+            "ANRLO": [1.8] * 4 + [3.5] * 2 + [None],
+            "ANRHI": [7.5] * 4 + [5.1] * 2 + [5.0],
+            "BASE": [2.5] * 4 + [4.0] * 2 + [None],
+            "CHG": [None, -2.1, -2.1, -1.3, None, 2.1, None],
+            "BNRIND": ["NORMAL"] * 6 + [None],
+        },
+        schema_overrides={"ANRLO": pl.Float64, "BASE": pl.Float64, "CHG": pl.Float64},
+    )
+    out = _grade_adlb(x, "5.0", "worst_case")
+    assert out["ATOXDSCL"].to_list()[:6] == ["Neutrophil count decreased"] * 4 + ["Hypokalemia"] * 2
+    assert out["ATOXDSCH"].to_list()[4:] == ["Hyperkalemia", "Hyperkalemia", None]
+    assert out["ATOXGR"].to_list() == ["0", "-4", "-4", "-2", "0", "3", None]
+    assert out["ATOXVER"].to_list() == ["CTCAE v5.0"] * 6 + [None]
+    # worst post-baseline low grade of NEUT: grade 4 on day 3 (the earlier of the two)
+    assert out["WGRLOFL"].to_list() == [None, "Y", None, None, None, "Y", None]
+    assert out["WGRHIFL"].to_list() == [None] * 5 + ["Y", None]
+
+
+def test_adlb_grading_v6_uses_v6_terms() -> None:
+    from sle_car.derive.datasets import _grade_adlb
+
+    x = pl.DataFrame(
+        {
+            "USUBJID": ["S1", "S1"],
+            "PARAMCD": ["PLAT", "LYM"],
+            "ADY": [5, 5],
+            "ABLFL": [None, None],
+            "AVAL": [9.0, 0.3],
+            "AVALU": ["10^9/L", "10^9/L"],
+            "ANRLO": [150.0, 1.0],
+            "ANRHI": [400.0, 4.0],
+            "BASE": [200.0, 1.5],
+            "CHG": [-191.0, -1.2],
+            "BNRIND": ["NORMAL", "NORMAL"],
+        },
+        schema_overrides={"ABLFL": pl.String},
+    )
+    out = _grade_adlb(x, "6.0", "worst_case")
+    # v6: Thrombocytopenia grade 4 < 10 x 10^9/L; no lymphocyte-decrease term
+    assert out["ATOXDSCL"].to_list() == ["Thrombocytopenia", None]
+    assert out["ATOXGR"].to_list() == ["-4", "0"]
