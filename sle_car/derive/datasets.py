@@ -889,6 +889,8 @@ def derive_all(
     bcell_confirm_n: int = 2,
     first_treatment_day: int = -5,
     add_one: bool = True,
+    ctcae_version: str = CTCAE_VERSION,
+    ctcae_reading: str = "worst_case",
 ) -> dict[str, pl.DataFrame]:
     """All analysis datasets, validated against their schemas, in dependency order.
 
@@ -905,13 +907,16 @@ def derive_all(
     - ``bcell_confirm_n``: consecutive samples that confirm aplasia and reconstitution;
     - ``first_treatment_day``: adverse events from this study day on are treatment-emergent
       (the first lymphodepletion day);
-    - ``add_one``: ADTTE ``AVAL`` = end - start + 1 (admiral) or end - start.
+    - ``add_one``: ADTTE ``AVAL`` = end - start + 1 (admiral) or end - start;
+    - ``ctcae_version``: CTCAE version of the ADLB laboratory grades, "5.0" or "6.0";
+    - ``ctcae_reading``: where a CTCAE grade needs symptoms or treatment that laboratory data
+      do not show, "worst_case" (admiral) or "asymptomatic" (``sle_car.instruments.ctcae``).
     """
     from data_schemas import ANALYSIS_DATASETS
 
     adqs = derive_adqs(domains)
     adsl = derive_adsl(domains, adqs)
-    adlb = derive_adlb(domains, adsl)
+    adlb = derive_adlb(domains, adsl, ctcae_version=ctcae_version, ctcae_reading=ctcae_reading)
     adae = derive_adae(domains, first_treatment_day=first_treatment_day)
     adrs = derive_adrs(
         domains,
