@@ -490,7 +490,8 @@ def test_ctcae_conventional_unit_graded_or_null_and_reported() -> None:
 
 
 def test_ctcae_missing_lln_leaves_grade_unknown_unless_higher_grade_holds() -> None:
-    assert _grade("Neutrophil count decreased", "L", [1.7, 0.4], lln=None) == [None, "4"]
+    with pytest.warns(CTCAEGradingWarning, match="ANRLO missing"):  # issue 17: reported
+        assert _grade("Neutrophil count decreased", "L", [1.7, 0.4], lln=None) == [None, "4"]
 
 
 def test_ctcae_unknown_term_is_null_and_reported_or_an_error_in_strict_mode() -> None:
