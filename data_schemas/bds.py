@@ -33,7 +33,7 @@ class BDS(pa.DataFrameModel):
 
 
 class ADLB(BDS):
-    """Laboratory analysis dataset with CTCAE v5.0 grades (admiral derive_var_atoxgr)."""
+    """Laboratory analysis dataset with CTCAE v5.0 or v6.0 grades (admiral derive_var_atoxgr)."""
 
     ANRLO: float = pa.Field(nullable=True, **describe("Normal range lower limit"))
     ANRHI: float = pa.Field(nullable=True, **describe("Normal range upper limit"))
@@ -52,6 +52,20 @@ class ADLB(BDS):
     )
     ATOXGRH: str = pa.Field(
         nullable=True, isin=["0", "1", "2", "3", "4"], **describe("CTCAE grade, high direction")
+    )
+    ATOXGR: str = pa.Field(
+        nullable=True,
+        isin=["-4", "-3", "-2", "-1", "0", "1", "2", "3", "4"],
+        **describe("CTCAE grade, both directions: -k low, k high (admiral derive_var_atoxgr)"),
+    )
+    ATOXVER: str = pa.Field(
+        nullable=True, isin=["CTCAE v5.0", "CTCAE v6.0"], **describe("CTCAE version graded with")
+    )
+    WGRLOFL: str = pa.Field(
+        nullable=True, isin=["Y"], **describe("Worst post-baseline low-direction grade flag")
+    )
+    WGRHIFL: str = pa.Field(
+        nullable=True, isin=["Y"], **describe("Worst post-baseline high-direction grade flag")
     )
 
     class Config:

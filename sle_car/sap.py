@@ -90,6 +90,8 @@ class AnalysisOptions:
     facit_mid: float = 4.0
     sledai_fever_c: float = 38.0
     sledai_fever_from_vs: bool = False
+    ctcae_version: str = "5.0"
+    ctcae_reading: str = "worst_case"
 
     @classmethod
     def from_kwargs(cls, **options: object) -> AnalysisOptions:

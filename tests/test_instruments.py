@@ -8,7 +8,7 @@ import pytest
 from data_schemas.codelists import FACIT_ITEMS, SDI_ITEMS, SLEDAI_ITEMS
 from sle_car import instruments as ins
 from sle_car._checks import MissingColumnsError
-from sle_car.instruments.ctcae import CTCAEUnitError
+from sle_car.instruments.ctcae import CTCAEGradingWarning, CTCAEUnitError
 
 # --- SLEDAI-2K (§1) ------------------------------------------------------------------------
 
@@ -407,6 +407,7 @@ def _grade(
     base=None,
     bnrind=None,
     unit="10^9/L",
+    strict=False,
 ) -> list[str | None]:
     n = len(values)
     df = pl.DataFrame(
@@ -429,7 +430,7 @@ def _grade(
             "ATOXDSCH": pl.String,
         },
     )
-    out = ins.grade_lab(df)
+    out = ins.grade_lab(df, strict=strict)
     return out["ATOXGRL" if direction == "L" else "ATOXGRH"].to_list()
 
 
@@ -478,19 +479,27 @@ def test_ctc_t09_creatinine_float_trap() -> None:
     assert got == ["1"]
 
 
-def test_ctcae_conventional_unit_converted_or_rejected() -> None:
-    assert _grade("Anemia", "L", [7.9], lln=12.0, unit="g/dL") == ["3"]  # 79 g/L < 80
+def test_ctcae_conventional_unit_graded_or_null_and_reported() -> None:
+    # issue 17: the g/dL criteria row grades g/dL values (Hgb < 8.0 g/dL: grade 3); a unit
+    # without criteria gives a null grade with a warning (admiral), strict mode raises
+    assert _grade("Anemia", "L", [7.9], lln=12.0, unit="g/dL") == ["3"]
+    with pytest.warns(CTCAEGradingWarning, match="mmol/L"):
+        assert _grade("Anemia", "L", [4.0], lln=7.0, unit="mmol/L") == [None]
     with pytest.raises(CTCAEUnitError, match="mmol/L"):
-        _grade("Anemia", "L", [4.0], lln=7.0, unit="mmol/L")
+        _grade("Anemia", "L", [4.0], lln=7.0, unit="mmol/L", strict=True)
 
 
 def test_ctcae_missing_lln_leaves_grade_unknown_unless_higher_grade_holds() -> None:
-    assert _grade("Neutrophil count decreased", "L", [1.7, 0.4], lln=None) == [None, "4"]
+    with pytest.warns(CTCAEGradingWarning, match="ANRLO missing"):  # issue 17: reported
+        assert _grade("Neutrophil count decreased", "L", [1.7, 0.4], lln=None) == [None, "4"]
 
 
-def test_ctcae_unknown_term_is_an_error() -> None:
-    with pytest.raises(ValueError, match="not graded"):
-        _grade("Ferritin increased", "H", [900], uln=300, unit="ug/L")
+def test_ctcae_unknown_term_is_null_and_reported_or_an_error_in_strict_mode() -> None:
+    # issue 17: admiral gives a null grade for an unknown term; we also warn
+    with pytest.warns(CTCAEGradingWarning, match="unknown term"):
+        assert _grade("Ferritin increased", "H", [900], uln=300, unit="ug/L") == [None]
+    with pytest.raises(ValueError, match="unknown term"):
+        _grade("Ferritin increased", "H", [900], uln=300, unit="ug/L", strict=True)
 
 
 # --- ASTCT CRS / ICE / ICANS (§10) -------------------------------------------------------------

@@ -27,6 +27,7 @@ from sle_car.derive.common import (
     drug_exposure_by_day,
     event_source,
 )
+from sle_car.instruments import ctcae
 from sle_car.instruments.lldas import STANDARD_MAINTENANCE_MAX  # noqa: F401 (old import path)
 from sle_car.sap import DEFAULTS
 
@@ -158,22 +159,8 @@ def derive_adsl(domains: dict[str, pl.DataFrame], adqs: pl.DataFrame | None = No
 
 
 # --- ADLB ---------------------------------------------------------------------------------------
-CTCAE_TERMS = {
-    "NEUT": ("Neutrophil count decreased", None),
-    "PLAT": ("Platelet count decreased", None),
-    "LYM": ("Lymphocyte count decreased", "Lymphocyte count increased"),
-    "WBC": ("White blood cell decreased", None),
-    "HGB": ("Anemia", None),
-    "ALT": (None, "Alanine aminotransferase increased"),
-    "AST": (None, "Aspartate aminotransferase increased"),
-    "BILI": (None, "Blood bilirubin increased"),
-    "CREAT": (None, "Creatinine increased"),
-    "ALB": ("Hypoalbuminemia", None),
-    "K": ("Hypokalemia", "Hyperkalemia"),
-    "SODIUM": ("Hyponatremia", "Hypernatremia"),
-    "FIBRINO": ("Fibrinogen decreased", None),
-}
-"""PARAMCD -> (CTCAE v5.0 term low, term high): ATOXDSCL / ATOXDSCH."""
+CTCAE_VERSION = DEFAULTS.ctcae_version
+"""CTCAE version ADLB grades with unless the SAP chooses otherwise (``derive_adlb``)."""
 
 
 def _paramcd(code: pl.Expr, spec: pl.Expr) -> pl.Expr:
@@ -190,10 +177,23 @@ def derive_adlb(
     adsl: pl.DataFrame,
     *,
     first_treatment_day: int = DEFAULTS.first_treatment_day,
+    ctcae_version: str = DEFAULTS.ctcae_version,
+    ctcae_reading: str = DEFAULTS.ctcae_reading,
 ) -> pl.DataFrame:
     """Laboratory BDS: one row per subject, parameter and day; visit windows, baseline (last
-    value before lymphodepletion), change, reference-range indicators, CTCAE v5.0 grades
-    (``grade_lab``), and the derived parameter ``EGFR`` (CKD-EPI 2021 from creatinine)."""
+    value before lymphodepletion), change, reference-range indicators, CTCAE grades and the
+    derived parameter ``EGFR`` (CKD-EPI 2021 from creatinine).
+
+    CTCAE (``sle_car.instruments.ctcae``, admiral's ``derive_var_atoxgr_dir`` /
+    ``derive_var_atoxgr``): every parameter with a CTCAE laboratory term (``ctcae.LAB_TERMS``)
+    gets ``ATOXDSCL``/``ATOXDSCH``, the grades ``ATOXGRL``/``ATOXGRH`` and their combination
+    ``ATOXGR`` ("-k" low, "k" high, "0"); ``ATOXVER`` names the version; ``WGRLOFL``/``WGRHIFL``
+    flag the worst post-baseline grade per subject and parameter (post-baseline as for ``CHG``:
+    on or after day 0, not the baseline record). An abnormally high (low) baseline is
+    ``BNRIND`` "HIGH" ("LOW"); fibrinogen uses the percent change from baseline. Null grades
+    of graded parameters (unknown unit, missing reference range) are reported in a
+    ``CTCAEGradingWarning``. ``ctcae_version``: "5.0" or "6.0"; ``ctcae_reading``:
+    "worst_case" (admiral) or "asymptomatic" (see the ctcae module)."""
     lb = domains["lb"].filter(pl.col("LBSTRESN").is_not_null() | pl.col("LBSTRESC").is_not_null())
     x = lb.select(
         "STUDYID",
@@ -234,16 +234,7 @@ def derive_adlb(
     x = derive_var_chg(x)
     x = derive_var_anl01fl(x, by_vars=["USUBJID", "PARAMCD"])
     x = derive_var_anrind(x)
-    terms = pl.DataFrame(
-        {
-            "PARAMCD": list(CTCAE_TERMS),
-            "ATOXDSCL": [t[0] for t in CTCAE_TERMS.values()],
-            "ATOXDSCH": [t[1] for t in CTCAE_TERMS.values()],
-        },
-        schema={"PARAMCD": pl.String, "ATOXDSCL": pl.String, "ATOXDSCH": pl.String},
-    )
-    x = x.join(terms, on="PARAMCD", how="left")
-    x = ins.grade_lab(x)
+    x = _grade_adlb(x, ctcae_version, ctcae_reading)
     return x.select(
         *BDS_COLUMNS,
         "ANRLO",
@@ -254,7 +245,27 @@ def derive_adlb(
         "ATOXDSCH",
         "ATOXGRL",
         "ATOXGRH",
+        "ATOXGR",
+        "ATOXVER",
+        "WGRLOFL",
+        "WGRHIFL",
     ).sort("USUBJID", "PARAMCD", "ADY")
+
+
+def _grade_adlb(x: pl.DataFrame, version: str, reading: str) -> pl.DataFrame:
+    """The CTCAE part of ``derive_adlb`` (see there)."""
+    x = x.join(ctcae.lab_terms(version), on="PARAMCD", how="left", maintain_order="left")
+    pchg = pl.when(pl.col("BASE") != 0).then(100 * pl.col("CHG") / pl.col("BASE"))
+    x = ctcae.grade_lab(
+        x.with_columns(pchg.alias("PCHG")), version, reading=reading, high_indicator=["HIGH"]
+    ).drop("PCHG")
+    x = ctcae.combine_directions(x).with_columns(
+        pl.when(pl.col("ATOXDSCL").is_not_null() | pl.col("ATOXDSCH").is_not_null())
+        .then(pl.lit(f"CTCAE v{version}"))
+        .alias("ATOXVER")
+    )
+    post = pl.col("ABLFL").is_null() & (pl.col("ADY") >= 0)
+    return ctcae.flag_worst_grades(x, by_vars=["USUBJID", "PARAMCD"], post=post)
 
 
 # --- ADQS: instrument scores -------------------------------------------------------------------
@@ -1085,6 +1096,8 @@ def derive_all(
     facit_mid: float = DEFAULTS.facit_mid,
     sledai_fever_c: float = DEFAULTS.sledai_fever_c,
     sledai_fever_from_vs: bool = DEFAULTS.sledai_fever_from_vs,
+    ctcae_version: str = DEFAULTS.ctcae_version,
+    ctcae_reading: str = DEFAULTS.ctcae_reading,
 ) -> dict[str, pl.DataFrame]:
     """All analysis datasets, validated against their schemas, in dependency order.
 
@@ -1109,6 +1122,9 @@ def derive_all(
 
     Every default is ``sle_car.sap.DEFAULTS`` (``AnalysisOptions.from_kwargs`` builds the
     options object from these keywords).
+    - ``ctcae_version``: CTCAE version of the ADLB laboratory grades, "5.0" or "6.0";
+    - ``ctcae_reading``: where a CTCAE grade needs symptoms or treatment that laboratory data
+      do not show, "worst_case" (admiral) or "asymptomatic" (``sle_car.instruments.ctcae``).
     """
     from data_schemas import ANALYSIS_DATASETS
 
@@ -1119,7 +1135,13 @@ def derive_all(
         first_treatment_day=first_treatment_day,
     )
     adsl = derive_adsl(domains, adqs)
-    adlb = derive_adlb(domains, adsl, first_treatment_day=first_treatment_day)
+    adlb = derive_adlb(
+        domains,
+        adsl,
+        first_treatment_day=first_treatment_day,
+        ctcae_version=ctcae_version,
+        ctcae_reading=ctcae_reading,
+    )
     adae = derive_adae(domains, first_treatment_day=first_treatment_day)
     adrs = derive_adrs(
         domains,
