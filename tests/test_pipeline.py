@@ -14,6 +14,7 @@ from PIL import Image
 from sle_car import pipeline
 from sle_car.cli import main
 from sle_car.cut import ManifestError, describe_cut, write_manifest_for_cut
+from sle_car.derive.build import write_study
 from sle_car.paths import repo_root, reports_dir, synthetic_dir
 from tests.foreign import foreign_cut
 
@@ -337,3 +338,20 @@ def test_an_identifier_planted_in_the_export_stops_the_run_before_publishing(
     assert "step 'privacy scan' failed" in captured.err
     assert "project/notebooks/03_list.ipynb" in captured.out and "14 Mac" not in captured.out
     assert not (out / "project").exists() and not (out / "reports").exists()
+
+
+def test_ctcae_null_grades_are_recorded_in_the_derivation_log(tmp_path: Path) -> None:
+    d = foreign_cut(tmp_path / "cut", manifest="none")
+    lb = pl.read_csv(d / "lb.csv", infer_schema=False)
+    lb = lb.with_columns(
+        pl.when(pl.col("LBTESTCD") == "HGB")
+        .then(None)
+        .otherwise(pl.col("LBORNRLO"))
+        .alias("LBORNRLO")
+    )
+    lb.write_csv(d / "lb.csv")
+    write_manifest_for_cut(d)
+    with pytest.warns(UserWarning):
+        log = write_study(d, tmp_path / "derived")
+    assert log["ctcae_null_grades"], "a missing lower limit must be reported, not graded 0"
+    assert any("Anemia" in m or "HGB" in m or "LLN" in m for m in log["ctcae_null_grades"])

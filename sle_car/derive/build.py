@@ -172,7 +172,18 @@ def write_study(
     problems = cleaned.validation.report.group_by("severity").len().sort("severity").rows()
     reconciliation = cleaned.reconciliation.rows(named=True)
     del cleaned
-    derive_to_dir(out_dir / "clean", out_dir, batch_size=batch_size, progress=progress, **options)
+    import warnings
+
+    from sle_car.instruments.ctcae import CTCAEGradingWarning
+
+    with warnings.catch_warnings(record=True) as caught:  # recorded in the log, then re-shown
+        warnings.simplefilter("always", CTCAEGradingWarning)
+        derive_to_dir(
+            out_dir / "clean", out_dir, batch_size=batch_size, progress=progress, **options
+        )
+    grading = sorted({str(w.message) for w in caught if w.category is CTCAEGradingWarning})
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     counts = {
         name: pl.scan_parquet(out_dir / f"{name}.parquet")
         .select(pl.len().alias("rows"), pl.col("USUBJID").n_unique().alias("subjects"))
@@ -185,6 +196,7 @@ def write_study(
         "data_dir": data_dir.name,
         "validation_problems": problems,
         "set_aside_by_rule": set_aside or [],
+        "ctcae_null_grades": grading,
         "reconciliation": reconciliation,
         "rows": {name: c["rows"] for name, c in counts.items()},
         "subjects": {name: c["subjects"] for name, c in counts.items()},
