@@ -186,21 +186,22 @@ def _coerce(
     df = repair_text(df, [c for c, _ in spaced])
     numeric = {c: _polars_dtype(model, c) for c in text_cols}
     numeric = {c: t for c, t in numeric.items() if t != pl.String}
-    parsed = {
-        c: pl.when(pl.col(c).str.contains(_DECIMAL_COMMA))
-        .then(pl.col(c).str.replace(",", "."))
-        .otherwise(pl.col(c))
-        .cast(pl.Float64, strict=False)
-        for c in numeric
-    }
+    parsed = {c: _parse_number(pl.col(c), numeric[c]) for c in numeric}
     checks = {}
     for col, dtype in numeric.items():
+        value = pl.col(col).str.replace(",", ".").cast(pl.Float64, strict=False)
         checks[(col, "decimal_comma")] = pl.col(col).str.contains(_DECIMAL_COMMA)
-        checks[(col, "malformed_number")] = pl.col(col).is_not_null() & parsed[col].is_null()
+        checks[(col, "malformed_number")] = pl.col(col).is_not_null() & value.is_null()
+        # a number that reads but has no faithful value of the column's type: NaN, infinity,
+        # an overflow (1e400, a 100,000-digit number) or, in a whole-number column, beyond the
+        # 64-bit range or with a fraction. Never silently missing: each is an error.
+        checks[(col, "not_finite")] = value.is_not_null() & value.is_finite().not_()
+        checks[(col, "out_of_range")] = (
+            value.is_finite() & parsed[col].is_null() & pl.col(col).is_not_null()
+        )
         if dtype.is_integer():
-            checks[(col, "fraction")] = parsed[col].is_not_null() & (
-                parsed[col] != parsed[col].round(0)
-            )
+            checks[(col, "fraction")] = value.is_finite() & (value != value.round(0))
+            checks[(col, "out_of_range")] &= checks[(col, "fraction")].not_()
     for (col, check), hit in _flagged(df, checks).items():
         kind = "a whole number" if numeric[col].is_integer() else "a number"
         rule, severity, message = {
@@ -215,6 +216,17 @@ def _coerce(
                 "error",
                 f"{col} must be {kind}; correct the value in the source",
             ),
+            "not_finite": (
+                "malformed_number",
+                "error",
+                f"{col} must be a finite number, not NaN, infinity or a number too large to "
+                "store; correct the value in the source",
+            ),
+            "out_of_range": (
+                "malformed_number",
+                "error",
+                f"{col} is too large to store as {kind}; correct the value in the source",
+            ),
             "fraction": (
                 "malformed_number",
                 "error",
@@ -222,13 +234,33 @@ def _coerce(
             ),
         }[check]
         issues.append(_issues(file, df.filter(hit), col, rule, severity, message))
-    casts = [
-        pl.when(p == p.round(0)).then(p).cast(numeric[c], strict=False).alias(c)
-        if numeric[c].is_integer()
-        else p.cast(numeric[c]).alias(c)
-        for c, p in parsed.items()
-    ]
-    return df.with_columns(casts), pl.concat(issues)
+    return df.with_columns(p.alias(c) for c, p in parsed.items()), pl.concat(issues)
+
+
+_WHOLE = r"^[-+]?\d+$"
+
+
+def _parse_number(text: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """The value of a numeric text cell in ``dtype``, null when it has no faithful value there.
+
+    A decimal comma reads as a decimal point (rule R2). Whole numbers are read digit by digit,
+    not through a float, so that no 64-bit integer loses a digit; ``"3.0"`` is the whole
+    number 3. Non-finite values (NaN, infinity, overflow) and integers beyond the 64-bit range
+    give null here and an error in :func:`_coerce`."""
+    text = (
+        pl.when(text.str.contains(_DECIMAL_COMMA)).then(text.str.replace(",", ".")).otherwise(text)
+    )
+    value = text.cast(pl.Float64, strict=False)
+    finite = pl.when(value.is_finite()).then(value)
+    if not dtype.is_integer():
+        return finite.cast(dtype)
+    whole = text.str.strip_prefix("+").cast(dtype, strict=False)
+    via_float = pl.when(finite == finite.round(0)).then(finite)
+    return (
+        pl.when(text.str.contains(_WHOLE))
+        .then(whole)
+        .otherwise(pl.when(via_float.abs() < 2.0**53).then(via_float).cast(dtype, strict=False))
+    )
 
 
 def _schema_issues(file: str, typed: pl.DataFrame, model: type[pa.DataFrameModel]) -> pl.DataFrame:
@@ -619,14 +651,24 @@ def sort_report(report: pl.DataFrame) -> pl.DataFrame:
     return report.unique().sort(["file", "row", "column", "rule", "value"], nulls_last=True)
 
 
-def validate_study(data_dir: Path | str) -> Validation:
+def validate_study(data_dir: Path | str, *, accept_changed_files: bool = False) -> Validation:
     """Validate every domain of ``data_dir`` and the rules across domains.
 
-    Raises :class:`~sle_car.io.DataFileError` when a file cannot be read at all.
+    The rules across domains (subject in DM, one CAR-T infusion on day 0, visit windows) are
+    counted on the data as cleaning repairs it: exact copies of a row (rule R3) are dropped
+    first, so that a duplicated infusion row is one infusion, not two.
+
+    A file that differs from its SHA-256 in ``manifest.json`` is an ``error`` (the data
+    changed since the export was written, e.g. a file truncated at a row boundary); with
+    ``accept_changed_files`` the user accepts the change explicitly and it is a ``warning``.
+    A file not listed in the manifest is a ``warning``.
+
+    Raises :class:`~sle_car.io.DataFileError` when a file or the manifest cannot be read.
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DataFileError(data_dir, "no such data directory")
+    manifest = read_manifest(data_dir).get("files", {})
     domains: dict[str, pl.DataFrame] = {}
     files: dict[str, str] = {}
     parts = []
@@ -637,27 +679,37 @@ def validate_study(data_dir: Path | str) -> Validation:
         parts.append(issues)
         if typed is not None:
             domains[name] = typed
-    parts.append(_cross_domain(files, domains))
-    manifest = read_manifest(data_dir).get("files", {})
+    parts.append(_cross_domain(files, {n: drop_copies(d) for n, d in domains.items()}))
     for fname in files.values():
         expected = manifest.get(fname)
         if manifest and expected is None:
-            problem = "file is not listed in manifest.json; regenerate it"
+            problem, severity = "file is not listed in manifest.json; regenerate it", "warning"
         elif expected and expected != sha256(data_dir / fname):
             problem = (
                 "file differs from its SHA-256 in manifest.json: the data changed since "
-                "the manifest was written"
+                "the manifest was written (a truncated or edited file?); restore the "
+                "exported file, or accept the change explicitly (--accept-changed-files)"
             )
+            severity = "warning" if accept_changed_files else "error"
         else:
             continue
         parts.append(
             pl.DataFrame(
-                [(fname, None, None, None, "manifest", "warning", problem)],
+                [(fname, None, None, None, "manifest", severity, problem)],
                 schema=REPORT_COLUMNS,
                 orient="row",
             )
         )
     return Validation(sort_report(pl.concat(parts)), domains, files)
+
+
+def drop_copies(typed: pl.DataFrame) -> pl.DataFrame:
+    """``typed`` without the later exact copies of a row (cleaning rule R3 keeps the first)."""
+    copies = exact_copies(typed)
+    if copies.height == 0:
+        return typed
+    later = copies.filter(pl.col(ROW) != pl.col("_FIRST"))[ROW]
+    return typed.filter(pl.col(ROW).is_in(later.implode()).not_())
 
 
 def validation_report(data_dir: Path | str) -> pl.DataFrame:

@@ -27,6 +27,33 @@ BATCH_SIZE = 1000
 (``benchmarks/results/``); the 5-patient study is one batch."""
 
 
+DOMAIN_USE = {
+    "dm": "every analysis dataset: no subject is left to derive",
+    "ex": "the CAR-T infusion and lymphodepletion (safety population SAFFL, doses, ADTTE)",
+    "ae": "ADAE: every adverse event, including CRS, ICANS and infections",
+    "lb": "ADLB, and the laboratory parts of ADRS and ADTTE (serology, renal response, "
+    "B-cell aplasia, SLEDAI laboratory descriptors)",
+    "vs": "the vital-sign days in ADSL's last day known alive (LSTALVDY)",
+    "qs": "ADQS, and the clinical scores of ADRS and ADTTE (SLEDAI-2K, BILAG, PGA, DORIS, LLDAS)",
+    "cm": "glucocorticoid and immunosuppressant use (DORIS, LLDAS, medication listings)",
+    "ds": "disposition (completion, death, withdrawal) in ADSL and ADTTE censoring",
+}
+"""What each collected domain feeds: stated in the derivation log when a domain is set aside
+as a whole, so that an empty analysis dataset is never mistaken for 'no events'."""
+
+
+def set_aside_statement(reconciliation: list[dict]) -> dict[str, str]:
+    """For each domain set aside as a whole (rows in, none kept): what its loss removes."""
+    return {
+        r["domain"]: (
+            f"{r['domain'].upper()} was set aside as a whole ({r['rows_in']} rows; see "
+            f"clean/quarantine.csv): derived without {DOMAIN_USE.get(r['domain'], 'it')}"
+        )
+        for r in reconciliation
+        if r["rows_in"] > 0 and r["rows_kept"] == 0
+    }
+
+
 def code_hash() -> str:
     """SHA-256 over the source of ``sle_car`` and ``data_schemas``: a changed rule rebuilds the
     cache even before the version number moves."""
@@ -110,8 +137,9 @@ def derive_to_dir(
             raise DataFileError(
                 path,
                 f"{orphans['len'][0]} rows belong to subjects not in dm.parquet (first: "
-                f"{orphans['USUBJID'][0]}); run `sle-car validate` on the raw data and clean it "
-                "again, which sets such rows aside",
+                f"{orphans['USUBJID'][0]}); this clean folder was not written by sle-car's "
+                "cleaning, which sets such rows aside (rule R6): derive from the raw data "
+                "with `sle-car derive`",
             )
     out_dir.mkdir(parents=True, exist_ok=True)
     partial = {name: out_dir / f".{name}.parquet.partial" for name in DATASETS}
@@ -176,6 +204,7 @@ def write_study(
         "data_dir": data_dir.name,
         "validation_problems": problems,
         "reconciliation": reconciliation,
+        "set_aside_domains": set_aside_statement(reconciliation),
         "rows": {name: c["rows"] for name, c in counts.items()},
         "subjects": {name: c["subjects"] for name, c in counts.items()},
     }
