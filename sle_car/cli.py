@@ -33,11 +33,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     import polars as pl
 
     from sle_car.io import DataFileError
-    from sle_car.paths import issues_dir
-    from sle_car.validate import validate_study
+    from sle_car.paths import default_report_dir
+    from sle_car.validate import summary_by_rule, validate_study
 
     data_dir = Path(args.data_dir)
-    out_dir = Path(args.report_dir) if args.report_dir else issues_dir() / data_dir.name
+    out_dir = Path(args.report_dir) if args.report_dir else default_report_dir(data_dir)
     if _inside(out_dir, data_dir):
         print(
             f"error: the report directory {out_dir} is inside the raw data directory; raw data "
@@ -46,14 +46,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     try:
-        result = validate_study(data_dir)
+        result = validate_study(data_dir, accept_changed_files=args.accept_changed_files)
     except DataFileError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    out_dir.mkdir(parents=True, exist_ok=True)
     report_path = out_dir / "validation.csv"
-    result.report.write_csv(report_path)
-    counts = result.report.group_by("severity").len().sort("severity")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        result.report.write_csv(report_path)
+    except OSError as err:
+        print(
+            f"error: cannot write the listing to {out_dir} ({err.strerror}); "
+            "choose a writable --report-dir",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     with pl.Config(
         tbl_rows=args.max_rows,
         fmt_str_lengths=80,
@@ -63,6 +70,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     ):
         if result.report.height:
             print(result.report.head(args.max_rows))
+    by_rule = summary_by_rule(result.report)
+    for severity in ("error", "repairable", "warning"):
+        rules = by_rule.filter(pl.col("severity") == severity)
+        if rules.height:
+            detail = ", ".join(f"{r['rule']} {r['n']}" for r in rules.iter_rows(named=True))
+            print(f"{rules['n'].sum()} {severity}: {detail}")
+    counts = result.report.group_by("severity").len().sort("severity")
     summary = (
         ", ".join(f"{r['len']} {r['severity']}" for r in counts.iter_rows(named=True))
         or "no problems"
@@ -241,9 +255,16 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="validate a raw data directory against the data contract")
     v.add_argument("data_dir")
     v.add_argument(
-        "--report-dir", help="where validation.csv goes (default reports/data-issues/<name>)"
+        "--report-dir",
+        help="where validation.csv goes (default: reports/data-issues/<name> for data inside "
+        "the repository, <name>.data-issues/ beside a data cut outside it)",
     )
     v.add_argument("--max-rows", type=int, default=40, help="problems printed (all are in the CSV)")
+    v.add_argument(
+        "--accept-changed-files",
+        action="store_true",
+        help="a file differing from its SHA-256 in manifest.json is a warning, not an error",
+    )
     v.set_defaults(func=cmd_validate)
 
     s = sub.add_parser("simulate", help="write a synthetic cohort (raw domains + manifest)")

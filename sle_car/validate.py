@@ -638,6 +638,16 @@ def validate_domain(
         (pl.col("rule") != "multiple_fields_uniqueness")
         | pl.col("row").is_in(copies[ROW].implode()).not_()
     )
+    # a cell that cannot be read as a number is reported once, not again as "required but
+    # empty" because it has no typed value
+    unread = coercion.filter(pl.col("rule") == "malformed_number").select("row", "column")
+    if unread.height:
+        schema = schema.join(
+            unread.with_columns(pl.lit("not_nullable").alias("rule")),
+            on=["row", "column", "rule"],
+            how="anti",
+            nulls_equal=False,
+        )
     parts = [structure, coercion, schema, _exact_duplicates(file, copies)]
     if name == "lb":
         parts.append(_lab_rules(file, typed))
@@ -710,6 +720,19 @@ def drop_copies(typed: pl.DataFrame) -> pl.DataFrame:
         return typed
     later = copies.filter(pl.col(ROW) != pl.col("_FIRST"))[ROW]
     return typed.filter(pl.col(ROW).is_in(later.implode()).not_())
+
+
+def summary_by_rule(report: pl.DataFrame) -> pl.DataFrame:
+    """Problems counted by severity and rule: ``severity, rule, n`` (errors first, then
+    repairable, then warnings; most frequent rule first)."""
+    order = {"error": 0, "repairable": 1, "warning": 2}
+    return (
+        report.group_by("severity", "rule")
+        .agg(pl.len().cast(pl.Int64).alias("n"))
+        .with_columns(pl.col("severity").replace_strict(order, default=3).alias("_o"))
+        .sort("_o", pl.col("n"), "rule", descending=[False, True, False])
+        .drop("_o")
+    )
 
 
 def validation_report(data_dir: Path | str) -> pl.DataFrame:

@@ -177,16 +177,35 @@ def write_study(
     *,
     batch_size: int = BATCH_SIZE,
     progress: bool = False,
+    accept_changed_files: bool = False,
     **options,
 ) -> dict:
     """Validate, clean, derive (``derive_to_dir``) and write the analysis datasets and
     ``derivation_log.json``; return the log. Nothing is read back into memory: row and
-    subject counts come from a streaming scan of the written files."""
+    subject counts come from a streaming scan of the written files.
+
+    A data file that differs from its SHA-256 in ``manifest.json`` stops the run with a
+    :class:`~sle_car.io.DataFileError` unless ``accept_changed_files`` (the user accepts the
+    change explicitly). The log's ``set_aside_domains`` states what each domain set aside as
+    a whole removes from the analysis."""
     from sle_car.clean import clean_study, write_clean
+    from sle_car.io import DataFileError
+    from sle_car.validate import validate_study
 
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     (out_dir / LOG).unlink(missing_ok=True)  # an interrupted build is never taken as current
-    cleaned = clean_study(data_dir)
+    validation = validate_study(data_dir, accept_changed_files=accept_changed_files)
+    changed = validation.report.filter(
+        (pl.col("rule") == "manifest") & (pl.col("severity") == "error")
+    )
+    if changed.height:
+        raise DataFileError(
+            data_dir / "manifest.json",
+            f"{', '.join(changed['file'].to_list())} differ(s) from the SHA-256 in the "
+            "manifest: the data changed since it was exported (a truncated or edited file?). "
+            "Restore the exported files, or accept the change explicitly",
+        )
+    cleaned = clean_study(data_dir, validation)
     write_clean(cleaned, out_dir / "clean")
     problems = cleaned.validation.report.group_by("severity").len().sort("severity").rows()
     reconciliation = cleaned.reconciliation.rows(named=True)
