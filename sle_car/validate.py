@@ -355,7 +355,12 @@ def _lab_rules(file: str, lb: pl.DataFrame) -> pl.DataFrame:
         & res.is_not_null()
         & pl.col("_QOK").is_null(),
         "unit_not_allowed": numeric & res.is_not_null() & pl.col("_F").is_null(),
-        "unit_variant": numeric & pl.col("_F").is_not_null() & (unit != pl.col("_UNIT")),
+        # a unit whose factor is 1 (e.g. /uL for 10^6/L, ng/mL for ug/L) changes no number:
+        # only a real conversion is worth a warning
+        "unit_variant": numeric
+        & pl.col("_F").is_not_null()
+        & (unit != pl.col("_UNIT"))
+        & (pl.col("_F") != 1.0),
         "decimal_comma": numeric & res.str.contains(_DECIMAL_COMMA).fill_null(False),
         "malformed_number": numeric & res.is_not_null() & value.is_null(),
         "implausible_value": numeric
