@@ -21,12 +21,14 @@ def describe(text: str, unit: str | None = None, source: str | None = None) -> d
 class SubjectRecord(pa.DataFrameModel):
     """Columns every collected domain carries."""
 
-    STUDYID: str = pa.Field(isin=[cl.STUDYID], **describe("Study identifier"))
+    STUDYID: str = pa.Field(
+        **describe("Study identifier: the study configuration's study_id (SLECAR01)")
+    )
     DOMAIN: str = pa.Field(**describe("Two-letter SDTM domain code"))
     USUBJID: str = pa.Field(
-        str_matches=cl.USUBJID_PATTERN,
         **describe(
-            "Unique subject identifier: SLECAR01-<site>-<subject> (a study code, never a name)"
+            "Unique subject identifier matching the study configuration's subject_id_pattern: "
+            "SLECAR01-<site>-<subject> (a study code, never a name)"
         ),
     )
 

@@ -22,22 +22,23 @@ from dataclasses import dataclass
 
 import polars as pl
 
-STUDYID = "SLECAR01"
-USUBJID_PATTERN = r"^SLECAR01-\d{2}-\d{3,5}$"
-"""Study subject identifier: ``SLECAR01-<site 2 digits>-<subject 3 to 5 digits>``."""
+
+def _bundled_study_id() -> str:
+    from importlib import resources
+
+    import yaml
+
+    text = resources.files("sle_car.config").joinpath("study.yaml").read_text("utf-8")
+    return str(yaml.safe_load(text)["study_id"])
+
+
+STUDYID = _bundled_study_id()
+"""This pilot's study ID, from ``sle_car/config/study.yaml``. What belongs to a study rather
+than to the code (study ID, subject-ID pattern, sites, race and ethnic-group codes, required
+baseline measurements) lives in that file (:mod:`sle_car.study`), not here."""
 
 # --- Demographics -----------------------------------------------------------------------------
 SEX = ("F", "M")
-RACE = ("ASIAN", "OTHER")
-ETHNIC_GROUPS_MY = (
-    "MALAY",
-    "CHINESE",
-    "INDIAN",
-    "INDIGENOUS SABAH AND SARAWAK",
-    "ORANG ASLI",
-    "OTHER",
-)
-"""Ethnic groups as recorded in Malaysian health statistics (sponsor list; not CDISC ETHNIC)."""
 
 
 # --- Laboratory tests ---------------------------------------------------------------------------

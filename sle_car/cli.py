@@ -46,7 +46,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     try:
-        result = validate_study(data_dir, accept_changed_files=args.accept_changed_files)
+        result = validate_study(
+            data_dir,
+            accept_changed_files=args.accept_changed_files,
+            study_config=args.study_config,
+        )
     except DataFileError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -264,6 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--accept-changed-files",
         action="store_true",
         help="a file differing from its SHA-256 in manifest.json is a warning, not an error",
+    )
+    v.add_argument(
+        "--study-config",
+        help="the study configuration (YAML) of this cut: study ID, subject-ID pattern, sites, "
+        "race and ethnic groups, required baseline measurements (default: "
+        "SLE_CAR_STUDY_CONFIG, else sle_car/config/study.yaml)",
     )
     v.set_defaults(func=cmd_validate)
 

@@ -24,6 +24,7 @@ import polars as pl
 from data_schemas import RAW_DOMAINS
 from data_schemas import codelists as cl
 from sle_car.io import ROW, DataFileError, domain_file, read_domain, read_manifest, sha256
+from sle_car.study import StudyConfig, load_study_config
 
 REPORT_COLUMNS = {
     "file": pl.String,
@@ -622,14 +623,91 @@ def _cross_domain(v_files: dict[str, str], domains: dict[str, pl.DataFrame]) -> 
     return pl.concat(issues) if issues else empty_report()
 
 
+def study_rules(file: str, name: str, typed: pl.DataFrame, study: StudyConfig) -> pl.DataFrame:
+    """The rules the study configuration (``sle_car/config/study.yaml``) sets: STUDYID is the
+    study's (``study_id``), USUBJID matches ``subject_id_pattern``; in DM, SITEID, RACE and
+    ETHGRP are among the configured codes, a required baseline measurement is present
+    (``baseline_required``, error) and an optional one is noted when missing
+    (``baseline_missing``, warning: the values derived from it are missing, never imputed).
+    Empty identifiers are the schema's ``not_nullable`` errors, not repeated here."""
+    where = f"the study configuration {study.source}"
+    other = "or validate this cut with its own --study-config"
+    checks: list[tuple[str, str, str, pl.Expr, str]] = [
+        (
+            "STUDYID",
+            "study_id",
+            "error",
+            pl.col("STUDYID") != study.study_id,
+            f"STUDYID must be {study.study_id} ({where}); correct it, {other}",
+        ),
+        (
+            "USUBJID",
+            "subject_id_format",
+            "error",
+            pl.col("USUBJID").str.contains(study.subject_id_pattern).not_(),
+            f"USUBJID does not have the study's format {study.subject_id_pattern} ({where}); "
+            f"correct it, {other}",
+        ),
+    ]
+    if name == "dm":
+        for col, rule, codes in (
+            ("SITEID", "site", study.sites),
+            ("RACE", "race", study.race),
+            ("ETHGRP", "ethnic_group", study.ethnic_groups),
+        ):
+            checks.append(
+                (
+                    col,
+                    rule,
+                    "error",
+                    pl.col(col).is_in(list(codes)).not_(),
+                    f"{col} must be one of {list(codes)} ({where}); correct it, {other}",
+                )
+            )
+        for col in study.baseline_required:
+            checks.append(
+                (
+                    col,
+                    "baseline_required",
+                    "error",
+                    pl.col(col).is_null(),
+                    f"{col} is a required baseline measurement ({where}) but empty; fill it "
+                    "in the source",
+                )
+            )
+        for col in study.baseline_optional:
+            checks.append(
+                (
+                    col,
+                    "baseline_missing",
+                    "warning",
+                    pl.col(col).is_null(),
+                    f"{col} is not recorded (optional in {where}); what is derived from it "
+                    "(e.g. body surface area) is missing",
+                )
+            )
+    checks = [c for c in checks if c[0] in typed.columns]
+    hits = _flagged(typed, {(col, rule): expr for col, rule, _, expr, _ in checks})
+    return pl.concat(
+        [empty_report()]
+        + [
+            _issues(file, typed.filter(hits[(col, rule)]), col, rule, severity, message)
+            for col, rule, severity, _, message in checks
+            if (col, rule) in hits
+        ]
+    )
+
+
 def validate_domain(
-    name: str, raw: pl.DataFrame, file: str
+    name: str, raw: pl.DataFrame, file: str, study: StudyConfig | None = None
 ) -> tuple[pl.DataFrame | None, pl.DataFrame]:
-    """Validate one domain read by :func:`sle_car.io.read_domain`.
+    """Validate one domain read by :func:`sle_car.io.read_domain` against the contract and
+    the study configuration (default: :func:`sle_car.study.load_study_config`).
 
     Returns the typed frame (``None`` when its columns do not match the contract) and the
     report rows of this domain alone.
     """
+    study = study or load_study_config()
     model = RAW_DOMAINS[name]
     structure = _structure(file, raw, model)
     if structure.filter(pl.col("rule") == "missing_column").height:
@@ -653,7 +731,13 @@ def validate_domain(
             how="anti",
             nulls_equal=False,
         )
-    parts = [structure, coercion, schema, _exact_duplicates(file, copies)]
+    parts = [
+        structure,
+        coercion,
+        schema,
+        _exact_duplicates(file, copies),
+        study_rules(file, name, typed, study),
+    ]
     if name == "lb":
         parts.append(_lab_rules(file, typed))
     if name == "vs":
@@ -666,7 +750,12 @@ def sort_report(report: pl.DataFrame) -> pl.DataFrame:
     return report.unique().sort(["file", "row", "column", "rule", "value"], nulls_last=True)
 
 
-def validate_study(data_dir: Path | str, *, accept_changed_files: bool = False) -> Validation:
+def validate_study(
+    data_dir: Path | str,
+    *,
+    accept_changed_files: bool = False,
+    study_config: StudyConfig | Path | str | None = None,
+) -> Validation:
     """Validate every domain of ``data_dir`` and the rules across domains.
 
     The rules across domains (subject in DM, one CAR-T infusion on day 0, visit windows) are
@@ -678,8 +767,15 @@ def validate_study(data_dir: Path | str, *, accept_changed_files: bool = False) 
     ``accept_changed_files`` the user accepts the change explicitly and it is a ``warning``.
     A file not listed in the manifest is a ``warning``.
 
-    Raises :class:`~sle_car.io.DataFileError` when a file or the manifest cannot be read.
+    ``study_config``: the study configuration (a :class:`~sle_car.study.StudyConfig` or the
+    path of its YAML file); default ``SLE_CAR_STUDY_CONFIG`` or the bundled file.
+
+    Raises :class:`~sle_car.io.DataFileError` when a file, the manifest or the study
+    configuration cannot be read.
     """
+    study = (
+        study_config if isinstance(study_config, StudyConfig) else load_study_config(study_config)
+    )
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DataFileError(data_dir, "no such data directory")
@@ -690,7 +786,7 @@ def validate_study(data_dir: Path | str, *, accept_changed_files: bool = False) 
     for name in RAW_DOMAINS:
         path = domain_file(data_dir, name)
         files[name] = path.name
-        typed, issues = validate_domain(name, read_domain(path), path.name)
+        typed, issues = validate_domain(name, read_domain(path), path.name, study)
         parts.append(issues)
         if typed is not None:
             domains[name] = typed

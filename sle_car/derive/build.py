@@ -178,6 +178,7 @@ def write_study(
     batch_size: int = BATCH_SIZE,
     progress: bool = False,
     accept_changed_files: bool = False,
+    study_config: Path | str | None = None,
     **options,
 ) -> dict:
     """Validate, clean, derive (``derive_to_dir``) and write the analysis datasets and
@@ -186,7 +187,8 @@ def write_study(
 
     A data file that differs from its SHA-256 in ``manifest.json`` stops the run with a
     :class:`~sle_car.io.DataFileError` unless ``accept_changed_files`` (the user accepts the
-    change explicitly). The log's ``set_aside_domains`` states what each domain set aside as
+    change explicitly). ``study_config``: the cut's study configuration file (default
+    ``SLE_CAR_STUDY_CONFIG``, else the bundled one). The log's ``set_aside_domains`` states what each domain set aside as
     a whole removes from the analysis."""
     from sle_car.clean import clean_study, write_clean
     from sle_car.io import DataFileError
@@ -194,7 +196,9 @@ def write_study(
 
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     (out_dir / LOG).unlink(missing_ok=True)  # an interrupted build is never taken as current
-    validation = validate_study(data_dir, accept_changed_files=accept_changed_files)
+    validation = validate_study(
+        data_dir, accept_changed_files=accept_changed_files, study_config=study_config
+    )
     changed = validation.report.filter(
         (pl.col("rule") == "manifest") & (pl.col("severity") == "error")
     )
