@@ -102,6 +102,17 @@ def _explain(check: str, column: str, model_name: str) -> str:
         return f"{column} must be unique; remove the repeated record"
     if check.startswith("dtype("):
         return f"{column} has the wrong type {check}; re-export it"
+    if check == "visit_name":
+        return (
+            "VISIT and VISITNUM do not name the same visit: a protocol visit has its number and "
+            "name from the schedule (e.g. 1004 WEEK 4); an unscheduled visit has VISIT "
+            "'UNSCHEDULED n.m' (or 'UNSCHEDULED') and a VISITNUM n.m that is no protocol "
+            "visit's; correct VISIT or VISITNUM"
+        )
+    if check == "end_after_start":
+        return "the end day is before the onset day; correct one of them"
+    if check == "scale_matches_category":
+        return "CRS and ICANS are graded with ASTCT 2019, other events with CTCAE V5.0; correct AETOXGRV"
     return f"fails the rule '{check}'; correct the value"
 
 
@@ -522,7 +533,7 @@ def _vs_rules(file: str, vs: pl.DataFrame) -> pl.DataFrame:
 def _visit_window(file: str, df: pl.DataFrame, day_col: str) -> pl.DataFrame:
     visits = pl.DataFrame(
         {
-            "VISITNUM": [v.visitnum for v in cl.VISITS],
+            "VISITNUM": [float(v.visitnum) for v in cl.VISITS],
             "_NOM": [v.day for v in cl.VISITS],
             "_WIN": [v.window for v in cl.VISITS],
         }
