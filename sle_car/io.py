@@ -77,7 +77,11 @@ def _check_utf8(path: Path, raw: bytes | mmap.mmap, chunk: int = 1 << 24) -> Non
 
 
 def _read_csv_text(path: Path) -> pl.DataFrame:
-    with path.open("rb") as fh:
+    try:
+        fh = path.open("rb")
+    except OSError as err:
+        raise DataFileError(path, f"cannot open the file ({err.strerror})") from None
+    with fh:
         try:  # checked through a read-only memory map: the file is never copied into memory
             raw = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         except ValueError:  # an empty file cannot be mapped
@@ -197,6 +201,8 @@ def read_manifest(data_dir: Path | str) -> dict:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         raise DataFileError(path, "the manifest is not valid JSON; regenerate it") from None
+    except OSError as err:
+        raise DataFileError(path, f"cannot read the manifest ({err.strerror})") from None
     if not isinstance(manifest, dict):
         raise DataFileError(
             path,

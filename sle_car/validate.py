@@ -374,8 +374,10 @@ def _lab_rules(file: str, lb: pl.DataFrame) -> pl.DataFrame:
         & (unit != pl.col("_UNIT"))
         & (pl.col("_F") != 1.0),
         "decimal_comma": numeric & res.str.contains(_DECIMAL_COMMA).fill_null(False),
-        "malformed_number": numeric & res.is_not_null() & value.is_null(),
+        # NaN, infinity and overflow (1e400) are no result either
+        "malformed_number": numeric & res.is_not_null() & value.is_finite().not_().fill_null(True),
         "implausible_value": numeric
+        & value.is_finite().fill_null(False)
         & ((pl.col("_SI") < pl.col("_LOW")) | (pl.col("_SI") > pl.col("_HIGH"))).fill_null(False),
     }
     keys = ["LBTESTCD", "LBSPEC"]
@@ -437,7 +439,7 @@ def _lab_rules(file: str, lb: pl.DataFrame) -> pl.DataFrame:
         "malformed_number": (
             "LBORRES",
             "error",
-            pl.format("result of {} must be a number; correct it", pl.col("LBTESTCD")),
+            pl.format("result of {} must be a finite number; correct it", pl.col("LBTESTCD")),
         ),
         "implausible_value": (
             "LBORRES",
@@ -497,7 +499,7 @@ def _vs_rules(file: str, vs: pl.DataFrame) -> pl.DataFrame:
         ),
         _issues(
             file,
-            num.filter(value.is_null()),
+            num.filter(value.is_finite().not_().fill_null(True)),
             "VSORRES",
             "malformed_number",
             "error",
@@ -513,7 +515,7 @@ def _vs_rules(file: str, vs: pl.DataFrame) -> pl.DataFrame:
         ),
         _issues(
             file,
-            num.filter((value < pl.col("_LOW")) | (value > pl.col("_HIGH"))),
+            num.filter(value.is_finite() & ((value < pl.col("_LOW")) | (value > pl.col("_HIGH")))),
             "VSORRES",
             "implausible_value",
             "error",

@@ -276,3 +276,32 @@ def test_raw_json_manifest_is_still_read(cohort_dir: Path) -> None:
     manifest = json.loads((cohort_dir / "manifest.json").read_text())
     assert isinstance(manifest["files"], dict)
     assert validate_study(cohort_dir).ok
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e400"])
+@pytest.mark.parametrize(("domain", "column"), [("lb", "LBORRES"), ("vs", "VSORRES")])
+def test_non_finite_result_text_is_malformed(
+    domain: str, column: str, value: str, data_copy: Path
+) -> None:
+    df = pl.read_csv(data_copy / f"{domain}.csv", infer_schema=False)
+    numeric = df.with_row_index().filter(
+        pl.col(column).cast(pl.Float64, strict=False).is_not_null()
+    )
+    row = numeric["index"][0] + 2
+    _set(data_copy, domain, row, column, value)
+    hit = validate_study(data_copy).report.filter(pl.col("row") == row)
+    assert hit.select("column", "rule", "severity").rows() == [
+        (column, "malformed_number", "error")
+    ]
+
+
+def test_unreadable_file_is_a_usage_error(
+    data_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file")
+    (data_copy / "cm.csv").chmod(0)
+    status, out = _validate(data_copy, tmp_path, capsys)
+    assert status == 2 and "cm.csv" in out.err and "cannot open" in out.err
