@@ -305,3 +305,20 @@ def test_unreadable_file_is_a_usage_error(
     (data_copy / "cm.csv").chmod(0)
     status, out = _validate(data_copy, tmp_path, capsys)
     assert status == 2 and "cm.csv" in out.err and "cannot open" in out.err
+
+
+def test_dm_set_aside_as_a_whole_stops_derive_with_a_clear_message(
+    data_copy: Path, tmp_path: Path
+) -> None:
+    path = data_copy / "dm.csv"
+    path.write_bytes(_add_notes(path.read_bytes()))
+    cleaned = clean_study(data_copy)
+    assert all(df.height == 0 for df in cleaned.domains.values())
+    assert cleaned.reconciliation["balanced"].all()
+    s = set_aside_summary(None, cleaned)
+    lb_in = cleaned.reconciliation.filter(pl.col("domain") == "lb")["rows_in"][0]
+    assert s.filter((pl.col("domain") == "lb") & (pl.col("rule") == "subject_set_aside"))[
+        "rows"
+    ].to_list() == [lb_in]
+    with pytest.raises(DataFileError, match="no subjects; nothing to derive"):
+        write_study(data_copy, tmp_path / "out")

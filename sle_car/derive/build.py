@@ -122,7 +122,11 @@ def derive_to_dir(
     clean_dir, out_dir = Path(clean_dir), Path(out_dir)
     batches = subject_batches(clean_dir, batch_size)
     if not batches:
-        raise DataFileError(clean_dir / "dm.parquet", "no subjects; nothing to derive")
+        raise DataFileError(
+            clean_dir / "dm.parquet",
+            "no subjects; nothing to derive (cleaning set every DM row aside, or DM as a whole: "
+            "the reasons are in quarantine.csv beside it and in the validation listing)",
+        )
     dm = pl.scan_parquet(clean_dir / "dm.parquet").select("USUBJID")
     for name in [n for n in INPUT_COLUMNS if n != "dm"]:  # so each row is in exactly one batch
         path = clean_dir / f"{name}.parquet"
