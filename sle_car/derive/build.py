@@ -70,14 +70,20 @@ def code_hash() -> str:
     return h.hexdigest()
 
 
-def _cache_key(data_dir: Path, options: dict) -> dict:
-    from sle_car.io import manifest_hash
+def _cache_key(data_dir: Path, options: dict, study_config: Path | str | None = None) -> dict:
+    from dataclasses import asdict
 
+    from sle_car.io import manifest_hash
+    from sle_car.study import load_study_config
+
+    study = asdict(load_study_config(study_config))
+    study.pop("source")  # the same configuration from another path is the same study
     return {
         "data_manifest_sha256": manifest_hash(data_dir),
         "package_version": __version__,
         "code_sha256": code_hash(),
         "options": options,
+        "study_config": {k: list(v) if isinstance(v, tuple) else v for k, v in study.items()},
     }
 
 
@@ -227,7 +233,7 @@ def write_study(
         for name in DATASETS
     }
     log = {
-        **_cache_key(data_dir, options),
+        **_cache_key(data_dir, options, study_config),
         "data_dir": data_dir.name,
         "validation_problems": problems,
         "reconciliation": reconciliation,
