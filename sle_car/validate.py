@@ -735,7 +735,8 @@ def validate_domain(
         | pl.col("row").is_in(copies[ROW].implode()).not_()
     )
     # a cell that cannot be read as a number is reported once, not again as "required but
-    # empty" because it has no typed value
+    # empty" (nor as a missing baseline measurement) because it has no typed value
+    study_issues = study_rules(file, name, typed, study)
     unread = coercion.filter(pl.col("rule") == "malformed_number").select("row", "column")
     if unread.height:
         schema = schema.join(
@@ -744,13 +745,8 @@ def validate_domain(
             how="anti",
             nulls_equal=False,
         )
-    parts = [
-        structure,
-        coercion,
-        schema,
-        _exact_duplicates(file, copies),
-        study_rules(file, name, typed, study),
-    ]
+        study_issues = study_issues.join(unread, on=["row", "column"], how="anti")
+    parts = [structure, coercion, schema, _exact_duplicates(file, copies), study_issues]
     if name == "lb":
         parts.append(_lab_rules(file, typed))
     if name == "vs":

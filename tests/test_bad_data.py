@@ -322,3 +322,12 @@ def test_dm_set_aside_as_a_whole_stops_derive_with_a_clear_message(
     ].to_list() == [lb_in]
     with pytest.raises(DataFileError, match="no subjects; nothing to derive"):
         write_study(data_copy, tmp_path / "out")
+
+
+@pytest.mark.parametrize(("column", "value"), [("WEIGHTBL", "sixty"), ("DIAGDY", "1e400")])
+def test_a_malformed_baseline_cell_is_reported_once(
+    column: str, value: str, data_copy: Path
+) -> None:
+    _set(data_copy, "dm", 2, column, value)
+    hit = validate_study(data_copy).report.filter(pl.col("column") == column)
+    assert hit.select("row", "rule", "severity").rows() == [(2, "malformed_number", "error")]
