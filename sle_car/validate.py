@@ -10,6 +10,14 @@ Severity
 - ``repairable``: a known export defect (stray whitespace, decimal comma, exact duplicate row)
   that cleaning repairs by a documented rule; the data manager should still fix the source.
 - ``warning``: kept for the analysis but worth a query (e.g. a visit outside its window).
+
+What belongs to the study rather than to the code (study ID, subject-ID pattern, sites, race
+and ethnic groups, required baseline measurements) comes from the study configuration
+(:mod:`sle_car.study`); lab unit conversions from ``data_schemas/unit_conversions.csv``.
+Every value validation cannot represent faithfully (text in a number column, NaN, infinity,
+overflow, a whole number beyond 64 bits) is an ``error`` naming the cell, never a silent
+missing value; a cell holding only whitespace is missing (:func:`sle_car.io.read_domain`).
+A data file differing from its SHA-256 in ``manifest.json`` is an ``error`` unless accepted.
 """
 
 from __future__ import annotations
