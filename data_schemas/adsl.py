@@ -11,18 +11,27 @@ from data_schemas._base import describe
 class ADSL(pa.DataFrameModel):
     """Population flags, treatment and baseline characteristics. Study days, not dates."""
 
-    STUDYID: str = pa.Field(isin=[cl.STUDYID], **describe("Study identifier"))
-    USUBJID: str = pa.Field(str_matches=cl.USUBJID_PATTERN, **describe("Subject identifier"))
+    STUDYID: str = pa.Field(**describe("Study identifier"))
+    USUBJID: str = pa.Field(**describe("Subject identifier"))
     SITEID: str = pa.Field(**describe("Site"))
     AGE: int = pa.Field(ge=18, le=80, **describe("Age", unit="years"))
     SEX: str = pa.Field(isin=list(cl.SEX), **describe("Sex"))
-    ETHGRP: str = pa.Field(isin=list(cl.ETHNIC_GROUPS_MY), **describe("Ethnic group"))
-    WEIGHTBL: float = pa.Field(gt=0, **describe("Baseline weight", unit="kg"))
-    HEIGHTBL: float = pa.Field(gt=0, **describe("Baseline height", unit="cm"))
-    BSABL: float = pa.Field(gt=0, **describe("Baseline body surface area (Mosteller)", unit="m2"))
-    DISDURY: float = pa.Field(ge=0, **describe("SLE disease duration at infusion", unit="years"))
-    LNFL: str = pa.Field(isin=["Y", "N"], **describe("Lupus nephritis"))
-    NPRIORTX: int = pa.Field(ge=0, **describe("Number of prior therapies failed"))
+    ETHGRP: str = pa.Field(**describe("Ethnic group (the study configuration's codes)"))
+    # baseline measurements the study configuration may make optional: missing, never imputed
+    WEIGHTBL: float = pa.Field(gt=0, nullable=True, **describe("Baseline weight", unit="kg"))
+    HEIGHTBL: float = pa.Field(gt=0, nullable=True, **describe("Baseline height", unit="cm"))
+    BSABL: float = pa.Field(
+        gt=0,
+        nullable=True,
+        **describe(
+            "Baseline body surface area (Mosteller; missing without weight or height)", unit="m2"
+        ),
+    )
+    DISDURY: float = pa.Field(
+        ge=0, nullable=True, **describe("SLE disease duration at infusion", unit="years")
+    )
+    LNFL: str = pa.Field(isin=["Y", "N"], nullable=True, **describe("Lupus nephritis"))
+    NPRIORTX: int = pa.Field(ge=0, nullable=True, **describe("Number of prior therapies failed"))
     ENRLFL: str = pa.Field(isin=["Y", "N"], **describe("Enrolled (consented) population flag"))
     LDFL: str = pa.Field(isin=["Y", "N"], **describe("Received any lymphodepletion"))
     SAFFL: str = pa.Field(isin=["Y", "N"], **describe("Safety population: received CAR T cells"))

@@ -17,26 +17,28 @@ Sources
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import polars as pl
 
-STUDYID = "SLECAR01"
-USUBJID_PATTERN = r"^SLECAR01-\d{2}-\d{3,5}$"
-"""Study subject identifier: ``SLECAR01-<site 2 digits>-<subject 3 to 5 digits>``."""
+
+def _bundled_study_id() -> str:
+    from importlib import resources
+
+    import yaml
+
+    text = resources.files("sle_car.config").joinpath("study.yaml").read_text("utf-8")
+    return str(yaml.safe_load(text)["study_id"])
+
+
+STUDYID = _bundled_study_id()
+"""This pilot's study ID, from ``sle_car/config/study.yaml``. What belongs to a study rather
+than to the code (study ID, subject-ID pattern, sites, race and ethnic-group codes, required
+baseline measurements) lives in that file (:mod:`sle_car.study`), not here."""
 
 # --- Demographics -----------------------------------------------------------------------------
 SEX = ("F", "M")
-RACE = ("ASIAN", "OTHER")
-ETHNIC_GROUPS_MY = (
-    "MALAY",
-    "CHINESE",
-    "INDIAN",
-    "INDIGENOUS SABAH AND SARAWAK",
-    "ORANG ASLI",
-    "OTHER",
-)
-"""Ethnic groups as recorded in Malaysian health statistics (sponsor list; not CDISC ETHNIC)."""
 
 
 # --- Laboratory tests ---------------------------------------------------------------------------
@@ -50,8 +52,6 @@ class LabTest:
     specimen: str
     unit: str
     """Standard (SI) unit every analysis uses."""
-    conversions: dict[str, float]
-    """Other units seen in exports and the factor that multiplies a value into ``unit``."""
     low: float
     """Lowest physiologically possible value in ``unit`` (below: data error)."""
     high: float
@@ -61,50 +61,86 @@ class LabTest:
     """For qualitative tests: the allowed result values (``unit`` is then empty)."""
 
     @property
+    def conversions(self) -> dict[str, float]:
+        """Other units seen in exports and the factor that multiplies a value into ``unit``
+        (from ``unit_conversions.csv``, without the micro-sign spellings)."""
+        return {
+            u: f
+            for (code, spec, u), f in UNIT_CONVERSIONS.items()
+            if (code, spec) == (self.code, self.specimen)
+        }
+
+    @property
     def allowed_units(self) -> tuple[str, ...]:
         return (self.unit, *self.conversions)
 
 
+def _read_unit_conversions() -> dict[tuple[str, str, str], float]:
+    import csv
+    from importlib import resources
+
+    text = resources.files("data_schemas").joinpath("unit_conversions.csv").read_text("utf-8")
+    return {
+        (r["LBTESTCD"], r["LBSPEC"], r["unit"]): float(r["factor"])
+        for r in csv.DictReader(text.splitlines())
+    }
+
+
+UNIT_CONVERSIONS: dict[tuple[str, str, str], float] = _read_unit_conversions()
+"""(LBTESTCD, LBSPEC, unit as exported) -> factor into the test's standard unit: the one table
+of conversion factors, ``data_schemas/unit_conversions.csv`` (each row states its
+arithmetic in ``source``). A unit not in it (nor the standard unit) is an error listing the
+accepted ones."""
+
+MICRO_SPELLINGS = ("\u00b5", "\u03bc")
+"""The micro sign (U+00B5) and the Greek mu (U+03BC) that exports write for ``u`` in ``uL``,
+``umol/L``, ``ug/L``: the same unit, accepted in every spelling."""
+
+
+def unit_spellings(unit: str) -> tuple[str, ...]:
+    """``unit`` and its spellings with a micro sign or Greek mu for ``u`` (``/uL``, ``/µL``)."""
+    if not re.search(r"(?<![A-Za-z])u(?=[a-zA-Z])", unit):
+        return (unit,)
+    return (unit, *(re.sub(r"(?<![A-Za-z])u(?=[a-zA-Z])", m, unit) for m in MICRO_SPELLINGS))
+
+
 _LAB_TESTS = [
     # Haematology
-    LabTest("WBC", "Leukocytes", "HEMATOLOGY", "BLOOD", "10^9/L", {"10^3/uL": 1.0}, 0, 300),
-    LabTest("NEUT", "Neutrophils", "HEMATOLOGY", "BLOOD", "10^9/L", {"10^3/uL": 1.0}, 0, 200),
-    LabTest("LYM", "Lymphocytes", "HEMATOLOGY", "BLOOD", "10^9/L", {"10^3/uL": 1.0}, 0, 200),
-    LabTest("PLAT", "Platelets", "HEMATOLOGY", "BLOOD", "10^9/L", {"10^3/uL": 1.0}, 0, 3000),
-    LabTest("HGB", "Hemoglobin", "HEMATOLOGY", "BLOOD", "g/L", {"g/dL": 10.0}, 10, 260),
-    LabTest("FIBRINO", "Fibrinogen", "COAGULATION", "PLASMA", "g/L", {"mg/dL": 0.01}, 0, 15),
+    LabTest("WBC", "Leukocytes", "HEMATOLOGY", "BLOOD", "10^9/L", 0, 300),
+    LabTest("NEUT", "Neutrophils", "HEMATOLOGY", "BLOOD", "10^9/L", 0, 200),
+    LabTest("LYM", "Lymphocytes", "HEMATOLOGY", "BLOOD", "10^9/L", 0, 200),
+    LabTest("PLAT", "Platelets", "HEMATOLOGY", "BLOOD", "10^9/L", 0, 3000),
+    LabTest("HGB", "Hemoglobin", "HEMATOLOGY", "BLOOD", "g/L", 10, 260),
+    LabTest("FIBRINO", "Fibrinogen", "COAGULATION", "PLASMA", "g/L", 0, 15),
     # Chemistry
-    LabTest("CREAT", "Creatinine", "CHEMISTRY", "SERUM", "umol/L", {"mg/dL": 88.42}, 5, 3000),
-    LabTest("ALT", "Alanine Aminotransferase", "CHEMISTRY", "SERUM", "U/L", {}, 0, 10000),
-    LabTest("AST", "Aspartate Aminotransferase", "CHEMISTRY", "SERUM", "U/L", {}, 0, 10000),
-    LabTest("BILI", "Bilirubin", "CHEMISTRY", "SERUM", "umol/L", {"mg/dL": 17.104}, 0, 1000),
-    LabTest("ALB", "Albumin", "CHEMISTRY", "SERUM", "g/L", {"g/dL": 10.0}, 5, 70),
-    LabTest("SODIUM", "Sodium", "CHEMISTRY", "SERUM", "mmol/L", {}, 90, 200),
-    LabTest("K", "Potassium", "CHEMISTRY", "SERUM", "mmol/L", {}, 1, 10),
-    LabTest("CRP", "C Reactive Protein", "CHEMISTRY", "SERUM", "mg/L", {"mg/dL": 10.0}, 0, 700),
-    LabTest("FERRITIN", "Ferritin", "CHEMISTRY", "SERUM", "ug/L", {"ng/mL": 1.0}, 0, 200000),
-    LabTest("INTLK6", "Interleukin 6", "CHEMISTRY", "SERUM", "ng/L", {"pg/mL": 1.0}, 0, 100000),
+    LabTest("CREAT", "Creatinine", "CHEMISTRY", "SERUM", "umol/L", 5, 3000),
+    LabTest("ALT", "Alanine Aminotransferase", "CHEMISTRY", "SERUM", "U/L", 0, 10000),
+    LabTest("AST", "Aspartate Aminotransferase", "CHEMISTRY", "SERUM", "U/L", 0, 10000),
+    LabTest("BILI", "Bilirubin", "CHEMISTRY", "SERUM", "umol/L", 0, 1000),
+    LabTest("ALB", "Albumin", "CHEMISTRY", "SERUM", "g/L", 5, 70),
+    LabTest("SODIUM", "Sodium", "CHEMISTRY", "SERUM", "mmol/L", 90, 200),
+    LabTest("K", "Potassium", "CHEMISTRY", "SERUM", "mmol/L", 1, 10),
+    LabTest("CRP", "C Reactive Protein", "CHEMISTRY", "SERUM", "mg/L", 0, 700),
+    LabTest("FERRITIN", "Ferritin", "CHEMISTRY", "SERUM", "ug/L", 0, 200000),
+    LabTest("INTLK6", "Interleukin 6", "CHEMISTRY", "SERUM", "ng/L", 0, 100000),
     # Immunology: complement, autoantibodies, immunoglobulins
-    LabTest("C3", "Complement C3", "IMMUNOLOGY", "SERUM", "g/L", {"mg/dL": 0.01}, 0.02, 6),
-    LabTest("C4", "Complement C4", "IMMUNOLOGY", "SERUM", "g/L", {"mg/dL": 0.01}, 0.0, 2),
-    LabTest(
-        "DDNAIGAB", "Anti-Double Stranded DNA IgG", "IMMUNOLOGY", "SERUM", "IU/mL", {}, 0, 100000
-    ),
-    LabTest("TRIM21", "Anti-Ro/SS-A (TRIM21)", "IMMUNOLOGY", "SERUM", "U/mL", {}, 0, 100000),
+    LabTest("C3", "Complement C3", "IMMUNOLOGY", "SERUM", "g/L", 0.02, 6),
+    LabTest("C4", "Complement C4", "IMMUNOLOGY", "SERUM", "g/L", 0.0, 2),
+    LabTest("DDNAIGAB", "Anti-Double Stranded DNA IgG", "IMMUNOLOGY", "SERUM", "IU/mL", 0, 100000),
+    LabTest("TRIM21", "Anti-Ro/SS-A (TRIM21)", "IMMUNOLOGY", "SERUM", "U/mL", 0, 100000),
     LabTest(
         "SMAB",
         "Anti-Smith Antibody",
         "IMMUNOLOGY",
         "SERUM",
         "U/mL",
-        {},
         0,
         100000,
         source="SPONSOR",
     ),
-    LabTest("IGG", "Immunoglobulin G", "IMMUNOLOGY", "SERUM", "g/L", {"mg/dL": 0.01}, 0, 60),
-    LabTest("IGA", "Immunoglobulin A", "IMMUNOLOGY", "SERUM", "g/L", {"mg/dL": 0.01}, 0, 30),
-    LabTest("IGM", "Immunoglobulin M", "IMMUNOLOGY", "SERUM", "g/L", {"mg/dL": 0.01}, 0, 30),
+    LabTest("IGG", "Immunoglobulin G", "IMMUNOLOGY", "SERUM", "g/L", 0, 60),
+    LabTest("IGA", "Immunoglobulin A", "IMMUNOLOGY", "SERUM", "g/L", 0, 30),
+    LabTest("IGM", "Immunoglobulin M", "IMMUNOLOGY", "SERUM", "g/L", 0, 30),
     # Urinalysis
     LabTest(
         "PROTCRT",
@@ -112,33 +148,30 @@ _LAB_TESTS = [
         "URINALYSIS",
         "URINE",
         "g/g",
-        {"mg/mmol": 1 / 113.12},
         0,
         60,
     ),
-    LabTest("RBC", "Erythrocytes", "URINALYSIS", "URINE", "/HPF", {}, 0, 1000),
-    LabTest("WBC", "Leukocytes", "URINALYSIS", "URINE", "/HPF", {}, 0, 1000),
+    LabTest("RBC", "Erythrocytes", "URINALYSIS", "URINE", "/HPF", 0, 1000),
+    LabTest("WBC", "Leukocytes", "URINALYSIS", "URINE", "/HPF", 0, 1000),
     LabTest(
         "CSRBC",
         "Erythrocyte Casts",
         "URINALYSIS",
         "URINE",
         "",
-        {},
         0,
         0,
         qualitative=("POSITIVE", "NEGATIVE"),
     ),
     # Flow cytometry (CD19 is the marker: LBMETHOD, not the test code; instruments.md §13-14)
-    LabTest("BLYCE", "B-Lymphocytes", "FLOW CYTOMETRY", "BLOOD", "10^6/L", {"/uL": 1.0}, 0, 5000),
-    LabTest("BLYCELY", "B-Lymphocytes/Lymphocytes", "FLOW CYTOMETRY", "BLOOD", "%", {}, 0, 100),
+    LabTest("BLYCE", "B-Lymphocytes", "FLOW CYTOMETRY", "BLOOD", "10^6/L", 0, 5000),
+    LabTest("BLYCELY", "B-Lymphocytes/Lymphocytes", "FLOW CYTOMETRY", "BLOOD", "%", 0, 100),
     LabTest(
         "CARTCE",
         "CD19 CAR T Cells",
         "FLOW CYTOMETRY",
         "BLOOD",
         "10^6/L",
-        {"/uL": 1.0},
         0,
         100000,
         source="SPONSOR",
@@ -155,10 +188,11 @@ def unit_factors() -> pl.DataFrame:
     Validation (plausibility) and cleaning (conversion, rule R5) both use this one table."""
     return pl.DataFrame(
         [
-            {"LBTESTCD": t.code, "LBSPEC": t.specimen, "LBORRESU": u, "_F": f, "_SU": t.unit}
+            {"LBTESTCD": t.code, "LBSPEC": t.specimen, "LBORRESU": s, "_F": f, "_SU": t.unit}
             for t in _LAB_TESTS
             if not t.qualitative
             for u, f in {t.unit: 1.0, **t.conversions}.items()
+            for s in unit_spellings(u)
         ]
     )
 

@@ -13,23 +13,42 @@ class DM(SubjectRecord):
 
     DOMAIN: str = pa.Field(isin=["DM"], **describe("Domain code 'DM'"))
     SUBJID: str = pa.Field(**describe("Subject number within the study"))
-    SITEID: str = pa.Field(str_matches=r"^\d{2}$", **describe("Study site number"))
+    SITEID: str = pa.Field(**describe("Study site number (the study configuration's sites)"))
     AGE: int = pa.Field(ge=18, le=80, **describe("Age at informed consent", unit="years"))
     AGEU: str = pa.Field(isin=["YEARS"], **describe("Age unit"))
     SEX: str = pa.Field(isin=list(cl.SEX), **describe("Sex (CDISC C66731: F, M)"))
-    RACE: str = pa.Field(isin=list(cl.RACE), **describe("Race (CDISC C74457)"))
+    RACE: str = pa.Field(
+        **describe("Race (CDISC C74457; the codes of the study configuration's race)")
+    )
     ETHGRP: str = pa.Field(
-        isin=list(cl.ETHNIC_GROUPS_MY),
-        **describe("Ethnic group as used in Malaysia (sponsor list)", source="SPONSOR"),
+        **describe(
+            "Ethnic group as used in Malaysia (sponsor list: the study configuration's "
+            "ethnic_groups)",
+            source="SPONSOR",
+        ),
     )
-    WEIGHTBL: float = pa.Field(ge=25, le=250, **describe("Weight at baseline", unit="kg"))
-    HEIGHTBL: float = pa.Field(ge=120, le=220, **describe("Height at baseline", unit="cm"))
+    # Baseline measurements: the study configuration's `baseline` says which are required
+    # (empty: error) and which optional (empty: warning); the schema checks their values.
+    WEIGHTBL: float = pa.Field(
+        ge=25, le=250, nullable=True, **describe("Weight at baseline", unit="kg")
+    )
+    HEIGHTBL: float = pa.Field(
+        ge=120, le=220, nullable=True, **describe("Height at baseline", unit="cm")
+    )
     DIAGDY: int = pa.Field(
-        ge=-36500, le=-30, **describe("Study day of SLE diagnosis (negative)", unit="study day")
+        ge=-36500,
+        le=-30,
+        nullable=True,
+        **describe("Study day of SLE diagnosis (negative)", unit="study day"),
     )
-    LNFL: str = pa.Field(isin=["Y", "N"], **describe("Biopsy-proven lupus nephritis (Y/N)"))
+    LNFL: str = pa.Field(
+        isin=["Y", "N"], nullable=True, **describe("Biopsy-proven lupus nephritis (Y/N)")
+    )
     NPRIORTX: int = pa.Field(
-        ge=0, le=20, **describe("Number of prior immunosuppressive or biologic therapies failed")
+        ge=0,
+        le=20,
+        nullable=True,
+        **describe("Number of prior immunosuppressive or biologic therapies failed"),
     )
 
     class Config:

@@ -7,7 +7,12 @@ Rules, applied in this order to each domain (their numbers appear in the quarant
 - R3 drop exact duplicate rows, keeping the first (each copy is listed, not silently lost);
 - R4 set aside (quarantine) every row with a validation ``error``, with all its reasons;
 - R5 LB: convert numeric results and normal ranges to the test's standard unit with the
-  factors in ``data_schemas.codelists`` (e.g. complement mg/dL x 0.01 -> g/L).
+  factors in ``data_schemas.codelists`` (e.g. complement mg/dL x 0.01 -> g/L);
+- R6 set aside every row of a subject whose DM row is set aside (or who is not in DM), so
+  that every clean row belongs to a subject of the clean DM.
+
+A domain whose columns do not match the contract is set aside as a whole and written as an
+empty table with its schema.
 
 Nothing is dropped silently: for every domain, rows in = rows kept + rows set aside, and the
 reconciliation table says so.
@@ -35,6 +40,8 @@ class Cleaned:
     reconciliation: pl.DataFrame
     """domain, rows_in, rows_kept, rows_set_aside, balanced."""
     validation: Validation
+    set_aside: pl.DataFrame = None  # type: ignore[assignment]
+    """One row per (row set aside, rule): domain, file, row, rule, severity."""
 
 
 def standardise_lb(lb: pl.DataFrame) -> pl.DataFrame:
@@ -54,20 +61,54 @@ def standardise_lb(lb: pl.DataFrame) -> pl.DataFrame:
     ).drop("_F", "_SU")
 
 
+SET_ASIDE_COLUMNS = {
+    "domain": pl.String,
+    "file": pl.String,
+    "row": pl.Int64,
+    "rule": pl.String,
+    "severity": pl.String,
+}
+R6 = "subject_set_aside"
+"""Rule name of R6 in the set-aside summary."""
+
+
+def empty_clean_domain(name: str) -> pl.DataFrame:
+    """The clean table of domain ``name`` with no rows, in its schema's column types: what is
+    written for a domain set aside as a whole, so that derivation reads an empty domain
+    instead of failing on a missing file."""
+    from data_schemas import RAW_DOMAINS
+
+    model = LBClean if name == "lb" else RAW_DOMAINS[name]
+    return pl.DataFrame(schema={c: col.dtype.type for c, col in model.to_schema().columns.items()})
+
+
 def clean_study(data_dir: Path | str, validation: Validation | None = None) -> Cleaned:
-    """Validate ``data_dir`` (unless given) and apply the cleaning rules R1-R5."""
+    """Validate ``data_dir`` (unless given) and apply the cleaning rules R1-R6.
+
+    R6: a subject whose DM row is set aside (or whose DM is set aside as a whole) takes their
+    rows in every domain with them, each with that reason, so that every clean row belongs to
+    a subject of the clean DM. A domain set aside as a whole (its columns do not match the
+    contract) gives an empty clean table with its schema; ``reconciliation`` shows it as
+    ``rows_kept`` 0.
+    """
+    from sle_car.io import domain_file, read_domain
+
     v = validation or validate_study(data_dir)
     errors = v.report.filter(pl.col("severity") == "error")
+    # a manifest mismatch is a problem of the cut, not of a domain's rows: it never sets rows
+    # aside (validation reports it as an error unless accepted)
+    row_errors = errors.filter(pl.col("rule") != "manifest")
     dup = v.report.filter(pl.col("rule") == "duplicate_row")
     kept: dict[str, pl.DataFrame] = {}
     aside = []
+    rules = []
     recon = []
-    for name, file in v.files.items():
+    subjects: pl.Series | None = None  # USUBJID kept in DM
+    for name in sorted(v.files, key=lambda n: n != "dm"):  # DM first: R6 needs its outcome
+        file = v.files[name]
         df = v.domains.get(name)
-        file_errors = errors.filter((pl.col("file") == file) & pl.col("row").is_null())
+        file_errors = row_errors.filter((pl.col("file") == file) & pl.col("row").is_null())
         if df is None or file_errors.height:
-            from sle_car.io import domain_file, read_domain
-
             raw = read_domain(domain_file(Path(data_dir), name))
             reason = (
                 "; ".join(file_errors["message"].to_list()) or "file does not match the contract"
@@ -77,30 +118,67 @@ def clean_study(data_dir: Path | str, validation: Validation | None = None) -> C
                     pl.lit(name).alias("domain"),
                     pl.lit(file).alias("file"),
                     pl.col(ROW).alias("row"),
-                    pl.lit(reason).alias("reasons"),
+                    pl.lit(f"domain set aside as a whole: {reason}").alias("reasons"),
                 )
             )
+            file_rules = file_errors["rule"].unique().sort().to_list() or ["unknown_column"]
+            rules.append(
+                raw.select(
+                    pl.lit(name).alias("domain"),
+                    pl.lit(file).alias("file"),
+                    pl.col(ROW).alias("row"),
+                    pl.lit(file_rules).alias("rule"),
+                    pl.lit("error").alias("severity"),
+                ).explode("rule")
+            )
+            kept[name] = empty_clean_domain(name)
             recon.append((name, raw.height, 0, raw.height))
+            if name == "dm":
+                subjects = pl.Series("USUBJID", [], dtype=pl.String)
             continue
-        reasons = (
-            pl.concat(
+        row_rules = pl.concat(
+            [
+                row_errors.filter((pl.col("file") == file) & pl.col("row").is_not_null()).select(
+                    "row",
+                    "rule",
+                    "severity",
+                    pl.format(
+                        "{} ({}: {})",
+                        pl.col("message"),
+                        pl.col("column").fill_null("row"),
+                        pl.col("rule"),
+                    ).alias("r"),
+                ),
+                dup.filter(pl.col("file") == file).select(
+                    "row", "rule", "severity", pl.lit("R3 exact duplicate").alias("r")
+                ),
+            ]
+        )
+        if name != "dm" and subjects is not None:  # R6, only for rows not set aside already
+            orphans = df.filter(
+                pl.col("USUBJID").is_in(subjects.implode()).not_()
+                & pl.col(ROW).is_in(row_rules["row"].implode()).not_()
+            )
+            row_rules = pl.concat(
                 [
-                    errors.filter(pl.col("file") == file).select(
-                        "row",
-                        pl.format(
-                            "{} ({}: {})",
-                            pl.col("message"),
-                            pl.col("column").fill_null("row"),
-                            pl.col("rule"),
+                    row_rules,
+                    orphans.select(
+                        pl.col(ROW).alias("row"),
+                        pl.lit(R6).alias("rule"),
+                        pl.lit("error").alias("severity"),
+                        pl.lit(
+                            "R6 subject set aside in DM (or not in DM): all its rows are set aside"
                         ).alias("r"),
-                    ),
-                    dup.filter(pl.col("file") == file).select(
-                        "row", pl.lit("R3 exact duplicate").alias("r")
                     ),
                 ]
             )
-            .group_by("row")
-            .agg(pl.col("r").unique().sort().str.join("; ").alias("reasons"))
+        rules.append(
+            row_rules.select(
+                pl.lit(name).alias("domain"), pl.lit(file).alias("file"), "row", "rule", "severity"
+            ).unique()
+        )
+        reasons = row_rules.group_by("row").agg(
+            pl.col("r").unique().sort().str.join("; ").alias("reasons")
         )
         if reasons.height:
             marked = df.join(
@@ -118,13 +196,22 @@ def clean_study(data_dir: Path | str, validation: Validation | None = None) -> C
             )
         )
         good = marked.filter(pl.col("reasons").is_null()).drop("reasons")
+        if name == "dm":
+            subjects = good["USUBJID"].unique()
         if name == "lb":
             good = LBClean.validate(standardise_lb(good.drop(ROW)))
         else:
             good = good.drop(ROW)
         kept[name] = good
         recon.append((name, df.height, good.height, out.height))
+    kept = {name: kept[name] for name in v.files}  # the domains' usual order
+    recon = sorted(recon, key=lambda r: list(v.files).index(r[0]))
     quarantine = pl.concat(aside).sort("domain", "row") if aside else pl.DataFrame()
+    set_aside = (
+        pl.concat([r.cast(SET_ASIDE_COLUMNS) for r in rules]).unique().sort("domain", "row", "rule")
+        if rules
+        else pl.DataFrame(schema=SET_ASIDE_COLUMNS)
+    )
     reconciliation = pl.DataFrame(
         recon,
         schema={
@@ -139,7 +226,25 @@ def clean_study(data_dir: Path | str, validation: Validation | None = None) -> C
     )
     if not reconciliation["balanced"].all():  # a bug, never a data problem
         raise AssertionError(f"row counts do not reconcile:\n{reconciliation}")
-    return Cleaned(kept, quarantine, reconciliation, v)
+    return Cleaned(kept, quarantine, reconciliation, v, set_aside)
+
+
+def set_aside_summary(validation: Validation | None, cleaned: Cleaned) -> pl.DataFrame:
+    """Rows set aside per domain and rule: ``domain, rule, severity, rows``.
+
+    A row set aside for two rules counts once under each (so ``rows`` may add up to more
+    than the rows set aside; ``Cleaned.reconciliation`` has the row totals). Rules: the
+    validation rules with severity ``error`` (e.g. ``malformed_number``, ``isin(...)``,
+    ``unknown_column`` for a domain set aside as a whole), ``duplicate_row`` (R3, severity
+    ``repairable``) and ``subject_set_aside`` (R6). ``validation`` is accepted for the
+    caller's convenience and must be ``cleaned.validation`` when given."""
+    if validation is not None and validation is not cleaned.validation:
+        raise ValueError("set_aside_summary: the validation is not the one cleaned")
+    return (
+        cleaned.set_aside.group_by("domain", "rule", "severity")
+        .agg(pl.len().cast(pl.Int64).alias("rows"))
+        .sort("domain", "rule", "severity")
+    )
 
 
 def write_clean(cleaned: Cleaned, out_dir: Path | str) -> None:

@@ -34,11 +34,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     import polars as pl
 
     from sle_car.io import DataFileError
-    from sle_car.paths import issues_dir
-    from sle_car.validate import validate_study
+    from sle_car.paths import default_report_dir
+    from sle_car.validate import summary_by_rule, validate_study
 
     data_dir = Path(args.data_dir)
-    out_dir = Path(args.report_dir) if args.report_dir else issues_dir() / data_dir.name
+    out_dir = Path(args.report_dir) if args.report_dir else default_report_dir(data_dir)
     if _inside(out_dir, data_dir):
         print(
             f"error: the report directory {out_dir} is inside the raw data directory; raw data "
@@ -47,14 +47,25 @@ def cmd_validate(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     try:
-        result = validate_study(data_dir)
+        result = validate_study(
+            data_dir,
+            accept_changed_files=args.accept_changed_files,
+            study_config=args.study_config,
+        )
     except DataFileError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    out_dir.mkdir(parents=True, exist_ok=True)
     report_path = out_dir / "validation.csv"
-    result.report.write_csv(report_path)
-    counts = result.report.group_by("severity").len().sort("severity")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        result.report.write_csv(report_path)
+    except OSError as err:
+        print(
+            f"error: cannot write the listing to {out_dir} ({err.strerror}); "
+            "choose a writable --report-dir",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     with pl.Config(
         tbl_rows=args.max_rows,
         fmt_str_lengths=80,
@@ -64,6 +75,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     ):
         if result.report.height:
             print(result.report.head(args.max_rows))
+    by_rule = summary_by_rule(result.report)
+    for severity in ("error", "repairable", "warning"):
+        rules = by_rule.filter(pl.col("severity") == severity)
+        if rules.height:
+            detail = ", ".join(f"{r['rule']} {r['n']}" for r in rules.iter_rows(named=True))
+            print(f"{rules['n'].sum()} {severity}: {detail}")
+    counts = result.report.group_by("severity").len().sort("severity")
     summary = (
         ", ".join(f"{r['len']} {r['severity']}" for r in counts.iter_rows(named=True))
         or "no problems"
@@ -113,10 +131,10 @@ def cmd_dictionary(args: argparse.Namespace) -> int:
 def cmd_derive(args: argparse.Namespace) -> int:
     from sle_car._checks import ChoiceError
     from sle_car.clean import clean_study
-    from sle_car.derive.build import write_study
+    from sle_car.derive.build import check_unchanged, write_study
     from sle_car.derive.options import read_options
     from sle_car.io import DataFileError
-    from sle_car.pipeline import set_aside_by_rule
+    from sle_car.pipeline import QuarantineRefused, gate_set_aside
     from sle_car.validate import validate_study
 
     data_dir, out = Path(args.data_dir), Path(args.out)
@@ -128,31 +146,27 @@ def cmd_derive(args: argparse.Namespace) -> int:
     try:
         options = read_options(args.options) if args.options else {}
         batch = {} if args.batch_size is None else {"batch_size": args.batch_size}
-        validation = validate_study(data_dir)
-        set_aside = set_aside_by_rule(validation.report)
-        if set_aside.height:
-            print("set aside because of validation errors (file, rule, rows):")
-            for r in set_aside.iter_rows(named=True):
-                rows = "the whole file" if r["whole_file"] else f"{r['rows']} row(s)"
-                print(f"  {r['file']:<14} {r['rule']:<32} {rows}")
-            if not args.accept_quarantine:
-                print(
-                    f"error: validation errors set rows aside; run `sle-car validate {data_dir}` "
-                    "for every problem and correct the export, or rerun with "
-                    "--accept-quarantine to derive without them",
-                    file=sys.stderr,
-                )
-                return EXIT_DATA
+        validation = validate_study(
+            data_dir, accept_changed_files=args.accept_changed_files, study_config=args.study_config
+        )
+        check_unchanged(validation, data_dir)
         cleaned = clean_study(data_dir, validation)
+        set_aside = gate_set_aside(
+            cleaned, args.accept_quarantine, f"`sle-car validate {data_dir}`"
+        )
         log = write_study(
             data_dir,
             out,
             progress=not args.quiet,
             cleaned=cleaned,
             set_aside=set_aside.to_dicts(),
+            study_config=args.study_config,
             **batch,
             **options,
         )
+    except QuarantineRefused as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_DATA
     except DataFileError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -161,6 +175,8 @@ def cmd_derive(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     for name, rows in log["rows"].items():
         print(f"{name}: {rows} rows, {log['subjects'][name]} subjects")
+    for statement in log.get("set_aside_domains") or []:
+        print(statement)
     print(f"wrote {len(log['rows'])} analysis datasets and derivation_log.json to {out}")
     return EXIT_OK
 
@@ -191,12 +207,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 def cmd_report_real(args: argparse.Namespace) -> int:
     from sle_car.pipeline import run
 
-    return run(
-        args.data,
-        args.out,
-        accept_quarantine=args.accept_quarantine,
-        options_file=args.options,
-    )
+    return run(args.data, args.out, **_pipeline_settings(args))
 
 
 def cmd_manifest(args: argparse.Namespace) -> int:
@@ -300,16 +311,36 @@ def cmd_deidentify(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from sle_car.pipeline import run
 
-    return run(args.data, accept_quarantine=args.accept_quarantine, options_file=args.options)
+    return run(args.data, **_pipeline_settings(args))
 
 
-def _pipeline_flags(p: argparse.ArgumentParser) -> None:
+def _pipeline_settings(args: argparse.Namespace) -> dict:
+    return {
+        "accept_quarantine": args.accept_quarantine,
+        "accept_changed_files": args.accept_changed_files,
+        "study_config": args.study_config,
+        "options_file": args.options,
+    }
+
+
+def _pipeline_flags(p: argparse.ArgumentParser, options: bool = True) -> None:
     p.add_argument(
         "--accept-quarantine",
         action="store_true",
         help="analyse without the rows that validation errors set aside (default: stop, exit 1)",
     )
-    p.add_argument("--options", help="YAML file of analysis options (the SAP's choices)")
+    p.add_argument(
+        "--accept-changed-files",
+        action="store_true",
+        help="accept data files that differ from their SHA-256 in manifest.json (default: stop)",
+    )
+    p.add_argument(
+        "--study-config",
+        help="the cut's study configuration (YAML; default SLE_CAR_STUDY_CONFIG or the "
+        "bundled sle_car/config/study.yaml)",
+    )
+    if options:
+        p.add_argument("--options", help="YAML file of analysis options (the SAP's choices)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -322,9 +353,22 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="validate a raw data directory against the data contract")
     v.add_argument("data_dir")
     v.add_argument(
-        "--report-dir", help="where validation.csv goes (default reports/data-issues/<name>)"
+        "--report-dir",
+        help="where validation.csv goes (default: reports/data-issues/<name> for data inside "
+        "the repository, <name>.data-issues/ beside a data cut outside it)",
     )
     v.add_argument("--max-rows", type=int, default=40, help="problems printed (all are in the CSV)")
+    v.add_argument(
+        "--accept-changed-files",
+        action="store_true",
+        help="a file differing from its SHA-256 in manifest.json is a warning, not an error",
+    )
+    v.add_argument(
+        "--study-config",
+        help="the study configuration (YAML) of this cut: study ID, subject-ID pattern, sites, "
+        "race and ethnic groups, required baseline measurements (default: "
+        "SLE_CAR_STUDY_CONFIG, else sle_car/config/study.yaml)",
+    )
     v.set_defaults(func=cmd_validate)
 
     s = sub.add_parser("simulate", help="write a synthetic cohort (raw domains + manifest)")
@@ -355,11 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sle_car/config/analysis_options.yaml",
     )
     dv.add_argument("--quiet", action="store_true", help="no progress bar")
-    dv.add_argument(
-        "--accept-quarantine",
-        action="store_true",
-        help="derive without the rows that validation errors set aside (default: stop, exit 1)",
-    )
+    _pipeline_flags(dv, options=False)
     dv.set_defaults(func=cmd_derive)
 
     si = sub.add_parser("site", help="write _variables.yml, the data dictionary and the schedule")

@@ -77,7 +77,11 @@ def _check_utf8(path: Path, raw: bytes | mmap.mmap, chunk: int = 1 << 24) -> Non
 
 
 def _read_csv_text(path: Path) -> pl.DataFrame:
-    with path.open("rb") as fh:
+    try:
+        fh = path.open("rb")
+    except OSError as err:
+        raise DataFileError(path, f"cannot open the file ({err.strerror})") from None
+    with fh:
         try:  # checked through a read-only memory map: the file is never copied into memory
             raw = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         except ValueError:  # an empty file cannot be mapped
@@ -122,6 +126,39 @@ def _check_csv_bytes(path: Path, raw: mmap.mmap) -> list[str]:
     return header
 
 
+def _parquet_as_text(path: Path, df: pl.DataFrame) -> pl.DataFrame:
+    """Every column of a Parquet domain as text, as a CSV export would give it. Only scalar
+    columns (text, numbers, booleans, dates) have a text form; a nested (List, Array,
+    Struct), Duration, binary or object column cannot be a collected value and makes the
+    file unreadable, with the column named."""
+    scalar = (
+        pl.String,
+        pl.Boolean,
+        pl.Date,
+        pl.Datetime,
+        pl.Time,
+        pl.Categorical,
+        pl.Enum,
+        pl.Null,
+    )
+    bad = [
+        f"{c} ({t})"
+        for c, t in df.schema.items()
+        if not (t.is_numeric() or isinstance(t, scalar) or t in scalar)
+    ]
+    if bad:
+        raise DataFileError(
+            path,
+            f"column(s) {', '.join(bad)} hold values that are not single numbers or text; "
+            "export every column as plain text or numbers (or export the domain as CSV)",
+        )
+    try:
+        return df.select(pl.all().cast(pl.String))
+    except pl.exceptions.PolarsError as err:
+        first_line = str(err).splitlines()[0]
+        raise DataFileError(path, f"a column cannot be read as text ({first_line})") from None
+
+
 def read_domain(path: Path) -> pl.DataFrame:
     """Read one domain file as text columns (values exactly as exported) plus ``_ROW``;
     blank lines are not records and are skipped."""
@@ -134,13 +171,15 @@ def read_domain(path: Path) -> pl.DataFrame:
             ) from None
         if df.height == 0:
             raise DataFileError(path, "the file has no data rows")
-        df = df.select(pl.all().cast(pl.String))
+        df = _parquet_as_text(path, df)
     else:
         df = _read_csv_text(path)
-    # Empty strings are missing values, as in the CSV. Row numbers are taken before blank
-    # lines (rows with no value at all, e.g. a trailing empty line) are skipped: a blank line
-    # holds no record, and every other row keeps the number a spreadsheet shows.
-    df = df.with_columns(pl.when(pl.all().str.len_chars() > 0).then(pl.all()))
+    # Empty and whitespace-only strings are missing values, as in the CSV: "whitespace only
+    # means missing" holds before any rule, so a blank optional cell is never a problem and a
+    # blank required cell is "required but empty". Row numbers are taken before blank lines
+    # (rows with no value at all, e.g. a trailing empty line) are skipped: a blank line holds
+    # no record, and every other row keeps the number a spreadsheet shows.
+    df = df.with_columns(pl.when(pl.all().str.strip_chars().str.len_chars() > 0).then(pl.all()))
     df = df.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
     return df.filter(pl.any_horizontal(pl.exclude(ROW).is_not_null()))
 
@@ -159,9 +198,37 @@ def read_manifest(data_dir: Path | str) -> dict:
     if not path.is_file():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         raise DataFileError(path, "the manifest is not valid JSON; regenerate it") from None
+    except OSError as err:
+        raise DataFileError(path, f"cannot read the manifest ({err.strerror})") from None
+    if not isinstance(manifest, dict):
+        raise DataFileError(
+            path,
+            f"the manifest must be a JSON object with a 'files' object, not "
+            f"{_json_kind(manifest)}; regenerate it",
+        )
+    files = manifest.get("files", {})
+    if not isinstance(files, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+    ):
+        raise DataFileError(
+            path,
+            "the manifest's 'files' must map each file name to its SHA-256 (text); regenerate it",
+        )
+    return manifest
+
+
+def _json_kind(value: object) -> str:
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), "null")
 
 
 def write_manifest(data_dir: Path | str, extra: dict | None = None) -> dict:

@@ -88,6 +88,28 @@ def issues_dir() -> Path:
     return output_root() / "reports" / "data-issues"
 
 
+def default_report_dir(data_dir: Path | str) -> Path:
+    """Where the validation listing of ``data_dir`` goes when no ``--report-dir`` is given.
+
+    - ``SLE_CAR_OUTPUT`` set: ``<output>/reports/data-issues/<name>`` (a real-data run);
+    - the data inside the repository (the bundled cohort): ``reports/data-issues/<name>``,
+      git-ignored;
+    - a data cut outside the repository: ``<name>.data-issues/`` beside the cut, so that a
+      listing of real data never lands inside the repository (nor inside the read-only raw
+      data directory).
+    """
+    data_dir = Path(data_dir).expanduser().resolve()
+    if os.environ.get(ENV_OUTPUT):
+        return issues_dir() / data_dir.name
+    try:
+        root = repo_root()
+    except FileNotFoundError:
+        root = None
+    if root is not None and (data_dir == root or root in data_dir.parents):
+        return issues_dir() / data_dir.name
+    return data_dir.parent / f"{data_dir.name}.data-issues"
+
+
 def reports_dir() -> Path:
     """``reports/``: figures, tables and the rendered website."""
     return repo_root() / "reports"

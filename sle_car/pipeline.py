@@ -41,6 +41,7 @@ import polars as pl
 
 from sle_car.cut import Cut, ManifestError, describe_cut
 from sle_car.paths import ENV_DATA, ENV_OPTIONS, ENV_OUTPUT, ENV_ROOT, repo_root, synthetic_dir
+from sle_car.study import ENV_STUDY_CONFIG
 
 STAGING = ".sle-car-staging"
 SITE_SOURCES = (
@@ -102,6 +103,8 @@ class Run:
     cut: Cut
     in_repository: bool
     accept_quarantine: bool = False
+    accept_changed_files: bool = False
+    study_config: Path | None = None
     options_file: Path | None = None
     options: dict = field(default_factory=dict)
     notebooks: tuple[Path, ...] = ()
@@ -142,10 +145,14 @@ class Run:
             ENV_ROOT: str(repo_root()),
             "SLE_CAR_GIT_COMMIT": git_commit(),
         }
-        if self.options_file:
-            env[ENV_OPTIONS] = str(self.options_file)
-        else:
-            env.pop(ENV_OPTIONS, None)
+        for name, value in (
+            (ENV_OPTIONS, self.options_file),
+            (ENV_STUDY_CONFIG, self.study_config),
+        ):
+            if value:
+                env[name] = str(value)
+            else:
+                env.pop(name, None)
         return env
 
     def published(self) -> list[str]:
@@ -194,6 +201,8 @@ def plan(
     out_root: Path | str | None = None,
     *,
     accept_quarantine: bool = False,
+    accept_changed_files: bool = False,
+    study_config: Path | str | None = None,
     options_file: Path | str | None = None,
     notebooks: list[Path] | None = None,
 ) -> Run:
@@ -253,12 +262,31 @@ def plan(
             options = read_options(options_file)
         except (ChoiceError, OSError, ValueError) as err:
             raise UsageError(f"{options_file}: {err}") from None
+    if study_config:
+        from sle_car.study import StudyConfigError, load_study_config
+
+        study_config = Path(study_config).expanduser().resolve()
+        try:
+            load_study_config(study_config)
+        except (StudyConfigError, OSError) as err:
+            raise UsageError(str(err)) from None
     nbs = (
         tuple(notebooks)
         if notebooks is not None
         else tuple(sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb")))
     )
-    return Run(data_dir, out, cut, in_repo, accept_quarantine, options_file, options, nbs)
+    return Run(
+        data_dir,
+        out,
+        cut,
+        in_repo,
+        accept_quarantine=accept_quarantine,
+        accept_changed_files=accept_changed_files,
+        study_config=study_config or None,
+        options_file=options_file,
+        options=options,
+        notebooks=nbs,
+    )
 
 
 def prepare_staging(run: Run) -> None:
@@ -291,19 +319,27 @@ def prepare_staging(run: Run) -> None:
 
 def validate(run: Run):
     """Validate the raw cut once; write the listing under the run's output root."""
+    from sle_car.derive.build import check_unchanged
     from sle_car.io import DataFileError
     from sle_car.validate import validate_study
 
     try:
-        validation = validate_study(run.data_dir)
+        validation = validate_study(
+            run.data_dir,
+            accept_changed_files=run.accept_changed_files,
+            study_config=run.study_config,
+        )
+        check_unchanged(validation, run.data_dir)
     except DataFileError as err:
         raise UsageError(str(err)) from None
     run.listing_dir.mkdir(parents=True, exist_ok=True)
     listing = validation.report
     if not run.cut.synthetic:  # a real cut's listing shows no identifying or free-text value
         from sle_car.privacy import mask_listing
+        from sle_car.study import load_study_config
 
-        listing = mask_listing(listing)
+        pattern = load_study_config(run.study_config).subject_id_pattern
+        listing = mask_listing(listing, subject_id_pattern=pattern)
     listing.write_csv(run.listing_dir / "validation.csv")
     counts = validation.report.group_by("severity").len().sort("severity").rows()
     summary = ", ".join(f"{n} {sev}" for sev, n in counts) or "no problems"
@@ -322,36 +358,31 @@ def clean(run: Run, validation):
     return cleaned
 
 
-def set_aside_by_rule(report: pl.DataFrame) -> pl.DataFrame:
-    """Rows set aside because of validation *errors*, counted per file and rule (a problem
-    with a whole file counts all its rows under that rule as "whole file")."""
-    errors = report.filter(pl.col("severity") == "error")
-    return (
-        errors.group_by("file", "rule")
-        .agg(
-            pl.col("row").drop_nulls().n_unique().alias("rows"),
-            pl.col("row").is_null().any().alias("whole_file"),
-        )
-        .sort("file", "rule")
-    )
+def set_aside_by_error(cleaned) -> pl.DataFrame:
+    """Rows set aside because of validation errors, per domain and rule
+    (:func:`sle_car.clean.set_aside_summary`; with rule R6, the rows of a subject set aside in
+    DM). Exact copies (R3) are repairs, not losses, and are not counted."""
+    from sle_car.clean import set_aside_summary
+
+    return set_aside_summary(None, cleaned).filter(pl.col("severity") != "repairable")
 
 
-def gate_set_aside(run: Run, cleaned) -> pl.DataFrame:
-    """Stop unless the user accepted that validation errors set rows aside; list them per
-    domain and rule either way."""
-    table = set_aside_by_rule(cleaned.validation.report)
+def gate_set_aside(cleaned, accept: bool, listing: Path | str) -> pl.DataFrame:
+    """Stop (:class:`QuarantineRefused`) unless ``accept``, when validation errors set rows
+    aside; list them per domain and rule either way. Used by the pipeline and
+    ``sle-car derive``."""
+    table = set_aside_by_error(cleaned)
     if table.height == 0:
         return table
-    print("    set aside because of validation errors (file, rule, rows):")
+    print("    set aside because of validation errors (domain, rule, rows):")
     for r in table.iter_rows(named=True):
-        rows = "the whole file" if r["whole_file"] else f"{r['rows']} row(s)"
-        print(f"      {r['file']:<14} {r['rule']:<32} {rows}")
-    if not run.accept_quarantine:
+        print(f"      {r['domain']:<4} {r['rule']:<40} {r['rows']} row(s)")
+    if not accept:
         raise QuarantineRefused(
             "set-aside gate",
-            f"validation errors set rows aside (listed above; every problem in "
-            f"{run.listing_dir / 'validation.csv'}); correct the export, or rerun "
-            "with --accept-quarantine (make ... ACCEPT_QUARANTINE=1) to analyse without them",
+            f"validation errors set rows aside (listed above; every problem in {listing}); "
+            "correct the export, or rerun with --accept-quarantine (make ... "
+            "ACCEPT_QUARANTINE=1) to analyse without them",
         )
     print("    accepted (--accept-quarantine): the analysis runs without these rows")
     return table
@@ -367,10 +398,13 @@ def derive(run: Run, cleaned, set_aside: pl.DataFrame) -> dict:
         run.derived,
         cleaned=cleaned,
         set_aside=set_aside.to_dicts(),
+        study_config=run.study_config,
         **run.options,
     )
     for name, rows in log["rows"].items():
         print(f"    {name}: {rows} rows, {log['subjects'][name]} subjects")
+    for statement in log.get("set_aside_domains") or []:
+        print(f"    {statement}")
     return log
 
 
@@ -562,7 +596,7 @@ def run_pipeline(run: Run) -> int:
     validation = validate(run)
     _say("clean")
     cleaned = clean(run, validation)
-    set_aside = gate_set_aside(run, cleaned)
+    set_aside = gate_set_aside(cleaned, run.accept_quarantine, run.listing_dir / "validation.csv")
     _say(f"derive -> {_shown(run, run.derived)}")
     derive(run, cleaned, set_aside)
     del cleaned, validation
@@ -585,20 +619,12 @@ def run_pipeline(run: Run) -> int:
 def run(
     data_dir: Path | str,
     out_root: Path | str | None = None,
-    *,
-    accept_quarantine: bool = False,
-    options_file: Path | str | None = None,
-    notebooks: list[Path] | None = None,
+    **settings,
 ) -> int:
-    """Plan and run the pipeline; print one message and return non-zero on failure."""
+    """Plan (``settings``: the keywords of :func:`plan`) and run the pipeline; print one
+    message and return non-zero on failure."""
     try:
-        r = plan(
-            data_dir,
-            out_root,
-            accept_quarantine=accept_quarantine,
-            options_file=options_file,
-            notebooks=notebooks,
-        )
+        r = plan(data_dir, out_root, **settings)
         return run_pipeline(r)
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -798,7 +798,11 @@ def looks_identifying(names: Sequence[str] = ()) -> str:
     return r"(^|[^\w.-])(?:" + "|".join(f"(?:{p})" for p in parts) + ")"
 
 
-def mask_listing(report: pl.DataFrame, names: Sequence[str] | None = None) -> pl.DataFrame:
+def mask_listing(
+    report: pl.DataFrame,
+    names: Sequence[str] | None = None,
+    subject_id_pattern: str | None = None,
+) -> pl.DataFrame:
     """A validation listing (``sle_car.validate`` report: file, row, column, value, rule,
     severity, message) safe to show or write for a real data cut: the ``value`` is replaced by
     ``[masked]`` where
@@ -806,14 +810,18 @@ def mask_listing(report: pl.DataFrame, names: Sequence[str] | None = None) -> pl
     - the column is free text (``free_text_columns()``: AETERM, CMTRT, DSTERM, and any
       column named like a reported term or comment) or identifying (``IDENTIFYING_COLUMNS``);
     - the column is USUBJID and the value (quotes and whitespace stripped) is not a study code
-      (``codelists.USUBJID_PATTERN``), or SUBJID and it is not a 3-5 digit subject number;
+      (the study configuration's ``subject_id_pattern``, :mod:`sle_car.study`), or SUBJID and it is not a 3-5 digit subject number;
     - the value looks like an identifier in any column (``looks_identifying``: a date planted
       in AEBODSYS, an NRIC in LBORRES, a listed name); study codes are not identifiers.
 
     Parts of ``message`` that look like an identifier are masked too. File, row, column, rule
     and severity are kept so the data manager can still find and fix each problem. ``names``
     defaults to the names file."""
-    from data_schemas.codelists import USUBJID_PATTERN
+    if subject_id_pattern is None:
+        from sle_car.study import load_study_config
+
+        subject_id_pattern = load_study_config().subject_id_pattern
+    USUBJID_PATTERN = subject_id_pattern
 
     names = load_names() if names is None else names
     pattern = looks_identifying(names)

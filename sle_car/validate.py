@@ -10,6 +10,14 @@ Severity
 - ``repairable``: a known export defect (stray whitespace, decimal comma, exact duplicate row)
   that cleaning repairs by a documented rule; the data manager should still fix the source.
 - ``warning``: kept for the analysis but worth a query (e.g. a visit outside its window).
+
+What belongs to the study rather than to the code (study ID, subject-ID pattern, sites, race
+and ethnic groups, required baseline measurements) comes from the study configuration
+(:mod:`sle_car.study`); lab unit conversions from ``data_schemas/unit_conversions.csv``.
+Every value validation cannot represent faithfully (text in a number column, NaN, infinity,
+overflow, a whole number beyond 64 bits) is an ``error`` naming the cell, never a silent
+missing value; a cell holding only whitespace is missing (:func:`sle_car.io.read_domain`).
+A data file differing from its SHA-256 in ``manifest.json`` is an ``error`` unless accepted.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import polars as pl
 from data_schemas import RAW_DOMAINS
 from data_schemas import codelists as cl
 from sle_car.io import ROW, DataFileError, domain_file, read_domain, read_manifest, sha256
+from sle_car.study import StudyConfig, load_study_config
 
 REPORT_COLUMNS = {
     "file": pl.String,
@@ -101,6 +110,17 @@ def _explain(check: str, column: str, model_name: str) -> str:
         return f"{column} must be unique; remove the repeated record"
     if check.startswith("dtype("):
         return f"{column} has the wrong type {check}; re-export it"
+    if check == "visit_name":
+        return (
+            "VISIT and VISITNUM do not name the same visit: a protocol visit has its number and "
+            "name from the schedule (e.g. 1004 WEEK 4); an unscheduled visit has VISIT "
+            "'UNSCHEDULED n.m' (or 'UNSCHEDULED') and a VISITNUM n.m that is no protocol "
+            "visit's; correct VISIT or VISITNUM"
+        )
+    if check == "end_after_start":
+        return "the end day is before the onset day; correct one of them"
+    if check == "scale_matches_category":
+        return "CRS and ICANS are graded with ASTCT 2019, other events with CTCAE V5.0; correct AETOXGRV"
     return f"fails the rule '{check}'; correct the value"
 
 
@@ -186,21 +206,22 @@ def _coerce(
     df = repair_text(df, [c for c, _ in spaced])
     numeric = {c: _polars_dtype(model, c) for c in text_cols}
     numeric = {c: t for c, t in numeric.items() if t != pl.String}
-    parsed = {
-        c: pl.when(pl.col(c).str.contains(_DECIMAL_COMMA))
-        .then(pl.col(c).str.replace(",", "."))
-        .otherwise(pl.col(c))
-        .cast(pl.Float64, strict=False)
-        for c in numeric
-    }
+    parsed = {c: _parse_number(pl.col(c), numeric[c]) for c in numeric}
     checks = {}
     for col, dtype in numeric.items():
+        value = pl.col(col).str.replace(",", ".").cast(pl.Float64, strict=False)
         checks[(col, "decimal_comma")] = pl.col(col).str.contains(_DECIMAL_COMMA)
-        checks[(col, "malformed_number")] = pl.col(col).is_not_null() & parsed[col].is_null()
+        checks[(col, "malformed_number")] = pl.col(col).is_not_null() & value.is_null()
+        # a number that reads but has no faithful value of the column's type: NaN, infinity,
+        # an overflow (1e400, a 100,000-digit number) or, in a whole-number column, beyond the
+        # 64-bit range or with a fraction. Never silently missing: each is an error.
+        checks[(col, "not_finite")] = value.is_not_null() & value.is_finite().not_()
+        checks[(col, "out_of_range")] = (
+            value.is_finite() & parsed[col].is_null() & pl.col(col).is_not_null()
+        )
         if dtype.is_integer():
-            checks[(col, "fraction")] = parsed[col].is_not_null() & (
-                parsed[col] != parsed[col].round(0)
-            )
+            checks[(col, "fraction")] = value.is_finite() & (value != value.round(0))
+            checks[(col, "out_of_range")] &= checks[(col, "fraction")].not_()
     for (col, check), hit in _flagged(df, checks).items():
         kind = "a whole number" if numeric[col].is_integer() else "a number"
         rule, severity, message = {
@@ -215,6 +236,17 @@ def _coerce(
                 "error",
                 f"{col} must be {kind}; correct the value in the source",
             ),
+            "not_finite": (
+                "malformed_number",
+                "error",
+                f"{col} must be a finite number, not NaN, infinity or a number too large to "
+                "store; correct the value in the source",
+            ),
+            "out_of_range": (
+                "malformed_number",
+                "error",
+                f"{col} is too large to store as {kind}; correct the value in the source",
+            ),
             "fraction": (
                 "malformed_number",
                 "error",
@@ -222,13 +254,33 @@ def _coerce(
             ),
         }[check]
         issues.append(_issues(file, df.filter(hit), col, rule, severity, message))
-    casts = [
-        pl.when(p == p.round(0)).then(p).cast(numeric[c], strict=False).alias(c)
-        if numeric[c].is_integer()
-        else p.cast(numeric[c]).alias(c)
-        for c, p in parsed.items()
-    ]
-    return df.with_columns(casts), pl.concat(issues)
+    return df.with_columns(p.alias(c) for c, p in parsed.items()), pl.concat(issues)
+
+
+_WHOLE = r"^[-+]?\d+$"
+
+
+def _parse_number(text: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """The value of a numeric text cell in ``dtype``, null when it has no faithful value there.
+
+    A decimal comma reads as a decimal point (rule R2). Whole numbers are read digit by digit,
+    not through a float, so that no 64-bit integer loses a digit; ``"3.0"`` is the whole
+    number 3. Non-finite values (NaN, infinity, overflow) and integers beyond the 64-bit range
+    give null here and an error in :func:`_coerce`."""
+    text = (
+        pl.when(text.str.contains(_DECIMAL_COMMA)).then(text.str.replace(",", ".")).otherwise(text)
+    )
+    value = text.cast(pl.Float64, strict=False)
+    finite = pl.when(value.is_finite()).then(value)
+    if not dtype.is_integer():
+        return finite.cast(dtype)
+    whole = text.str.strip_prefix("+").cast(dtype, strict=False)
+    via_float = pl.when(finite == finite.round(0)).then(finite)
+    return (
+        pl.when(text.str.contains(_WHOLE))
+        .then(whole)
+        .otherwise(pl.when(via_float.abs() < 2.0**53).then(via_float).cast(dtype, strict=False))
+    )
 
 
 def _schema_issues(file: str, typed: pl.DataFrame, model: type[pa.DataFrameModel]) -> pl.DataFrame:
@@ -323,10 +375,17 @@ def _lab_rules(file: str, lb: pl.DataFrame) -> pl.DataFrame:
         & res.is_not_null()
         & pl.col("_QOK").is_null(),
         "unit_not_allowed": numeric & res.is_not_null() & pl.col("_F").is_null(),
-        "unit_variant": numeric & pl.col("_F").is_not_null() & (unit != pl.col("_UNIT")),
+        # a unit whose factor is 1 (e.g. /uL for 10^6/L, ng/mL for ug/L) changes no number:
+        # only a real conversion is worth a warning
+        "unit_variant": numeric
+        & pl.col("_F").is_not_null()
+        & (unit != pl.col("_UNIT"))
+        & (pl.col("_F") != 1.0),
         "decimal_comma": numeric & res.str.contains(_DECIMAL_COMMA).fill_null(False),
-        "malformed_number": numeric & res.is_not_null() & value.is_null(),
+        # NaN, infinity and overflow (1e400) are no result either
+        "malformed_number": numeric & res.is_not_null() & value.is_finite().not_().fill_null(True),
         "implausible_value": numeric
+        & value.is_finite().fill_null(False)
         & ((pl.col("_SI") < pl.col("_LOW")) | (pl.col("_SI") > pl.col("_HIGH"))).fill_null(False),
     }
     keys = ["LBTESTCD", "LBSPEC"]
@@ -388,7 +447,7 @@ def _lab_rules(file: str, lb: pl.DataFrame) -> pl.DataFrame:
         "malformed_number": (
             "LBORRES",
             "error",
-            pl.format("result of {} must be a number; correct it", pl.col("LBTESTCD")),
+            pl.format("result of {} must be a finite number; correct it", pl.col("LBTESTCD")),
         ),
         "implausible_value": (
             "LBORRES",
@@ -448,7 +507,7 @@ def _vs_rules(file: str, vs: pl.DataFrame) -> pl.DataFrame:
         ),
         _issues(
             file,
-            num.filter(value.is_null()),
+            num.filter(value.is_finite().not_().fill_null(True)),
             "VSORRES",
             "malformed_number",
             "error",
@@ -464,7 +523,7 @@ def _vs_rules(file: str, vs: pl.DataFrame) -> pl.DataFrame:
         ),
         _issues(
             file,
-            num.filter((value < pl.col("_LOW")) | (value > pl.col("_HIGH"))),
+            num.filter(value.is_finite() & ((value < pl.col("_LOW")) | (value > pl.col("_HIGH")))),
             "VSORRES",
             "implausible_value",
             "error",
@@ -484,7 +543,7 @@ def _vs_rules(file: str, vs: pl.DataFrame) -> pl.DataFrame:
 def _visit_window(file: str, df: pl.DataFrame, day_col: str) -> pl.DataFrame:
     visits = pl.DataFrame(
         {
-            "VISITNUM": [v.visitnum for v in cl.VISITS],
+            "VISITNUM": [float(v.visitnum) for v in cl.VISITS],
             "_NOM": [v.day for v in cl.VISITS],
             "_WIN": [v.window for v in cl.VISITS],
         }
@@ -585,14 +644,91 @@ def _cross_domain(v_files: dict[str, str], domains: dict[str, pl.DataFrame]) -> 
     return pl.concat(issues) if issues else empty_report()
 
 
+def study_rules(file: str, name: str, typed: pl.DataFrame, study: StudyConfig) -> pl.DataFrame:
+    """The rules the study configuration (``sle_car/config/study.yaml``) sets: STUDYID is the
+    study's (``study_id``), USUBJID matches ``subject_id_pattern``; in DM, SITEID, RACE and
+    ETHGRP are among the configured codes, a required baseline measurement is present
+    (``baseline_required``, error) and an optional one is noted when missing
+    (``baseline_missing``, warning: the values derived from it are missing, never imputed).
+    Empty identifiers are the schema's ``not_nullable`` errors, not repeated here."""
+    where = f"the study configuration {study.source}"
+    other = "or validate this cut with its own --study-config"
+    checks: list[tuple[str, str, str, pl.Expr, str]] = [
+        (
+            "STUDYID",
+            "study_id",
+            "error",
+            pl.col("STUDYID") != study.study_id,
+            f"STUDYID must be {study.study_id} ({where}); correct it, {other}",
+        ),
+        (
+            "USUBJID",
+            "subject_id_format",
+            "error",
+            pl.col("USUBJID").str.contains(study.subject_id_pattern).not_(),
+            f"USUBJID does not have the study's format {study.subject_id_pattern} ({where}); "
+            f"correct it, {other}",
+        ),
+    ]
+    if name == "dm":
+        for col, rule, codes in (
+            ("SITEID", "site", study.sites),
+            ("RACE", "race", study.race),
+            ("ETHGRP", "ethnic_group", study.ethnic_groups),
+        ):
+            checks.append(
+                (
+                    col,
+                    rule,
+                    "error",
+                    pl.col(col).is_in(list(codes)).not_(),
+                    f"{col} must be one of {list(codes)} ({where}); correct it, {other}",
+                )
+            )
+        for col in study.baseline_required:
+            checks.append(
+                (
+                    col,
+                    "baseline_required",
+                    "error",
+                    pl.col(col).is_null(),
+                    f"{col} is a required baseline measurement ({where}) but empty; fill it "
+                    "in the source",
+                )
+            )
+        for col in study.baseline_optional:
+            checks.append(
+                (
+                    col,
+                    "baseline_missing",
+                    "warning",
+                    pl.col(col).is_null(),
+                    f"{col} is not recorded (optional in {where}); what is derived from it "
+                    "(e.g. body surface area) is missing",
+                )
+            )
+    checks = [c for c in checks if c[0] in typed.columns]
+    hits = _flagged(typed, {(col, rule): expr for col, rule, _, expr, _ in checks})
+    return pl.concat(
+        [empty_report()]
+        + [
+            _issues(file, typed.filter(hits[(col, rule)]), col, rule, severity, message)
+            for col, rule, severity, _, message in checks
+            if (col, rule) in hits
+        ]
+    )
+
+
 def validate_domain(
-    name: str, raw: pl.DataFrame, file: str
+    name: str, raw: pl.DataFrame, file: str, study: StudyConfig | None = None
 ) -> tuple[pl.DataFrame | None, pl.DataFrame]:
-    """Validate one domain read by :func:`sle_car.io.read_domain`.
+    """Validate one domain read by :func:`sle_car.io.read_domain` against the contract and
+    the study configuration (default: :func:`sle_car.study.load_study_config`).
 
     Returns the typed frame (``None`` when its columns do not match the contract) and the
     report rows of this domain alone.
     """
+    study = study or load_study_config()
     model = RAW_DOMAINS[name]
     structure = _structure(file, raw, model)
     if structure.filter(pl.col("rule") == "missing_column").height:
@@ -606,7 +742,19 @@ def validate_domain(
         (pl.col("rule") != "multiple_fields_uniqueness")
         | pl.col("row").is_in(copies[ROW].implode()).not_()
     )
-    parts = [structure, coercion, schema, _exact_duplicates(file, copies)]
+    # a cell that cannot be read as a number is reported once, not again as "required but
+    # empty" (nor as a missing baseline measurement) because it has no typed value
+    study_issues = study_rules(file, name, typed, study)
+    unread = coercion.filter(pl.col("rule") == "malformed_number").select("row", "column")
+    if unread.height:
+        schema = schema.join(
+            unread.with_columns(pl.lit("not_nullable").alias("rule")),
+            on=["row", "column", "rule"],
+            how="anti",
+            nulls_equal=False,
+        )
+        study_issues = study_issues.join(unread, on=["row", "column"], how="anti")
+    parts = [structure, coercion, schema, _exact_duplicates(file, copies), study_issues]
     if name == "lb":
         parts.append(_lab_rules(file, typed))
     if name == "vs":
@@ -619,45 +767,90 @@ def sort_report(report: pl.DataFrame) -> pl.DataFrame:
     return report.unique().sort(["file", "row", "column", "rule", "value"], nulls_last=True)
 
 
-def validate_study(data_dir: Path | str) -> Validation:
+def validate_study(
+    data_dir: Path | str,
+    *,
+    accept_changed_files: bool = False,
+    study_config: StudyConfig | Path | str | None = None,
+) -> Validation:
     """Validate every domain of ``data_dir`` and the rules across domains.
 
-    Raises :class:`~sle_car.io.DataFileError` when a file cannot be read at all.
+    The rules across domains (subject in DM, one CAR-T infusion on day 0, visit windows) are
+    counted on the data as cleaning repairs it: exact copies of a row (rule R3) are dropped
+    first, so that a duplicated infusion row is one infusion, not two.
+
+    A file that differs from its SHA-256 in ``manifest.json`` is an ``error`` (the data
+    changed since the export was written, e.g. a file truncated at a row boundary); with
+    ``accept_changed_files`` the user accepts the change explicitly and it is a ``warning``.
+    A file not listed in the manifest is a ``warning``.
+
+    ``study_config``: the study configuration (a :class:`~sle_car.study.StudyConfig` or the
+    path of its YAML file); default ``SLE_CAR_STUDY_CONFIG`` or the bundled file.
+
+    Raises :class:`~sle_car.io.DataFileError` when a file, the manifest or the study
+    configuration cannot be read.
     """
+    study = (
+        study_config if isinstance(study_config, StudyConfig) else load_study_config(study_config)
+    )
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DataFileError(data_dir, "no such data directory")
+    manifest = read_manifest(data_dir).get("files", {})
     domains: dict[str, pl.DataFrame] = {}
     files: dict[str, str] = {}
     parts = []
     for name in RAW_DOMAINS:
         path = domain_file(data_dir, name)
         files[name] = path.name
-        typed, issues = validate_domain(name, read_domain(path), path.name)
+        typed, issues = validate_domain(name, read_domain(path), path.name, study)
         parts.append(issues)
         if typed is not None:
             domains[name] = typed
-    parts.append(_cross_domain(files, domains))
-    manifest = read_manifest(data_dir).get("files", {})
+    parts.append(_cross_domain(files, {n: drop_copies(d) for n, d in domains.items()}))
     for fname in files.values():
         expected = manifest.get(fname)
         if manifest and expected is None:
-            problem = "file is not listed in manifest.json; regenerate it"
+            problem, severity = "file is not listed in manifest.json; regenerate it", "warning"
         elif expected and expected != sha256(data_dir / fname):
             problem = (
                 "file differs from its SHA-256 in manifest.json: the data changed since "
-                "the manifest was written"
+                "the manifest was written (a truncated or edited file?); restore the "
+                "exported file, or accept the change explicitly (--accept-changed-files)"
             )
+            severity = "warning" if accept_changed_files else "error"
         else:
             continue
         parts.append(
             pl.DataFrame(
-                [(fname, None, None, None, "manifest", "warning", problem)],
+                [(fname, None, None, None, "manifest", severity, problem)],
                 schema=REPORT_COLUMNS,
                 orient="row",
             )
         )
     return Validation(sort_report(pl.concat(parts)), domains, files)
+
+
+def drop_copies(typed: pl.DataFrame) -> pl.DataFrame:
+    """``typed`` without the later exact copies of a row (cleaning rule R3 keeps the first)."""
+    copies = exact_copies(typed)
+    if copies.height == 0:
+        return typed
+    later = copies.filter(pl.col(ROW) != pl.col("_FIRST"))[ROW]
+    return typed.filter(pl.col(ROW).is_in(later.implode()).not_())
+
+
+def summary_by_rule(report: pl.DataFrame) -> pl.DataFrame:
+    """Problems counted by severity and rule: ``severity, rule, n`` (errors first, then
+    repairable, then warnings; most frequent rule first)."""
+    order = {"error": 0, "repairable": 1, "warning": 2}
+    return (
+        report.group_by("severity", "rule")
+        .agg(pl.len().cast(pl.Int64).alias("n"))
+        .with_columns(pl.col("severity").replace_strict(order, default=3).alias("_o"))
+        .sort("_o", pl.col("n"), "rule", descending=[False, True, False])
+        .drop("_o")
+    )
 
 
 def validation_report(data_dir: Path | str) -> pl.DataFrame:

@@ -32,15 +32,28 @@ def test_rows_in_equal_rows_kept_plus_set_aside(data_copy: Path) -> None:
     lines = path.read_text().splitlines(keepends=True)
     path.write_text("".join([*lines, lines[1]]))  # one exact duplicate
     df = pl.read_csv(data_copy / "dm.csv", infer_schema=False)
+    gone = df["USUBJID"][-1]  # the last subject's DM row gets an invalid SEX
     df.with_columns(
-        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("Z")).otherwise(pl.col("SEX")).alias("SEX")
+        pl.when(pl.int_range(pl.len()) == pl.len() - 1)
+        .then(pl.lit("Z"))
+        .otherwise(pl.col("SEX"))
+        .alias("SEX")
     ).write_csv(data_copy / "dm.csv")
+    ae = pl.read_csv(path, infer_schema=False)
+    assert ae["USUBJID"][0] != gone  # the copied AE row is another subject's
+    n_gone = ae.filter(pl.col("USUBJID") == gone).height
+    assert n_gone > 0
     cleaned = clean_study(data_copy)
     rec = {r["domain"]: r for r in cleaned.reconciliation.iter_rows(named=True)}
     assert rec["ae"]["rows_in"] == len(lines)  # header + rows + duplicate
-    assert rec["ae"]["rows_set_aside"] == 1
+    assert rec["ae"]["rows_set_aside"] == 1 + n_gone
     assert rec["dm"]["rows_set_aside"] == 1 and rec["dm"]["rows_kept"] == 2
     q = cleaned.quarantine
-    assert q.filter(pl.col("domain") == "ae")["reasons"].to_list() == ["R3 exact duplicate"]
+    reasons = q.filter(pl.col("domain") == "ae")["reasons"].to_list()
+    assert reasons.count("R3 exact duplicate") == 1
+    assert sum(r.startswith("R6 subject set aside in DM") for r in reasons) == n_gone
     assert "SEX must be one of" in q.filter(pl.col("domain") == "dm")["reasons"][0]
     assert cleaned.reconciliation["balanced"].all()
+    # R6: no clean row of any domain belongs to the subject set aside in DM
+    for name, clean in cleaned.domains.items():
+        assert clean.filter(pl.col("USUBJID") == gone).height == 0, name

@@ -22,6 +22,7 @@ from sle_car.derive import (
     sustained_response,
 )
 from sle_car.derive.build import build_study, derive_to_dir, load_study, subject_batches
+from sle_car.io import DataFileError, write_manifest
 
 
 def test_visit_window_1_midpoints_between_nominal_days() -> None:
@@ -207,6 +208,9 @@ def test_changed_data_triggers_rebuild(cohort_dir: Path, tmp_path: Path) -> None
     dm = pl.read_csv(data / "dm.csv", infer_schema=False)
     first_age = pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("60")).otherwise(pl.col("AGE"))
     dm.with_columns(first_age.alias("AGE")).write_csv(data / "dm.csv")
+    with pytest.raises(DataFileError, match="differ"):  # no longer the exported data
+        load_study(data, tmp_path / "out")
+    write_manifest(data)  # a new cut: exported with its own manifest
     ds = load_study(data, tmp_path / "out")
     assert ds["adsl"].sort("USUBJID")["AGE"][0] == 60
 

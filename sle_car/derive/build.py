@@ -29,6 +29,33 @@ BATCH_SIZE = 1000
 (``benchmarks/results/``); the 5-patient study is one batch."""
 
 
+DOMAIN_USE = {
+    "dm": "every analysis dataset: no subject is left to derive",
+    "ex": "the CAR-T infusion and lymphodepletion (safety population SAFFL, doses, ADTTE)",
+    "ae": "ADAE: every adverse event, including CRS, ICANS and infections",
+    "lb": "ADLB, and the laboratory parts of ADRS and ADTTE (serology, renal response, "
+    "B-cell aplasia, SLEDAI laboratory descriptors)",
+    "vs": "the vital-sign days in ADSL's last day known alive (LSTALVDY)",
+    "qs": "ADQS, and the clinical scores of ADRS and ADTTE (SLEDAI-2K, BILAG, PGA, DORIS, LLDAS)",
+    "cm": "glucocorticoid and immunosuppressant use (DORIS, LLDAS, medication listings)",
+    "ds": "disposition (completion, death, withdrawal) in ADSL and ADTTE censoring",
+}
+"""What each collected domain feeds: stated in the derivation log when a domain is set aside
+as a whole, so that an empty analysis dataset is never mistaken for 'no events'."""
+
+
+def set_aside_statement(reconciliation: list[dict]) -> dict[str, str]:
+    """For each domain set aside as a whole (rows in, none kept): what its loss removes."""
+    return {
+        r["domain"]: (
+            f"{r['domain'].upper()} was set aside as a whole ({r['rows_in']} rows; see "
+            f"clean/quarantine.csv): derived without {DOMAIN_USE.get(r['domain'], 'it')}"
+        )
+        for r in reconciliation
+        if r["rows_in"] > 0 and r["rows_kept"] == 0
+    }
+
+
 def code_hash() -> str:
     """SHA-256 over the source of ``sle_car`` and ``data_schemas``: a changed rule rebuilds the
     cache even before the version number moves."""
@@ -45,14 +72,20 @@ def code_hash() -> str:
     return h.hexdigest()
 
 
-def _cache_key(data_dir: Path, options: dict) -> dict:
-    from sle_car.io import manifest_hash
+def _cache_key(data_dir: Path, options: dict, study_config: Path | str | None = None) -> dict:
+    from dataclasses import asdict
 
+    from sle_car.io import manifest_hash
+    from sle_car.study import load_study_config
+
+    study = asdict(load_study_config(study_config))
+    study.pop("source")  # the same configuration from another path is the same study
     return {
         "data_manifest_sha256": manifest_hash(data_dir),
         "package_version": __version__,
         "code_sha256": code_hash(),
         "options": options,
+        "study_config": {k: list(v) if isinstance(v, tuple) else v for k, v in study.items()},
     }
 
 
@@ -97,7 +130,11 @@ def derive_to_dir(
     clean_dir, out_dir = Path(clean_dir), Path(out_dir)
     batches = subject_batches(clean_dir, batch_size)
     if not batches:
-        raise DataFileError(clean_dir / "dm.parquet", "no subjects; nothing to derive")
+        raise DataFileError(
+            clean_dir / "dm.parquet",
+            "no subjects; nothing to derive (cleaning set every DM row aside, or DM as a whole: "
+            "the reasons are in quarantine.csv beside it and in the validation listing)",
+        )
     dm = pl.scan_parquet(clean_dir / "dm.parquet").select("USUBJID")
     for name in [n for n in INPUT_COLUMNS if n != "dm"]:  # so each row is in exactly one batch
         path = clean_dir / f"{name}.parquet"
@@ -112,8 +149,9 @@ def derive_to_dir(
             raise DataFileError(
                 path,
                 f"{orphans['len'][0]} rows belong to subjects not in dm.parquet (first: "
-                f"{orphans['USUBJID'][0]}); run `sle-car validate` on the raw data and clean it "
-                "again, which sets such rows aside",
+                f"{orphans['USUBJID'][0]}); this clean folder was not written by sle-car's "
+                "cleaning, which sets such rows aside (rule R6): derive from the raw data "
+                "with `sle-car derive`",
             )
     out_dir.mkdir(parents=True, exist_ok=True)
     partial = {name: out_dir / f".{name}.parquet.partial" for name in DATASETS}
@@ -145,6 +183,24 @@ def derive_to_dir(
     return rows
 
 
+def check_unchanged(validation, data_dir: Path | str) -> None:
+    """Raise :class:`~sle_car.io.DataFileError` when validation found a data file that differs
+    from its SHA-256 in the manifest (and the user did not accept the change)."""
+    from sle_car.io import DataFileError
+
+    changed = validation.report.filter(
+        (pl.col("rule") == "manifest") & (pl.col("severity") == "error")
+    )
+    if changed.height:
+        raise DataFileError(
+            Path(data_dir) / "manifest.json",
+            f"{', '.join(changed['file'].to_list())} differ(s) from the SHA-256 in the "
+            "manifest: the data changed since it was exported (a truncated or edited file?). "
+            "Restore the exported files, or accept the change explicitly "
+            "(--accept-changed-files)",
+        )
+
+
 def write_study(
     data_dir: Path | str,
     out_dir: Path | str,
@@ -153,6 +209,8 @@ def write_study(
     progress: bool = False,
     cleaned=None,
     set_aside: list[dict] | None = None,
+    accept_changed_files: bool = False,
+    study_config: Path | str | None = None,
     **options,
 ) -> dict:
     """Validate and clean ``data_dir`` (unless ``cleaned``, the result of
@@ -160,13 +218,25 @@ def write_study(
     the clean domains with the validation listing, derive (``derive_to_dir``) and write the
     analysis datasets and ``derivation_log.json``; return the log. ``set_aside`` (rows set
     aside per file and rule, from the pipeline) is recorded in the log. Nothing is read back
-    into memory: row and subject counts come from a streaming scan of the written files."""
+    into memory: row and subject counts come from a streaming scan of the written files.
+
+    A data file that differs from its SHA-256 in ``manifest.json`` stops the run with a
+    :class:`~sle_car.io.DataFileError` unless ``accept_changed_files`` (the user accepts the
+    change explicitly; :func:`check_unchanged`). ``study_config``: the cut's study
+    configuration file (default ``SLE_CAR_STUDY_CONFIG``, else the bundled one). The log's
+    ``set_aside_domains`` states what each domain set aside as a whole removes from the
+    analysis."""
     from sle_car.clean import clean_study, write_clean
+    from sle_car.validate import validate_study
 
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     (out_dir / LOG).unlink(missing_ok=True)  # an interrupted build is never taken as current
     if cleaned is None:
-        cleaned = clean_study(data_dir)
+        validation = validate_study(
+            data_dir, accept_changed_files=accept_changed_files, study_config=study_config
+        )
+        check_unchanged(validation, data_dir)
+        cleaned = clean_study(data_dir, validation)
     write_clean(cleaned, out_dir / "clean")
     cleaned.validation.report.write_csv(out_dir / "clean" / VALIDATION)
     problems = cleaned.validation.report.group_by("severity").len().sort("severity").rows()
@@ -192,12 +262,13 @@ def write_study(
         for name in DATASETS
     }
     log = {
-        **_cache_key(data_dir, options),
+        **_cache_key(data_dir, options, study_config),
         "data_dir": data_dir.name,
         "validation_problems": problems,
-        "set_aside_by_rule": set_aside or [],
+        "set_aside": set_aside or [],
         "ctcae_null_grades": grading,
         "reconciliation": reconciliation,
+        "set_aside_domains": set_aside_statement(reconciliation),
         "rows": {name: c["rows"] for name, c in counts.items()},
         "subjects": {name: c["subjects"] for name, c in counts.items()},
     }

@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from data_schemas import codelists as cl
-from sle_car.simulate.core import NEVER, _with_seq
+from sle_car.simulate.core import NEVER, _with_seq, site_id, study_id
 from sle_car.simulate.patients import CLINICAL, DAILY, FACIT, _usubjid
 
 
@@ -145,7 +145,7 @@ def _cm(pt: pl.DataFrame, saf_pt: pl.DataFrame, width: int, rng) -> pl.DataFrame
     cm = pl.concat([gc, mmf, hcq, bel, toci, dexa], how="diagonal_relaxed")
     cm = cm.with_columns(
         _usubjid(pl.col("pid"), width).alias("USUBJID"),
-        pl.lit(cl.STUDYID).alias("STUDYID"),
+        pl.lit(study_id()).alias("STUDYID"),
         pl.lit("CM").alias("DOMAIN"),
     )
     cm = _with_seq(cm, "CM", ["CMSTDY", "CMTRT"])
@@ -346,7 +346,7 @@ def _qs(sched, pt_all, lbv, rng, p, width) -> pl.DataFrame:
         )
     names = {code: v[1] for code, v in cl.qs_items().items()}
     qs = pl.concat(rows, how="vertical_relaxed").with_columns(
-        pl.lit(cl.STUDYID).alias("STUDYID"),
+        pl.lit(study_id()).alias("STUDYID"),
         pl.lit("QS").alias("DOMAIN"),
         _usubjid(pl.col("pid"), width).alias("USUBJID"),
         pl.col("QSTESTCD").replace_strict(names).alias("QSTEST"),
@@ -601,7 +601,7 @@ def _ae(pt_all, lbv, rng, p, width) -> pl.DataFrame:
         .alias("AEOUT"),
     )
     ae = ae.with_columns(
-        pl.lit(cl.STUDYID).alias("STUDYID"),
+        pl.lit(study_id()).alias("STUDYID"),
         pl.lit("AE").alias("DOMAIN"),
         _usubjid(pl.col("pid"), width).alias("USUBJID"),
     )
@@ -699,7 +699,7 @@ def _ex(pt, rng, p, width) -> pl.DataFrame:
         )
     )
     ex = pl.concat(rows).with_columns(
-        pl.lit(cl.STUDYID).alias("STUDYID"),
+        pl.lit(study_id()).alias("STUDYID"),
         pl.lit("EX").alias("DOMAIN"),
         _usubjid(pl.col("pid"), width).alias("USUBJID"),
         pl.lit("INTRAVENOUS").alias("EXROUTE"),
@@ -712,11 +712,11 @@ def _ex(pt, rng, p, width) -> pl.DataFrame:
 
 def _dm(pt, width) -> pl.DataFrame:
     return pt.select(
-        pl.lit(cl.STUDYID).alias("STUDYID"),
+        pl.lit(study_id()).alias("STUDYID"),
         pl.lit("DM").alias("DOMAIN"),
         _usubjid(pl.col("pid"), width).alias("USUBJID"),
         (pl.col("pid") + 1).cast(pl.String).str.zfill(width).alias("SUBJID"),
-        pl.lit("01").alias("SITEID"),
+        pl.lit(site_id()).alias("SITEID"),
         "AGE",
         pl.lit("YEARS").alias("AGEU"),
         "SEX",
@@ -752,7 +752,7 @@ def _ds(pt, sched, width) -> pl.DataFrame:
         pl.col("END").alias("DSSTDY"),
     )
     ds = pl.concat([consent, disp]).with_columns(
-        pl.lit(cl.STUDYID).alias("STUDYID"),
+        pl.lit(study_id()).alias("STUDYID"),
         pl.lit("DS").alias("DOMAIN"),
         _usubjid(pl.col("pid"), width).alias("USUBJID"),
     )

@@ -22,6 +22,21 @@ NEVER = 100_000
 
 
 # --- configuration ---------------------------------------------------------------------------
+def study_id() -> str:
+    """STUDYID of the simulated records: the study configuration's ``study_id``
+    (:func:`sle_car.study.load_study_config`)."""
+    from sle_car.study import load_study_config
+
+    return load_study_config().study_id
+
+
+def site_id() -> str:
+    """SITEID of the simulated subjects: the study configuration's first site."""
+    from sle_car.study import load_study_config
+
+    return load_study_config().sites[0]
+
+
 def load_config(path: Path | str | None = None) -> dict:
     """The simulation configuration as nested ``{name: {value, source}}`` dictionaries."""
     if path is None:

@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from data_schemas import codelists as cl
-from sle_car.simulate.core import NEVER, _with_seq
+from sle_car.simulate.core import NEVER, _with_seq, study_id
 from sle_car.simulate.patients import CLINICAL, DAILY, FLOW, FOLLOW, IMMUNO, _smoothstep, _usubjid
 
 
@@ -363,7 +363,7 @@ def _lb(sched, pt_all, rng, p) -> pl.DataFrame:
 
 def _lb_domain(vals: pl.DataFrame, width: int) -> pl.DataFrame:
     df = vals.select(
-        pl.lit(cl.STUDYID).alias("STUDYID"),
+        pl.lit(study_id()).alias("STUDYID"),
         pl.lit("LB").alias("DOMAIN"),
         _usubjid(pl.col("pid"), width).alias("USUBJID"),
         "LBTESTCD",
@@ -481,7 +481,7 @@ def _vs(sched, pt_all, rng, width) -> pl.DataFrame:
         ]
     )
     df = planned.join(meta, on="ITEM", how="left").select(
-        pl.lit(cl.STUDYID).alias("STUDYID"),
+        pl.lit(study_id()).alias("STUDYID"),
         pl.lit("VS").alias("DOMAIN"),
         _usubjid(pl.col("pid"), width).alias("USUBJID"),
         pl.col("ITEM").alias("VSTESTCD"),

@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from data_schemas import codelists as cl
-from sle_car.simulate.core import NEVER
+from sle_car.simulate.core import NEVER, site_id, study_id
 
 
 # --- patients ----------------------------------------------------------------------------------
@@ -110,7 +110,12 @@ def _patients(n: int, rng: np.random.Generator, p: dict, pid0: int = 0) -> pl.Da
 
 
 def _usubjid(pid: pl.Expr, width: int) -> pl.Expr:
-    return pl.format("{}-01-{}", pl.lit(cl.STUDYID), (pid + 1).cast(pl.String).str.zfill(width))
+    return pl.format(
+        "{}-{}-{}",
+        pl.lit(study_id()),
+        pl.lit(site_id()),
+        (pid + 1).cast(pl.String).str.zfill(width),
+    )
 
 
 # --- schedule ----------------------------------------------------------------------------------
