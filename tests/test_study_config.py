@@ -106,6 +106,9 @@ def test_another_centres_cut_validates_against_its_own_configuration(
     assert log["rows"]["adsl"] == 3
     adsl = pl.read_parquet(tmp_path / "out" / "adsl.parquet")
     assert adsl["USUBJID"].str.starts_with("LX-07-").all()
+    for name in ("adsl", "adlb", "adqs", "adae", "adrs", "adtte"):  # their study ID everywhere
+        ids = pl.read_parquet(tmp_path / "out" / f"{name}.parquet")["STUDYID"].unique()
+        assert ids.to_list() == ["LUPUSX"], name
 
 
 def test_the_simulator_reads_the_configuration(

@@ -158,6 +158,16 @@ def derive_adsl(domains: dict[str, pl.DataFrame], adqs: pl.DataFrame | None = No
     ).sort("USUBJID")
 
 
+def with_studyid(x: pl.DataFrame, source: pl.DataFrame) -> pl.DataFrame:
+    """Each subject's STUDYID from ``source`` (DM or ADSL), the way admiral's
+    ``derive_vars_merged`` takes subject-level variables from ADSL: never a constant, so a cut
+    from another study keeps its own study identifier. Replaces a STUDYID column in place,
+    else appends one."""
+    ids = source.select("USUBJID", "STUDYID").unique("USUBJID")
+    out = x.drop("STUDYID", strict=False).join(ids, on="USUBJID", how="left", maintain_order="left")
+    return out.select(x.columns if "STUDYID" in x.columns else [*x.columns, "STUDYID"])
+
+
 # --- ADLB ---------------------------------------------------------------------------------------
 CTCAE_VERSION = DEFAULTS.ctcae_version
 """CTCAE version ADLB grades with unless the SAP chooses otherwise (``derive_adlb``)."""
@@ -382,7 +392,7 @@ def derive_adqs(
         )
         for frame, code, param, parcat, flag, dtype in scores
     ]
-    x = pl.concat(parts).with_columns(pl.lit(cl.STUDYID).alias("STUDYID"))
+    x = with_studyid(pl.concat(parts), domains["dm"])
     x = derive_vars_visit_window(x)
     x = derive_var_ablfl(x, by_vars=["USUBJID", "PARAMCD"], before_day=first_treatment_day)
     x = derive_var_base(x, by_vars=["USUBJID", "PARAMCD"])
@@ -748,6 +758,7 @@ def derive_param_sustained(
     sus = sustained_response(
         adrs.filter(pl.col("PARAMCD") == source), min_days=min_days, on_study=on_study
     )
+    sus = with_studyid(sus, adsl)
     return sus.filter(pl.col("_LAST").is_not_null()).select(
         "USUBJID",
         pl.coalesce("SUSTDY", "_LAST").cast(pl.Int64).alias("ADY"),
@@ -758,7 +769,7 @@ def derive_param_sustained(
         pl.lit("OVERALL").alias("AVISIT"),
         pl.lit(9999, dtype=pl.Int64).alias("AVISITN"),
         pl.lit("Y").alias("ANL01FL"),
-        pl.lit(cl.STUDYID).alias("STUDYID"),
+        "STUDYID",
         pl.col(NEREASON),
     )
 
@@ -825,7 +836,7 @@ def derive_adrs(
         derive_param_facitmid(adqs, mid=facit_mid),
     ]
     x = pl.concat(parts).filter(pl.col("ADY").is_not_null())
-    x = derive_vars_visit_window(x).with_columns(pl.lit(cl.STUDYID).alias("STUDYID"))
+    x = with_studyid(derive_vars_visit_window(x), adsl)
     x = derive_var_anl01fl(x, by_vars=["USUBJID", "PARAMCD"], keep_not_evaluable=NEREASON)
     x = x.filter(pl.col("ANL01FL") == "Y")
     overall = derive_param_sustained(x, adsl, min_days=sustain_days)
@@ -996,8 +1007,7 @@ def derive_adtte(
         ),
     ]
     return (
-        pl.concat(parts)
-        .with_columns(pl.lit(cl.STUDYID).alias("STUDYID"))
+        with_studyid(pl.concat(parts), adsl)
         .select(
             "STUDYID",
             "USUBJID",
