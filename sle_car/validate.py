@@ -800,8 +800,40 @@ def validate_study(
     domains: dict[str, pl.DataFrame] = {}
     files: dict[str, str] = {}
     parts = []
+    not_collected = []
     for name in RAW_DOMAINS:
-        path = domain_file(data_dir, name)
+        path = _optional_domain_file(data_dir, name)
+        if path is None:  # an optional domain this cut did not collect: an empty table
+            files[name] = f"{name}.csv"
+            not_collected.append(files[name])
+            raw = pl.DataFrame(
+                schema={
+                    ROW: pl.Int64,
+                    **dict.fromkeys(RAW_DOMAINS[name].to_schema().columns, pl.String),
+                }
+            )
+            typed, issues = validate_domain(name, raw, files[name], study)
+            parts.append(issues)
+            parts.append(
+                pl.DataFrame(
+                    [
+                        (
+                            files[name],
+                            None,
+                            None,
+                            None,
+                            "domain_not_collected",
+                            "warning",
+                            f"no {name.upper()} file in this cut: it is analysed as an empty "
+                            "domain, and what needs it is shown as not collected",
+                        )
+                    ],
+                    schema=REPORT_COLUMNS,
+                    orient="row",
+                )
+            )
+            domains[name] = typed
+            continue
         files[name] = path.name
         typed, issues = validate_domain(name, read_domain(path), path.name, study)
         parts.append(issues)
@@ -809,6 +841,8 @@ def validate_study(
             domains[name] = typed
     parts.append(_cross_domain(files, {n: drop_copies(d) for n, d in domains.items()}))
     for fname in files.values():
+        if fname in not_collected:
+            continue
         expected = manifest.get(fname)
         if manifest and expected is None:
             problem, severity = "file is not listed in manifest.json; regenerate it", "warning"
@@ -829,6 +863,22 @@ def validate_study(
             )
         )
     return Validation(sort_report(pl.concat(parts)), domains, files)
+
+
+OPTIONAL_DOMAINS = ("ae", "vs", "cm", "ds")
+"""Domains a cut may lack: without them the analysis runs and says what it cannot show
+(adverse events, vital signs, medications, disposition). DM, EX, LB and QS are required: the
+population, the infusion (day 0) and the disease assessments."""
+
+
+def _optional_domain_file(data_dir: Path, name: str) -> Path | None:
+    """The file of ``name`` in ``data_dir``, or None for an optional domain that has none
+    (:data:`OPTIONAL_DOMAINS`); a required domain without a file is a :class:`DataFileError`."""
+    if name in OPTIONAL_DOMAINS and not any(
+        (data_dir / f"{name}.{ext}").exists() for ext in ("csv", "parquet")
+    ):
+        return None
+    return domain_file(data_dir, name)
 
 
 def drop_copies(typed: pl.DataFrame) -> pl.DataFrame:

@@ -331,3 +331,26 @@ def test_ctcae_null_grades_are_recorded_in_the_derivation_log(tmp_path: Path) ->
         log = write_study(d, tmp_path / "derived")
     assert log["ctcae_null_grades"], "a missing lower limit must be reported, not graded 0"
     assert any("Anemia" in m or "HGB" in m or "LLN" in m for m in log["ctcae_null_grades"])
+
+
+def test_a_cut_without_optional_domains_validates_with_a_warning_and_derives(
+    tmp_path: Path,
+) -> None:
+    from sle_car.validate import validate_study
+
+    d = foreign_cut(tmp_path / "cut", manifest="none")
+    for name in ("vs", "cm"):
+        (d / f"{name}.csv").unlink()
+    write_manifest_for_cut(d)
+    report = validate_study(d).report
+    assert report.filter(pl.col("severity") == "error").height == 0
+    assert sorted(report.filter(pl.col("rule") == "domain_not_collected")["file"]) == [
+        "cm.csv",
+        "vs.csv",
+    ]
+    log = write_study(d, tmp_path / "derived")
+    assert log["rows"]["adsl"] == 5
+    assert pl.read_parquet(tmp_path / "derived" / "clean" / "cm.parquet").height == 0
+    (d / "dm.csv").unlink()  # a required domain stays required
+    with pytest.raises(Exception, match="DM domain file is missing"):
+        validate_study(d)
