@@ -106,18 +106,22 @@ def test_real_runs_refuse_locations_inside_the_repository_or_each_other(tmp_path
 # --- exit status when rows are set aside ---------------------------------------------------
 
 
-def _damaged(tmp_path: Path) -> Path:
+def _cut_with_cell(tmp_path: Path, domain: str, column: str, row: int, value: str) -> Path:
+    """A foreign cut whose ``domain`` has ``value`` in ``column`` of data row ``row``."""
     d = foreign_cut(tmp_path / "cut", manifest="none")
-    lb = pl.read_csv(d / "lb.csv", infer_schema=False)
-    lb = lb.with_columns(
-        pl.when(pl.int_range(pl.len()) == 3)
-        .then(pl.lit("12x"))
-        .otherwise(pl.col("LBORRES"))
-        .alias("LBORRES")
-    )
-    lb.write_csv(d / "lb.csv")
-    write_manifest_for_cut(d, label="damaged")
+    df = pl.read_csv(d / f"{domain}.csv", infer_schema=False)
+    df.with_columns(
+        pl.when(pl.int_range(pl.len()) == row)
+        .then(pl.lit(value))
+        .otherwise(pl.col(column))
+        .alias(column)
+    ).write_csv(d / f"{domain}.csv")
+    write_manifest_for_cut(d, label=f"{domain} edited")
     return d
+
+
+def _damaged(tmp_path: Path) -> Path:
+    return _cut_with_cell(tmp_path, "lb", "LBORRES", 3, "12x")
 
 
 def test_derive_exits_1_when_errors_set_rows_aside_unless_accepted(tmp_path: Path, capsys) -> None:
@@ -297,16 +301,7 @@ def test_the_bundled_cohort_copied_outside_stays_labelled_synthetic(tmp_path: Pa
 def test_an_identifier_planted_in_the_export_stops_the_run_before_publishing(
     tmp_path: Path, capsys
 ) -> None:
-    d = foreign_cut(tmp_path / "cut", manifest="none")
-    ae = pl.read_csv(d / "ae.csv", infer_schema=False)
-    ae = ae.with_columns(
-        pl.when(pl.int_range(pl.len()) == 0)
-        .then(pl.lit("14 Mac 2025"))
-        .otherwise(pl.col("AEBODSYS"))
-        .alias("AEBODSYS")
-    )
-    ae.write_csv(d / "ae.csv")
-    write_manifest_for_cut(d, label="planted")
+    d = _cut_with_cell(tmp_path, "ae", "AEBODSYS", 0, "14 Mac 2025")
     nb = _notebook(tmp_path / "03_list.ipynb", "print(sorted(ds['adae']['AEBODSYS'].unique()))")
     out = tmp_path / "out"
     assert pipeline.run(d, out, notebooks=[nb]) == 1
