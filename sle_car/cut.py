@@ -6,7 +6,7 @@ needs (``sle-car manifest DIR`` writes it)::
     {
       "files": {"dm.csv": "<sha256>", "ex.csv": "<sha256>", ...},
       "label": "UKMMC cut 1",        # optional: how pages, tables and figures name the cut
-      "cut_date": "2027-03-31"       # optional: shown as month and year only
+      "cut_date": "YYYY-MM-DD"       # optional: shown as month and year only
     }
 
 A bare mapping of file name to SHA-256 is read the same way. The simulator's manifests add
@@ -66,10 +66,10 @@ class Cut:
                 "protocol and the published experience with CD19 CAR-T in SLE. No real patient "
                 "data is in the repository.\n:::\n"
             )
-        when = f", {self.cut_month}" if self.cut_month else ""
+        when = f"cut of {self.cut_month}; " if self.cut_month else ""
         return (
-            f"::: {{.callout-warning}}\n**Confidential: results of the data cut {self.label}"
-            f"{when}** (data {self.data_hash}). Not for publication before the study team has "
+            f"::: {{.callout-warning}}\n**Confidential: results of the data cut {self.label}** "
+            f"({when}data {self.data_hash}). Not for publication before the study team has "
             "reviewed them.\n:::\n"
         )
 
@@ -78,8 +78,8 @@ class Cut:
         """The data label every table, figure and page carries."""
         if self.synthetic:
             return f"Synthetic data, not patients: {self.label} (data {self.data_hash})."
-        when = f", {self.cut_month}" if self.cut_month else ""
-        return f"Data cut {self.label}{when} (data {self.data_hash})."
+        when = f"cut of {self.cut_month}; " if self.cut_month else ""
+        return f"Data cut {self.label} ({when}data {self.data_hash})."
 
 
 def manifest_files(manifest: object) -> dict[str, str] | None:
@@ -99,6 +99,8 @@ def _cut_month(value: object, path: Path) -> str | None:
     if value in (None, ""):
         return None
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
+            raise ValueError(value)
         d = date.fromisoformat(str(value))
     except ValueError:
         raise ManifestError(
@@ -131,7 +133,13 @@ def describe_cut(data_dir: Path | str) -> Cut:
             f"{path} does not map file names to SHA-256 checksums (the documented format is "
             f'{{"files": {{"dm.csv": "<sha256>", ...}}, "label": ..., "cut_date": ...}}): {how}'
         )
-    synthetic = manifest.get("synthetic") is True
+    from sle_car.io import sha256
+
+    files = manifest_files(manifest) or {}
+    # the simulator's claim holds only for its own files, unchanged since it wrote them
+    synthetic = manifest.get("synthetic") is True and all(
+        (data_dir / f).is_file() and sha256(data_dir / f) == h for f, h in files.items()
+    )
     if synthetic:
         seed = re.search(r"--seed (\d+)", str(manifest.get("command", "")))
         default = f"simulator seed {seed.group(1)}" if seed else "simulator output"

@@ -35,6 +35,16 @@ class DataFileError(Exception):
         super().__init__(f"{file}: {message}")
 
 
+class EmptyDomainFile(DataFileError):
+    """A domain file with a header and no rows. For a required domain that is an unreadable
+    export; an optional domain (``sle_car.validate.OPTIONAL_DOMAINS``) collected with no
+    records (no adverse event yet) is read as an empty table with ``columns``."""
+
+    def __init__(self, file: Path | str, message: str, columns: list[str]) -> None:
+        self.columns = list(columns)
+        super().__init__(file, message)
+
+
 def sha256(path: Path) -> str:
     """SHA-256 of a file's bytes, as hex."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -122,7 +132,7 @@ def _check_csv_bytes(path: Path, raw: mmap.mmap) -> list[str]:
     if "" in header:
         raise DataFileError(path, "a column has no name in the header row")
     if end < 0 or not _NOT_SPACE.search(raw, end + 1):
-        raise DataFileError(path, "the file has a header but no data rows")
+        raise EmptyDomainFile(path, "the file has a header but no data rows", header)
     return header
 
 
@@ -170,7 +180,7 @@ def read_domain(path: Path) -> pl.DataFrame:
                 path, f"not a readable Parquet file ({type(err).__name__})"
             ) from None
         if df.height == 0:
-            raise DataFileError(path, "the file has no data rows")
+            raise EmptyDomainFile(path, "the file has no data rows", df.columns)
         df = _parquet_as_text(path, df)
     else:
         df = _read_csv_text(path)
@@ -193,7 +203,8 @@ def read_raw(data_dir: Path | str) -> dict[str, pl.DataFrame]:
 
 
 def read_manifest(data_dir: Path | str) -> dict:
-    """The manifest of ``data_dir`` (empty dict when there is none)."""
+    """The manifest of ``data_dir`` (empty dict when there is none). The bare form, a mapping
+    of file name to SHA-256, is returned as ``{"files": mapping}``."""
     path = Path(data_dir) / MANIFEST
     if not path.is_file():
         return {}
@@ -209,6 +220,12 @@ def read_manifest(data_dir: Path | str) -> dict:
             f"the manifest must be a JSON object with a 'files' object, not "
             f"{_json_kind(manifest)}; regenerate it",
         )
+    if (
+        "files" not in manifest
+        and manifest
+        and all(isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v) for v in manifest.values())
+    ):  # the bare form {"dm.csv": "<sha256>", ...}: the same checks as the documented one
+        manifest = {"files": manifest}
     files = manifest.get("files", {})
     if not isinstance(files, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in files.items()

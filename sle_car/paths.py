@@ -17,6 +17,9 @@ ENV_DATA = "SLE_CAR_DATA"
 ENV_OUTPUT = "SLE_CAR_OUTPUT"
 """Where derived data, data-issue listings and figures go instead of the repository (set for
 real-data runs, which must write only outside git)."""
+ENV_PIPELINE = "SLE_CAR_PIPELINE"
+"""Set by the pipeline for the notebooks it executes: ``load_study()`` then reads what the
+pipeline derived and refuses to derive again (validation and cleaning run once per run)."""
 ENV_OPTIONS = "SLE_CAR_OPTIONS"
 """An analysis options file (the SAP's choices) that ``load_study()`` applies when it is called
 without options: the pipeline sets it so that notebooks read the datasets it derived."""

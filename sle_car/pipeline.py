@@ -40,7 +40,15 @@ from pathlib import Path
 import polars as pl
 
 from sle_car.cut import Cut, ManifestError, describe_cut
-from sle_car.paths import ENV_DATA, ENV_OPTIONS, ENV_OUTPUT, ENV_ROOT, repo_root, synthetic_dir
+from sle_car.paths import (
+    ENV_DATA,
+    ENV_OPTIONS,
+    ENV_OUTPUT,
+    ENV_PIPELINE,
+    ENV_ROOT,
+    repo_root,
+    synthetic_dir,
+)
 from sle_car.study import ENV_STUDY_CONFIG
 
 STAGING = ".sle-car-staging"
@@ -144,6 +152,7 @@ class Run:
             ENV_OUTPUT: str(self.staging),
             ENV_ROOT: str(repo_root()),
             "SLE_CAR_GIT_COMMIT": git_commit(),
+            ENV_PIPELINE: "1",
         }
         for name, value in (
             (ENV_OPTIONS, self.options_file),
@@ -157,8 +166,15 @@ class Run:
 
     def published(self) -> list[str]:
         """Paths (relative to the output root) this run replaces when it succeeds."""
-        if not self.in_repository:
-            return ["project", "data", "reports", "site"]
+        if not self.in_repository:  # OUT's report is this run's; other cuts' data stay
+            return [
+                "project",
+                f"data/derived/{self.data_dir.name}",
+                f"reports/data-issues/{self.data_dir.name}",
+                "reports/figures",
+                "reports/tables",
+                "site",
+            ]
         return [
             *[f"notebooks/{p.name}" for p in self.notebooks],
             "reports/figures",
@@ -237,6 +253,10 @@ def plan(
                 f"{data_dir} is inside the repository; real data must never enter git (copy "
                 "the bundled cohort elsewhere to try it)"
             )
+        if _inside(root, out):
+            raise UsageError(f"{out} contains the repository; choose an output folder outside it")
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"{out} is a file, not a folder; choose an output folder")
         if _inside(out, data_dir) or _inside(data_dir, out):
             raise UsageError(
                 f"OUT {out} and DATA {data_dir} must be separate folders (neither inside the "
@@ -246,12 +266,19 @@ def plan(
         cut = describe_cut(data_dir)
     except ManifestError as err:
         raise UsageError(str(err)) from None
-    from sle_car.privacy import NamesFileError, load_names
+    from sle_car.privacy import NamesFileError, load_names, scan_text
 
     try:  # the final privacy scan needs it: a bad names file fails now, not after the work
-        load_names()
+        names = load_names()
     except NamesFileError as err:
         raise UsageError(str(err)) from None
+    if scan_text(cut.caption + "\n" + cut.site_note, "manifest label", names):
+        raise UsageError(
+            f"the label or cut date in {data_dir / 'manifest.json'} reads like an identifier "
+            "(a calendar date or a name) and would appear on every output; choose another "
+            "label (`sle-car manifest` writes the manifest)"
+        )
+    study_config = study_config or os.environ.get(ENV_STUDY_CONFIG) or None
     options: dict = {}
     if options_file:
         from sle_car._checks import ChoiceError
@@ -334,7 +361,7 @@ def validate(run: Run):
         raise UsageError(str(err)) from None
     run.listing_dir.mkdir(parents=True, exist_ok=True)
     listing = validation.report
-    if not run.cut.synthetic:  # a real cut's listing shows no identifying or free-text value
+    if not run.in_repository:  # a listing outside the repository shows no identifying value
         from sle_car.privacy import mask_listing
         from sle_car.study import load_study_config
 
@@ -392,15 +419,19 @@ def derive(run: Run, cleaned, set_aside: pl.DataFrame) -> dict:
     """Write the clean domains and the analysis datasets where the notebooks' ``load_study``
     looks for them in this run."""
     from sle_car.derive.build import write_study
+    from sle_car.io import DataFileError
 
-    log = write_study(
-        run.data_dir,
-        run.derived,
-        cleaned=cleaned,
-        set_aside=set_aside.to_dicts(),
-        study_config=run.study_config,
-        **run.options,
-    )
+    try:
+        log = write_study(
+            run.data_dir,
+            run.derived,
+            cleaned=cleaned,
+            set_aside=set_aside.to_dicts(),
+            study_config=run.study_config,
+            **run.options,
+        )
+    except DataFileError as err:  # e.g. every subject set aside: nothing to derive
+        raise StepFailed("derive", str(err)) from None
     for name, rows in log["rows"].items():
         print(f"    {name}: {rows} rows, {log['subjects'][name]} subjects")
     for statement in log.get("set_aside_domains") or []:
@@ -519,7 +550,7 @@ def export_figures(run: Run) -> int:
 def write_site_inputs(run: Run) -> list[Path]:
     from sle_car.site import write_site_inputs as write
 
-    return write(run.data_dir, root=run.project)
+    return write(run.data_dir, root=run.project, options_file=run.options_file)
 
 
 def render(run: Run) -> bool:
@@ -553,7 +584,7 @@ def privacy_scan(run: Run) -> None:
     from sle_car.privacy import export_free_text, scan_paths
 
     targets = [run.staging / rel for rel in run.published() if not rel.startswith("data/")]
-    targets = [t for t in targets if t.exists() and t.name != "data"]
+    targets = [t for t in targets if t.exists()]
     findings = scan_paths(targets, run.staging, free_text=export_free_text(run.data_dir))
     if findings:
         for f in findings[:20]:
@@ -589,29 +620,49 @@ def _shown(run: Run, path: Path) -> str:
 
 
 def run_pipeline(run: Run) -> int:
-    """Every step in order; return the exit status (0, 1 or 2)."""
-    _say(f"data: {run.data_dir} — {run.cut.caption}")
-    prepare_staging(run)
-    _say("validate")
-    validation = validate(run)
-    _say("clean")
-    cleaned = clean(run, validation)
-    set_aside = gate_set_aside(cleaned, run.accept_quarantine, run.listing_dir / "validation.csv")
-    _say(f"derive -> {_shown(run, run.derived)}")
-    derive(run, cleaned, set_aside)
-    del cleaned, validation
-    _say(f"execute {len(run.notebooks)} notebook(s)")
-    execute_notebooks(run)
-    _say("export figures and tables")
-    n_fig, n_tab = export_figures(run), len(export_tables(run))
-    print(f"    {n_fig} figure files, {n_tab} tables")
-    _say("write site inputs")
-    write_site_inputs(run)
-    _say("render the site")
-    render(run)
-    _say("privacy scan")
-    privacy_scan(run)
-    publish(run)
+    """Every step in order; return the exit status (0, 1 or 2). An unexpected exception in a
+    step becomes :class:`StepFailed` naming that step, never a traceback."""
+    step = "prepare the staging folder"
+    try:
+        _say(f"data: {run.data_dir} — {run.cut.caption}")
+        prepare_staging(run)
+        step = "validate"
+        _say(step)
+        validation = validate(run)
+        step = "clean"
+        _say(step)
+        cleaned = clean(run, validation)
+        set_aside = gate_set_aside(
+            cleaned, run.accept_quarantine, run.listing_dir / "validation.csv"
+        )
+        step = "derive"
+        _say(f"derive -> {_shown(run, run.derived)}")
+        derive(run, cleaned, set_aside)
+        del cleaned, validation
+        step = "execute notebooks"
+        _say(f"execute {len(run.notebooks)} notebook(s)")
+        execute_notebooks(run)
+        step = "export figures and tables"
+        _say(step)
+        n_fig, n_tab = export_figures(run), len(export_tables(run))
+        print(f"    {n_fig} figure files, {n_tab} tables")
+        step = "write site inputs"
+        _say(step)
+        write_site_inputs(run)
+        step = "render"
+        _say("render the site")
+        render(run)
+        step = "privacy scan"
+        _say(step)
+        privacy_scan(run)
+        step = "publish"
+        publish(run)
+    except (UsageError, StepFailed):
+        raise
+    except Exception as err:
+        detail = f"{type(err).__name__}: {err}".strip().splitlines()[0]
+        where = f"; what it wrote is in {run.staging}" if run.staging.exists() else ""
+        raise StepFailed(step, f"{detail}{where}") from None
     _say(f"done: outputs in {'the repository' if run.in_repository else run.out_root}")
     return 0
 
@@ -630,5 +681,10 @@ def run(
         print(f"error: {err}", file=sys.stderr)
         return 2
     except StepFailed as err:
-        print(f"error: {err}. Previous outputs are unchanged.", file=sys.stderr)
+        kept = (
+            f" The run's partial outputs are in {r.staging} for inspection."
+            if r.staging.exists() and str(r.staging) not in str(err)
+            else ""
+        )
+        print(f"error: {err}. Previous outputs are unchanged.{kept}", file=sys.stderr)
         return 1

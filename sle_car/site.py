@@ -102,7 +102,9 @@ def versions_markdown() -> str:
     )
 
 
-def write_site_inputs(data_dir: Path | None = None, root: Path | None = None) -> list[Path]:
+def write_site_inputs(
+    data_dir: Path | None = None, root: Path | None = None, options_file: Path | None = None
+) -> list[Path]:
     """Write ``_variables.yml``, ``reports/data-dictionary.md``, ``reports/schedule.md``,
     ``reports/versions.md``, ``reports/analysis-options.md`` and ``reports/data-note.md`` (the
     home page's call-out naming the data) into ``root`` (default: the repository); the
@@ -126,7 +128,7 @@ def write_site_inputs(data_dir: Path | None = None, root: Path | None = None) ->
         ("data-dictionary.md", data_dictionary()),
         ("schedule.md", schedule_markdown()),
         ("versions.md", versions_markdown()),
-        ("analysis-options.md", options_markdown()),
+        ("analysis-options.md", options_markdown(options_file)),
         ("data-note.md", describe_cut(data_dir or synthetic_dir()).site_note),
     ):
         p = root / "reports" / name

@@ -31,7 +31,15 @@ import polars as pl
 
 from data_schemas import RAW_DOMAINS
 from data_schemas import codelists as cl
-from sle_car.io import ROW, DataFileError, domain_file, read_domain, read_manifest, sha256
+from sle_car.io import (
+    ROW,
+    DataFileError,
+    EmptyDomainFile,
+    domain_file,
+    read_domain,
+    read_manifest,
+    sha256,
+)
 from sle_car.study import StudyConfig, load_study_config
 
 REPORT_COLUMNS = {
@@ -835,7 +843,13 @@ def validate_study(
             domains[name] = typed
             continue
         files[name] = path.name
-        typed, issues = validate_domain(name, read_domain(path), path.name, study)
+        try:
+            raw = read_domain(path)
+        except EmptyDomainFile as err:  # an optional domain with no records: zero rows
+            if name not in OPTIONAL_DOMAINS:
+                raise
+            raw = pl.DataFrame(schema={ROW: pl.Int64, **dict.fromkeys(err.columns, pl.String)})
+        typed, issues = validate_domain(name, raw, path.name, study)
         parts.append(issues)
         if typed is not None:
             domains[name] = typed

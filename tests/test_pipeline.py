@@ -349,3 +349,88 @@ def test_a_cut_without_optional_domains_validates_with_a_warning_and_derives(
     (d / "dm.csv").unlink()  # a required domain stays required
     with pytest.raises(Exception, match="DM domain file is missing"):
         validate_study(d)
+
+
+# --- review findings: labels, manifests, locations, empty optional domains --------------------
+
+
+def test_the_readme_example_label_and_cut_date_pass_the_privacy_scan(tmp_path: Path) -> None:
+    from sle_car.privacy import scan_text
+
+    d = foreign_cut(tmp_path / "cut", manifest="none")
+    write_manifest_for_cut(d, label="UKMMC cut 1", cut_date="2027-03-31")
+    cut = describe_cut(d)
+    assert cut.caption == f"Data cut UKMMC cut 1 (cut of March 2027; data {cut.data_hash})."
+    assert scan_text(cut.caption + cut.site_note, "caption") == []
+    assert pipeline.plan(d, tmp_path / "out").cut.label == "UKMMC cut 1"
+
+
+def test_a_label_that_reads_like_a_date_is_refused_before_any_work(tmp_path: Path) -> None:
+    d = foreign_cut(tmp_path / "cut", manifest="none")
+    write_manifest_for_cut(d, label="cut 31/03/2027")
+    with pytest.raises(pipeline.UsageError, match="reads like an identifier"):
+        pipeline.plan(d, tmp_path / "out")
+
+
+def test_compact_or_week_dates_are_not_cut_dates(tmp_path: Path) -> None:
+    d = foreign_cut(tmp_path / "cut", manifest="none")
+    for bad in ("20270331", "2027-W13-3"):
+        with pytest.raises(ManifestError, match="YYYY-MM-DD"):
+            write_manifest_for_cut(d, cut_date=bad)
+
+
+def test_the_study_configuration_of_the_environment_reaches_the_notebooks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = ROOT / "sle_car" / "config" / "study.yaml"
+    monkeypatch.setenv("SLE_CAR_STUDY_CONFIG", str(config))
+    r = pipeline.plan(foreign_cut(tmp_path / "cut"), tmp_path / "out")
+    assert r.study_config == str(config) or Path(r.study_config) == config
+    assert r.env()["SLE_CAR_STUDY_CONFIG"] == str(r.study_config)
+
+
+def test_output_folders_that_hold_the_repository_or_are_files_are_refused(
+    tmp_path: Path,
+) -> None:
+    cut = foreign_cut(tmp_path / "cut")
+    with pytest.raises(pipeline.UsageError, match="contains the repository"):
+        pipeline.plan(cut, ROOT.parent)
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(pipeline.UsageError, match="is a file"):
+        pipeline.plan(cut, tmp_path / "afile")
+
+
+def test_a_bare_manifest_is_checked_like_the_documented_one(tmp_path: Path) -> None:
+    from sle_car.validate import validate_study
+
+    d = foreign_cut(tmp_path / "cut", manifest="flat")
+    lines = (d / "ae.csv").read_text().splitlines(keepends=True)
+    (d / "ae.csv").write_text("".join(lines[:-3]))  # truncated at a row boundary
+    report = validate_study(d).report
+    assert report.filter((pl.col("rule") == "manifest") & (pl.col("file") == "ae.csv")).height
+
+
+def test_a_changed_simulated_cut_is_not_labelled_synthetic(tmp_path: Path) -> None:
+    d = tmp_path / "copy"
+    shutil.copytree(synthetic_dir(), d)
+    assert describe_cut(d).synthetic
+    (d / "ae.csv").write_text((d / "ae.csv").read_text() + "\n")
+    assert not describe_cut(d).synthetic
+
+
+def test_an_optional_domain_exported_with_a_header_only_has_no_records(tmp_path: Path) -> None:
+    from sle_car.validate import validate_study
+
+    d = foreign_cut(tmp_path / "cut", manifest="none")
+    header = (d / "ae.csv").read_text().splitlines()[0]
+    (d / "ae.csv").write_text(header + "\n")
+    write_manifest_for_cut(d)
+    report = validate_study(d).report
+    assert report.filter(pl.col("severity") == "error").height == 0
+    assert "domain_not_collected" not in set(report["rule"])  # collected, with no event
+    log = write_study(d, tmp_path / "derived")
+    assert log["rows"]["adae"] == 0
+    lb_header = (d / "lb.csv").read_text().splitlines()[0]
+    (d / "lb.csv").write_text(lb_header + "\n")  # a required domain without rows stays an error
+    with pytest.raises(Exception, match="no data rows"):
+        validate_study(d)

@@ -330,6 +330,17 @@ def load_study(
             (out_dir / f"{n}.parquet").is_file() for n in DATASETS
         ):
             return {n: pl.read_parquet(out_dir / f"{n}.parquet") for n in DATASETS}
+    import os
+
+    from sle_car.paths import ENV_PIPELINE
+
+    if os.environ.get(ENV_PIPELINE) and out_dir.is_relative_to(
+        Path(os.environ.get("SLE_CAR_OUTPUT", "/nonexistent"))
+    ):
+        raise RuntimeError(
+            f"the datasets in {out_dir} do not match this run's data, code, options or study "
+            "configuration; the pipeline derives once and notebooks never derive again"
+        )
     return build_study(data_dir, out_dir, **options)
 
 

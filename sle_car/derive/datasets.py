@@ -163,6 +163,8 @@ def with_studyid(x: pl.DataFrame, source: pl.DataFrame) -> pl.DataFrame:
     ``derive_vars_merged`` takes subject-level variables from ADSL: never a constant, so a cut
     from another study keeps its own study identifier. Replaces a STUDYID column in place,
     else appends one."""
+    if "STUDYID" not in source.columns:  # a partial frame (unit tests): the schemas judge it
+        source = source.with_columns(pl.lit(None, dtype=pl.String).alias("STUDYID"))
     ids = source.select("USUBJID", "STUDYID").unique("USUBJID")
     out = x.drop("STUDYID", strict=False).join(ids, on="USUBJID", how="left", maintain_order="left")
     return out.select(x.columns if "STUDYID" in x.columns else [*x.columns, "STUDYID"])
@@ -392,7 +394,9 @@ def derive_adqs(
         )
         for frame, code, param, parcat, flag, dtype in scores
     ]
-    x = with_studyid(pl.concat(parts), domains["dm"])
+    x = with_studyid(
+        pl.concat(parts), domains.get("dm", pl.DataFrame(schema={"USUBJID": pl.String}))
+    )
     x = derive_vars_visit_window(x)
     x = derive_var_ablfl(x, by_vars=["USUBJID", "PARAMCD"], before_day=first_treatment_day)
     x = derive_var_base(x, by_vars=["USUBJID", "PARAMCD"])
