@@ -226,8 +226,8 @@ def test_report_never_written_inside_raw_data(data_copy: Path) -> None:
 
 
 def test_missing_domain_file(data_copy: Path) -> None:
-    (data_copy / "cm.csv").unlink()
-    with pytest.raises(DataFileError, match="CM domain file is missing"):
+    (data_copy / "qs.csv").unlink()  # required (CM is optional: test_pipeline)
+    with pytest.raises(DataFileError, match="QS domain file is missing"):
         validate_study(data_copy)
 
 
