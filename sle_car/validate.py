@@ -814,12 +814,7 @@ def validate_study(
         if path is None:  # an optional domain this cut did not collect: an empty table
             files[name] = f"{name}.csv"
             not_collected.append(files[name])
-            raw = pl.DataFrame(
-                schema={
-                    ROW: pl.Int64,
-                    **dict.fromkeys(RAW_DOMAINS[name].to_schema().columns, pl.String),
-                }
-            )
+            raw = _empty_raw(list(RAW_DOMAINS[name].to_schema().columns))
             typed, issues = validate_domain(name, raw, files[name], study)
             parts.append(issues)
             parts.append(
@@ -848,7 +843,7 @@ def validate_study(
         except EmptyDomainFile as err:  # an optional domain with no records: zero rows
             if name not in OPTIONAL_DOMAINS:
                 raise
-            raw = pl.DataFrame(schema={ROW: pl.Int64, **dict.fromkeys(err.columns, pl.String)})
+            raw = _empty_raw(err.columns)
         typed, issues = validate_domain(name, raw, path.name, study)
         parts.append(issues)
         if typed is not None:
@@ -883,6 +878,11 @@ OPTIONAL_DOMAINS = ("ae", "vs", "cm", "ds")
 """Domains a cut may lack: without them the analysis runs and says what it cannot show
 (adverse events, vital signs, medications, disposition). DM, EX, LB and QS are required: the
 population, the infusion (day 0) and the disease assessments."""
+
+
+def _empty_raw(columns: list[str]) -> pl.DataFrame:
+    """A domain read with ``columns`` and no row, as :func:`~sle_car.io.read_domain` gives it."""
+    return pl.DataFrame(schema={ROW: pl.Int64, **dict.fromkeys(columns, pl.String)})
 
 
 def _optional_domain_file(data_dir: Path, name: str) -> Path | None:
