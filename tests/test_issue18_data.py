@@ -198,6 +198,18 @@ def test_screening_log_malformed_names_the_key(tmp_path: Path, block: object, na
         screening_log(_manifest(tmp_path, block))
 
 
+def test_malformed_screening_block_is_a_validation_error(tmp_path: Path) -> None:
+    cut = foreign_cut(tmp_path / "cut")
+    path = cut / "manifest.json"
+    body = json.loads(path.read_text())
+    body["screening"] = {"screened": 2, "not_enrolled": {"SCREEN FAILURE": 3}}
+    path.write_text(json.dumps(body))
+    report = validate_study(cut).report
+    hit = report.filter(pl.col("rule") == "screening_log")
+    assert hit["severity"].to_list() == ["error"] and hit["file"].to_list() == ["manifest.json"]
+    assert "3 patients not enrolled of 2 screened" in hit["message"][0]
+
+
 # --- validation: optional, and checked when present ---------------------------------------------
 def test_cut_without_any_issue18_item_validates_with_warnings(tmp_path: Path) -> None:
     cut = foreign_cut(tmp_path / "cut", **NEW_ITEMS)
@@ -278,3 +290,24 @@ def test_new_items_change_no_existing_derived_record(tmp_path: Path) -> None:
     new = pl.col("PARAMCD").is_in(list(NEW_ITEMS["drop_lb"]))
     assert full["adlb"].filter(new).height > 0 and bare["adlb"].filter(new).height == 0
     assert full["adlb"].filter(~new).equals(bare["adlb"])
+
+
+def test_il6_and_ferritin_peak_with_crs_ferritin_after_il6() -> None:
+    cohort = simulate(40, seed=5)
+    truth = cohort.truth.select("USUBJID", "CRSGRADE", "CRSONDY")
+    lb = cohort.domains["lb"].filter(pl.col("LBTESTCD").is_in(["INTLK6", "FERRITIN"]))
+    peaks = (
+        lb.with_columns(pl.col("LBORRES").cast(pl.Float64).alias("V"))
+        .sort("LBDY")
+        .group_by("USUBJID", "LBTESTCD")
+        .agg(pl.col("LBDY").get(pl.col("V").arg_max()).alias("PKDY"), pl.col("V").max())
+        .pivot(on="LBTESTCD", index="USUBJID", values=["PKDY", "V"])
+        .join(truth, on="USUBJID")
+    )
+    crs = peaks.filter(pl.col("CRSGRADE") > 0)
+    none = peaks.filter(pl.col("CRSGRADE") == 0)
+    assert crs.height >= 10 and none.height >= 3
+    assert (crs["PKDY_INTLK6"] >= crs["CRSONDY"]).all()  # IL-6 peaks in CRS, days 1-14
+    assert crs["PKDY_INTLK6"].is_between(1, 14).all()
+    assert (crs["PKDY_FERRITIN"] >= crs["PKDY_INTLK6"]).all()  # ferritin lags IL-6
+    assert (crs["V_INTLK6"] > 100).all() and (none["V_INTLK6"] < 20).all()

@@ -29,6 +29,18 @@ def _lab_values(lb: pl.DataFrame, rng: np.random.Generator, p: dict) -> pl.DataF
     dip_plat = (-(((t - 10) / 7) ** 2)).exp()
     crs_on = (t >= pl.col("CRSON")) & (t < pl.col("CRSON") + pl.col("CRSDUR"))
     crs_bump = pl.when(crs_on).then(1.0).otherwise(0.0)
+    # after CRS: IL-6 falls within a day or two (plasma half-life hours), ferritin over about
+    # a week (half-life ~5 days) and peaks at the end of CRS, after IL-6 (§4.2; assumption)
+    crs_end = pl.col("CRSON") + pl.col("CRSDUR")
+    after_crs = (t >= crs_end) & (pl.col("CRSG") > 0)
+    il6_tail = pl.when(after_crs).then(2 ** (-(t - crs_end + 1) / 1.0)).otherwise(0.0)
+    fer_shape = (
+        pl.when(crs_on)
+        .then(((t - pl.col("CRSON") + 1) / pl.col("CRSDUR")).clip(0, 1))
+        .when(after_crs)
+        .then(2 ** (-(t - crs_end + 1) / 5.0))
+        .otherwise(0.0)
+    )
     cart = (
         pl.when(t < 0)
         .then(0.0)
@@ -41,6 +53,7 @@ def _lab_values(lb: pl.DataFrame, rng: np.random.Generator, p: dict) -> pl.DataF
             )
         )
     )
+    expansion = (-(((t - pl.col("CARTPKDY")) / 3) ** 2)).exp() * after  # CAR-T expansion
     lym_base = pl.col("LYM0")
     lym = (
         pl.when(t < -3)
@@ -106,8 +119,16 @@ def _lab_values(lb: pl.DataFrame, rng: np.random.Generator, p: dict) -> pl.DataF
         ("SODIUM", "SERUM"): (pl.col("NA0"), 135.0, 145.0),
         ("K", "SERUM"): (pl.col("K0"), 3.5, 5.1),
         ("CRP", "SERUM"): (pl.col("CRP0") + 80 * crs_bump * pl.col("CRSG"), 0.0, 5.0),
-        ("FERRITIN", "SERUM"): (pl.col("FER0") * (1 + 4 * crs_bump), 15.0, 150.0),
-        ("INTLK6", "SERUM"): (4 + 150 * crs_bump * pl.col("CRSG"), 0.0, 7.0),
+        ("FERRITIN", "SERUM"): (
+            pl.col("FER0") * (1 + (2 + 2 * pl.col("CRSG")) * fer_shape + 0.3 * expansion),
+            15.0,
+            150.0,
+        ),
+        ("INTLK6", "SERUM"): (
+            4 + 6 * expansion + 150 * pl.col("CRSG") * (crs_bump + il6_tail),
+            0.0,
+            7.0,
+        ),
         ("C3", "SERUM"): (c3, 0.9, 1.8),
         ("C4", "SERUM"): (c4, 0.1, 0.4),
         ("DDNAIGAB", "SERUM"): (dsdna, None, 30.0),
