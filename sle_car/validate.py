@@ -851,6 +851,7 @@ def validate_study(
             domains[name] = typed
     parts.append(_cross_domain(files, {n: drop_copies(d) for n, d in domains.items()}))
     parts.append(_not_collected_items(files, domains))
+    parts.append(_screening_block(data_dir))
     for fname in files.values():
         if fname in not_collected:
             continue
@@ -910,6 +911,19 @@ def _columns_not_collected(file: str, columns: list[str]) -> pl.DataFrame:
         for c in columns
     ]
     return pl.DataFrame(rows, schema=REPORT_COLUMNS, orient="row") if rows else empty_report()
+
+
+def _screening_block(data_dir: Path) -> pl.DataFrame:
+    """The manifest's optional ``screening`` block (:func:`sle_car.cut.screening_log`): an
+    error naming the key when it has another shape; nothing when absent or well formed."""
+    from sle_car.cut import ManifestError, screening_log
+
+    try:
+        screening_log(data_dir)
+    except ManifestError as err:
+        row = ("manifest.json", None, "screening", None, "screening_log", "error", str(err))
+        return pl.DataFrame([row], schema=REPORT_COLUMNS, orient="row")
+    return empty_report()
 
 
 def _not_collected_items(v_files: dict[str, str], domains: dict[str, pl.DataFrame]) -> pl.DataFrame:
