@@ -423,3 +423,151 @@ def format_aesi(aesi: pl.DataFrame) -> pl.DataFrame:
         .alias("Patients with the event, n (%)"),
         *[fmt(pl.col(c)).alias(c) for c in AESI_COLUMNS],
     )
+
+
+# --- AE timeline -------------------------------------------------------------------------------
+GRADE_COLOURS = {
+    "1": "#fdbb84",
+    "2": "#ef6548",
+    "3": "#b30000",
+    "4": "#4a0000",
+    "5": "#000000",
+}
+"""CTCAE/ASTCT grade 1-5 as a sequential scale (light to dark: ordered, readable in grey)."""
+CATEGORY_LABELS = {
+    "CRS": "CRS",
+    "ICANS": "ICANS",
+    "CYTOPENIA": "Cytopenia",
+    "INFECTION": "Infection",
+    "LICATS": "LICATS",
+    "OTHER": "Other",
+}
+CATEGORY_SHAPES = {"CRS": "s", "ICANS": "D", "Cytopenia": "o", "Infection": "^"}
+CATEGORY_SHAPES |= {"LICATS": "v", "Other": "X"}
+
+
+MONTH_WIDTH = 3.0
+"""Width of one month on the timeline's follow-up part, in the axis units of one day."""
+
+
+def ae_timeline_frame(
+    adae: pl.DataFrame, patients: list[str], *, early_end_day: int = SAFETY.early_end_day
+) -> pl.DataFrame:
+    """The AE timeline's segments: one row per event with ``Patient`` (label), ``Grade``
+    (text 1-5), ``Category``, ``X``/``XEND`` and ``Y``. One axis in two parts: days -5 to
+    ``early_end_day`` (one unit a day; an event starting by day 28 is drawn up to day 28 at
+    most), then, after a gap, months of 30.4375 days (:data:`MONTH_WIDTH` units a month,
+    from month 1) for events starting after day 28; an ongoing event ends at its onset.
+    ``Y`` is the patient's lane (whole cohort ``patients``, first patient on top), offset
+    per preferred term so that concurrent events do not overlap."""
+    from sle_car.figures import DAYS_PER_MONTH, patient_label
+
+    labels = sorted({patient_label(p) for p in patients})
+    lane = {lab: float(len(labels) - i) for i, lab in enumerate(labels)}
+    terms = sorted(adae["AEDECOD"].unique().to_list())
+    k = max(len(terms), 1)
+    offset = {t: (i - (k - 1) / 2) * (0.7 / k) for i, t in enumerate(terms)}
+    end = pl.col("AENDY").fill_null(pl.col("ASTDY"))
+    early = pl.col("ASTDY") <= early_end_day
+
+    def later(day: pl.Expr) -> pl.Expr:
+        return late_axis_origin(early_end_day) + (day / DAYS_PER_MONTH - 1) * MONTH_WIDTH
+
+    return adae.select(
+        pl.col("USUBJID").str.split("-").list.last().alias("Patient"),
+        pl.col("ATOXGR").cast(pl.String).alias("Grade"),
+        pl.col("AECAT").replace_strict(CATEGORY_LABELS, default="Other").alias("Category"),
+        pl.when(early)
+        .then(pl.col("ASTDY").cast(pl.Float64))
+        .otherwise(later(pl.col("ASTDY")))
+        .alias("X"),
+        pl.when(early)
+        .then(end.clip(None, early_end_day).cast(pl.Float64))
+        .otherwise(later(end))
+        .alias("XEND"),
+        (
+            pl.col("USUBJID").str.split("-").list.last().replace_strict(lane, default=None)
+            + pl.col("AEDECOD").replace_strict(offset, default=0.0)
+        ).alias("Y"),
+    ).sort("Patient", "Y", "X")
+
+
+def late_axis_origin(early_end_day: int = SAFETY.early_end_day) -> float:
+    """Where month 1 sits on the timeline's axis: a gap of 6 units after the last early day."""
+    return early_end_day + 6.0
+
+
+def ae_timeline_plot(
+    adae: pl.DataFrame, patients: list[str], *, early_end_day: int = SAFETY.early_end_day
+):
+    """``fig-ae-timeline``: every adverse event as a bar from onset to resolution, coloured
+    by grade (:data:`GRADE_COLOURS`), its onset marked by a category symbol, one lane per
+    patient (label "001"), in days 0-28 (lymphodepletion from day -5 shown); events starting
+    after day 28 on a second part of the axis in months, after a dashed break
+    (:func:`ae_timeline_frame`). Grades are CTCAE v5.0 (ASTCT 2019 for CRS and
+    ICANS)."""
+    from plotnine import (
+        aes,
+        geom_point,
+        geom_segment,
+        geom_vline,
+        ggplot,
+        scale_color_manual,
+        scale_shape_manual,
+        scale_x_continuous,
+        scale_y_continuous,
+        theme,
+    )
+
+    from sle_car.figures import patient_label, theme_journal
+
+    d = ae_timeline_frame(adae, patients, early_end_day=early_end_day)
+    labels = sorted({patient_label(p) for p in patients})
+    two_parts = bool((adae["ASTDY"] > early_end_day).any())
+    grades = [g for g in GRADE_COLOURS if g in set(d["Grade"].to_list())]
+    cats = [c for c in CATEGORY_SHAPES if c in set(d["Category"].to_list())]
+    p = (
+        ggplot(d)
+        + geom_segment(aes(x="X", xend="XEND", y="Y", yend="Y", color="Grade"), size=1.6)
+        + geom_point(aes(x="X", y="Y", shape="Category", color="Grade"), size=1.8, fill="white")
+        + scale_color_manual(values={g: GRADE_COLOURS[g] for g in grades}, name="Grade")
+        + scale_shape_manual(values={c: CATEGORY_SHAPES[c] for c in cats}, name="Event")
+        + scale_y_continuous(
+            breaks=[float(len(labels) - i) for i in range(len(labels))],
+            labels=labels,
+            limits=(0.5, len(labels) + 0.5),
+            name="Patient",
+        )
+        + theme_journal()
+        + theme(legend_position="right")
+    )
+    day_breaks = [-5, 0, 7, 14, 21, early_end_day]
+    if two_parts:
+        origin = late_axis_origin(early_end_day)
+        last = float(d["XEND"].max())
+        months = [
+            m
+            for m in (3, 6, 9, 12, 15, 18, 21, 24)
+            if origin + (m - 1) * MONTH_WIDTH <= last + MONTH_WIDTH * 3
+        ]
+        brk = day_breaks + [origin + (m - 1) * MONTH_WIDTH for m in months]
+        lab = [str(x) for x in day_breaks] + [f"{m} mo" for m in months]
+        p = (
+            p
+            + geom_vline(
+                xintercept=early_end_day + 3.0, linetype="dashed", color="#777777", size=0.4
+            )
+            + scale_x_continuous(
+                breaks=brk,
+                labels=lab,
+                limits=(-5.5, max(brk) + 1),
+                name="Days after CAR T-cell infusion (to day 28), then months",
+            )
+        )
+    else:
+        p = p + scale_x_continuous(
+            breaks=day_breaks,
+            limits=(-5.5, early_end_day + 0.5),
+            name="Days after CAR T-cell infusion (lymphodepletion from day −5)",
+        )
+    return p
