@@ -220,11 +220,11 @@ def baseline_per_patient(wide: pl.DataFrame) -> pl.DataFrame:
         pl.col("BILAGNA").alias("BILAG A (n)"),
         pl.col("BILAGNB").alias("BILAG B (n)"),
         pl.col("SDIBL").cast(pl.Int64).alias("SDI"),
-        pl.col("DSDNABL").round(0).alias("Anti-dsDNA (IU/mL)"),
+        pl.col("DSDNABL").round(0).cast(pl.Int64).alias("Anti-dsDNA (IU/mL)"),
         pl.col("C3BL").alias("C3 (g/L)"),
         pl.col("C4BL").alias("C4 (g/L)"),
         pl.col("UPCRBL").alias("UPCR (g/g)"),
-        pl.col("EGFRBL").round(0).alias("eGFR (mL/min/1.73 m²)"),
+        pl.col("EGFRBL").round(0).cast(pl.Int64).alias("eGFR (mL/min/1.73 m²)"),
         pl.col("GCBL").alias("Prednisolone (mg/day)"),
     )
 

@@ -229,3 +229,20 @@ def test_aesi_3_icaht_grade_zero_is_no_event() -> None:
 def test_n_pct_rounds_half_up_and_prints_zero_alone() -> None:
     got = pl.select(st.n_pct(pl.lit(1), 8).alias("a"), st.n_pct(pl.lit(0), 5).alias("b")).row(0)
     assert got == ("1 (13)", "0")  # 12.5 -> 13
+
+
+def test_ae_timeline_encodes_grade_and_patient_number_and_breaks_after_day_28() -> None:
+    """Grade is a column of the drawn data (the caption promises it); patients are "001";
+    an event on day 28 stays on the day axis, one on day 29 moves past the break."""
+    ae = _ae(
+        [
+            ("SLECAR01-01-001", 1, SKIN, "Rash", "OTHER", 3, "N", "RELATED", 28, 40),
+            ("SLECAR01-01-002", 1, SKIN, "Rash", "OTHER", 1, "N", "RELATED", 29, 30),
+        ]
+    )
+    d = st.ae_timeline_frame(ae, ["SLECAR01-01-001", "SLECAR01-01-002"])
+    assert d["Patient"].to_list() == ["001", "002"]
+    assert d["Grade"].to_list() == ["3", "1"]
+    assert d["X"][0] == 28.0 and d["XEND"][0] == 28.0  # clipped at the end of the day axis
+    assert d["X"][1] > st.late_axis_origin() - 1  # past the break, in months
+    assert d["Y"][0] > d["Y"][1]  # first patient on top
