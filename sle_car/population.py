@@ -79,8 +79,8 @@ def derive_baseline_wide(
     the BILAG-2004 systems graded A and B at the last assessment before
     ``first_treatment_day`` (``bilag``: ``USUBJID``, ``ADY``, ``BILAGNA``, ``BILAGNB`` from
     ``sle_car.instruments.bilag_score``), the prednisolone-equivalent dose on the day before
-    lymphodepletion (``GCBL``, mg/day; 0 without a glucocorticoid when ``cm`` is given; null
-    without ``cm``), and the lupus nephritis class (``LNCLASS`` from ``dm`` when collected).
+    lymphodepletion (``GCBL``, mg/day; 0 without a glucocorticoid when ``cm`` has records; null
+    without ``cm`` or with an empty one: not collected), and the lupus nephritis class (``LNCLASS`` from ``dm`` when collected).
     A value not collected stays null (never 0)."""
     require_columns(adsl, ["USUBJID", "AGE", "SEX", "ETHGRP"], "derive_baseline_wide")
     out = adsl.drop([c for c in ("SLEDAIBL",) if c in adsl.columns])
@@ -107,7 +107,7 @@ def derive_baseline_wide(
         out = out.join(b, on="USUBJID", how="left")
     else:
         out = out.with_columns(pl.lit(None, pl.Int64).alias(c) for c in ("BILAGNA", "BILAGNB"))
-    if cm is not None:
+    if cm is not None and cm.height:  # an empty CM is a domain not collected, never 0 mg
         from sle_car.derive.common import drug_exposure_by_day
 
         day = adsl.select("USUBJID", pl.lit(first_treatment_day - 1).alias("ADY"))
@@ -194,7 +194,8 @@ def baseline_table(wide: pl.DataFrame) -> pl.DataFrame:
 def baseline_per_patient(wide: pl.DataFrame) -> pl.DataFrame:
     """The per-patient appendix of Table 1 with public bands (``sle_car.privacy.public_bands``:
     age in 5-year bands, disease duration in whole years, unless ``SLE_CAR_EXACT_VALUES``)
-    and without ethnic group (a quasi-identifier at n = 5); patients by their number."""
+    and without ethnic group (a quasi-identifier at n = 5); patients by their number. Values
+    are text, "–" where not collected."""
     from sle_car.privacy import public_bands
 
     banded = public_bands(wide)
@@ -216,17 +217,17 @@ def baseline_per_patient(wide: pl.DataFrame) -> pl.DataFrame:
         .alias("Lupus nephritis"),
         pl.col("SLEDAIBL").cast(pl.Int64).alias("SLEDAI-2K"),
         pl.col("CSLEDAIBL").cast(pl.Int64).alias("Clinical SLEDAI-2K"),
-        pl.col("PGABL").alias("PGA (0–3)"),
+        pl.col("PGABL").round(1).alias("PGA (0–3)"),
         pl.col("BILAGNA").alias("BILAG A (n)"),
         pl.col("BILAGNB").alias("BILAG B (n)"),
         pl.col("SDIBL").cast(pl.Int64).alias("SDI"),
         pl.col("DSDNABL").round(0).cast(pl.Int64).alias("Anti-dsDNA (IU/mL)"),
-        pl.col("C3BL").alias("C3 (g/L)"),
-        pl.col("C4BL").alias("C4 (g/L)"),
-        pl.col("UPCRBL").alias("UPCR (g/g)"),
+        pl.col("C3BL").round(2).alias("C3 (g/L)"),
+        pl.col("C4BL").round(3).alias("C4 (g/L)"),
+        pl.col("UPCRBL").round(2).alias("UPCR (g/g)"),
         pl.col("EGFRBL").round(0).cast(pl.Int64).alias("eGFR (mL/min/1.73 m²)"),
-        pl.col("GCBL").alias("Prednisolone (mg/day)"),
-    )
+        pl.col("GCBL").round(1).alias("Prednisolone (mg/day)"),
+    ).with_columns(pl.all().exclude("Patient").cast(pl.String).fill_null("–"))
 
 
 # --- follow-up -----------------------------------------------------------------------------------
@@ -307,7 +308,9 @@ def flow_counts(
       "Infused" those with a CAR T-cell record (ADSL SAFFL from EX): these are recorded
       administrations, not inferences; apheresis and manufacture are then "not recorded".
     - Followed up: infused; then completed, discontinued (with reasons: DS disposition
-      event) and ongoing at the data cut (no disposition event)."""
+      event) and ongoing at the data cut (no disposition event); all three "not recorded"
+      when the cut has no DS record at all (an empty DS is a domain not collected: a
+      collected DS has at least the consent milestones)."""
     require_columns(
         adsl, ["USUBJID", "ENRLFL", "LDFL", "SAFFL", "EOSSTT", "DCSREAS"], "flow_counts"
     )
@@ -358,18 +361,28 @@ def flow_counts(
         disc.group_by(pl.col("DCSREAS").fill_null("reason not recorded")).len().sort("DCSREAS")
     )
     detail = "; ".join(f"{r.lower()}: {k}" for r, k in reasons.iter_rows())
-    disp_src = "disposition (DS)" if ds is not None else "not recorded"
+    ds_known = ds is not None and ds.height > 0
+    disp_src = "disposition (DS)" if ds_known else "not recorded"
+
+    def n_if_known(frame: pl.DataFrame) -> int | None:
+        return frame.height if ds_known else None
+
     rows += [
         {
             "STAGE": "Completed the study",
-            "N": inf.filter(pl.col("EOSSTT") == "COMPLETED").height,
+            "N": n_if_known(inf.filter(pl.col("EOSSTT") == "COMPLETED")),
             "SOURCE": disp_src,
             "DETAIL": None,
         },
-        {"STAGE": "Discontinued", "N": disc.height, "SOURCE": disp_src, "DETAIL": detail or None},
+        {
+            "STAGE": "Discontinued",
+            "N": n_if_known(disc),
+            "SOURCE": disp_src,
+            "DETAIL": (detail or None) if ds_known else None,
+        },
         {
             "STAGE": "In follow-up at the data cut",
-            "N": inf.filter(pl.col("EOSSTT") == "ONGOING").height,
+            "N": n_if_known(inf.filter(pl.col("EOSSTT") == "ONGOING")),
             "SOURCE": disp_src,
             "DETAIL": None,
         },

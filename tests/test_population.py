@@ -186,3 +186,26 @@ def test_product_2_xp_median_range() -> None:
 @pytest.mark.parametrize(("values", "text"), [([1.0, 2.0, 4.0, 10.0], "3.0 (1.0–10.0)")])
 def test_median_range_even_count_averages_the_middle_two(values, text) -> None:
     assert pop.median_range(pl.Series(values)) == text
+
+
+def test_flow_3_without_a_disposition_record_the_end_of_study_is_not_recorded() -> None:
+    """No DS: everybody looks "ongoing" in ADSL, but the flow must not say so."""
+    f = pop.flow_counts(_adsl(EOSSTT=["ONGOING"] * 4, DCSREAS=[None] * 4), None)
+    get = {r["STAGE"]: r for r in f.iter_rows(named=True)}
+    for stage in ("Completed the study", "Discontinued", "In follow-up at the data cut"):
+        assert get[stage]["N"] is None and get[stage]["SOURCE"] == "not recorded"
+    assert get["Infused"]["N"] == 3
+
+
+def test_table1_6_an_empty_medication_record_is_not_collected_not_zero_mg() -> None:
+    empty = pl.DataFrame(
+        schema={
+            "USUBJID": pl.String,
+            "CMCLAS": pl.String,
+            "CMPREDEQ": pl.Float64,
+            "CMSTDY": pl.Int64,
+            "CMENDY": pl.Int64,
+        }
+    )
+    w = _wide(cm=empty)
+    assert w["GCBL"].is_null().all()
