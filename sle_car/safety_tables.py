@@ -337,8 +337,10 @@ def aesi_table(
       ``USUBJID``, ``ICAHTE``, ``ICAHTL`` as ``sle_car.instruments.icaht_*`` return; grade 0
       is no event).
 
-    Grade columns count patients by worst grade; "not graded" rows show "–". Counts are
-    integers; the notebook formats them."""
+    Grade columns count patients by worst grade; "not graded" rows show "–". A source the cut
+    did not collect gives a row with 0 patients assessed (:func:`format_aesi`: "not
+    assessed"), so the table says what is missing. Counts are integers; the notebook formats
+    them."""
     rows = []
     n = len(set(subjects))
     if adae is not None:
@@ -355,6 +357,14 @@ def aesi_table(
                 .agg(pl.col("ATOXGR").max().cast(pl.Int64).alias("WORST"))
             )
             rows.append(_grade_row(worst, label, f"adverse event, graded by {scale}", n))
+    else:
+        none = pl.DataFrame(schema={"USUBJID": pl.String, "WORST": pl.Int64})
+        rows.append(
+            _grade_row(
+                none, "Infection, CRS, ICANS, LICATS", "adverse events not collected", 0,
+                graded=False,
+            )
+        )  # fmt: skip
     igg = adlb.filter(
         (pl.col("PARAMCD") == "IGG") & (pl.col("ADY") > 0) & pl.col("AVAL").is_not_null()
     )
@@ -380,7 +390,27 @@ def aesi_table(
                 graded=False,
             )
         )
-    if icaht is not None and icaht.height:
+    else:
+        rows.append(
+            _grade_row(
+                pl.DataFrame(schema={"USUBJID": pl.String}),
+                "Hypogammaglobulinaemia",
+                "IgG not measured after infusion in this data cut",
+                0,
+                graded=False,
+            )
+        )
+    if icaht is None or icaht.height == 0:
+        rows.append(
+            _grade_row(
+                pl.DataFrame(schema={"USUBJID": pl.String}),
+                "ICAHT (prolonged cytopenia)",
+                "neutrophil counts not collected",
+                0,
+                graded=False,
+            )
+        )
+    else:
         for col, label, definition in (
             ("ICAHTE", "Early ICAHT", "EHA/EBMT 2023, days 0–30: ANC ≤ 500/µL duration"),
             ("ICAHTL", "Late ICAHT (prolonged cytopenia)", "EHA/EBMT 2023, days 31–100: ANC nadir"),
@@ -390,8 +420,6 @@ def aesi_table(
             known = icaht.filter(pl.col(col).is_not_null())
             worst = known.filter(pl.col(col) >= 1).select("USUBJID", pl.col(col).alias("WORST"))
             rows.append(_grade_row(worst, label, definition, known.height))
-    if not rows:
-        return pl.DataFrame()
     return pl.concat(rows, how="vertical_relaxed")
 
 

@@ -246,3 +246,11 @@ def test_ae_timeline_encodes_grade_and_patient_number_and_breaks_after_day_28() 
     assert d["X"][0] == 28.0 and d["XEND"][0] == 28.0  # clipped at the end of the day axis
     assert d["X"][1] > st.late_axis_origin() - 1  # past the break, in months
     assert d["Y"][0] > d["Y"][1]  # first patient on top
+
+
+def test_aesi_4_sources_not_collected_say_not_assessed() -> None:
+    """No AE record, no IgG, no ANC: one row each saying so, never 0 patients with the event."""
+    tab = st.format_aesi(st.aesi_table(None, _lb([]), None, ["P-001", "P-002"]))
+    assert tab["Patients assessed"].to_list() == ["0", "0", "0"]
+    assert tab["Patients with the event, n (%)"].to_list() == ["not assessed"] * 3
+    assert tab["Grade 1"].to_list() == ["–"] * 3
