@@ -127,3 +127,28 @@ _NESTED = {
 
 DEFAULTS = AnalysisOptions()
 """The SAP defaults: the one place they are written."""
+
+
+@dataclass(frozen=True)
+class SafetyReportingOptions:
+    """Choices of the safety tables (issue 18), not of the analysis datasets: the onset
+    windows of ``tbl-ae-grade`` and the IgG threshold of hypogammaglobulinaemia.
+
+    Windows are in days since the CAR T-cell infusion (day 0, ``ASTDY``): "days 0-28" is
+    0 <= day <= ``early_end_day``; "day 29 to 3 months" is ``early_end_day`` < day <=
+    ``mid_end_day``; "> 3 months" is day > ``mid_end_day``. Three months are 91 days, the
+    protocol's month length (30.4375 days, the MONTH visits' nominal day round(30.4375 m))
+    times 3, rounded. Treatment-emergent events before the infusion (lymphodepletion, days -5
+    to -1) fall in none of the three and get their own column.
+
+    ``igg_low_g_l``: IgG < 4 g/L (400 mg/dL), the level at which IgG replacement is
+    considered after CAR T cells (Hill JA et al. Blood Rev 2019;38:100596); the table also
+    counts IgG below the laboratory's lower limit of normal. The comparator is strict (<)."""
+
+    early_end_day: int = 28
+    mid_end_day: int = 91
+    igg_low_g_l: float = 4.0
+
+
+SAFETY = SafetyReportingOptions()
+"""The safety tables' defaults: the one place they are written."""

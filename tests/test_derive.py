@@ -492,3 +492,23 @@ def test_derived_endpoints_agree_with_simulator_truth(tmp_path: Path) -> None:
         .join(truth, on="USUBJID")
     )
     assert (dor["ADY"] >= dor["CSLEDAI0DY"]).all() and (dor["ADY"] >= dor["GCLE5DY"]).all()
+
+
+def test_without_a_cm_file_doris_is_not_evaluable_never_a_responder(tmp_path) -> None:
+    """A cut that did not collect concomitant medication (no cm.csv) cannot show that the
+    glucocorticoid dose is <= 5 mg/day: DORIS is not evaluable, never "in remission"
+    (and a CM file with no rows would mean no medication, which is different)."""
+    from sle_car.cut import write_manifest_for_cut
+    from sle_car.derive.build import domains_not_collected
+    from tests.foreign import foreign_cut
+
+    cut = foreign_cut(tmp_path / "cut", manifest="none")
+    (cut / "cm.csv").unlink()
+    write_manifest_for_cut(cut, label="no CM")
+    ds = build_study(cut, tmp_path / "out")
+    assert domains_not_collected(tmp_path / "out" / "clean") == frozenset({"cm"})
+    doris = ds["adrs"].filter(pl.col("PARAMCD") == "DORISREM")
+    assert doris.height > 0
+    assert doris.filter(pl.col("AVALC") == "Y").height == 0
+    reasons = doris.filter(pl.col("AVALC").is_null())["NEREASON"].unique().to_list()
+    assert any("glucocorticoid dose unknown" in r for r in reasons), reasons

@@ -100,6 +100,20 @@ def subject_batches(clean_dir: Path | str, batch_size: int = BATCH_SIZE) -> list
     ]
 
 
+def domains_not_collected(clean_dir: Path | str) -> frozenset[str]:
+    """The optional domains the cut has no file for, from the validation listing written
+    beside the clean domains (``domain_not_collected``); empty when there is no listing."""
+    listing = Path(clean_dir) / VALIDATION
+    if not listing.exists():
+        return frozenset()
+    files = (
+        pl.read_csv(listing, infer_schema=False)
+        .filter(pl.col("rule") == "domain_not_collected")["file"]
+        .to_list()
+    )
+    return frozenset(Path(f).stem for f in files)
+
+
 def derive_to_dir(
     clean_dir: Path | str,
     out_dir: Path | str,
@@ -153,6 +167,7 @@ def derive_to_dir(
                 "cleaning, which sets such rows aside (rule R6): derive from the raw data "
                 "with `sle-car derive`",
             )
+    not_collected = domains_not_collected(clean_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     partial = {name: out_dir / f".{name}.parquet.partial" for name in DATASETS}
     rows = dict.fromkeys(DATASETS, 0)
@@ -160,7 +175,7 @@ def derive_to_dir(
     try:
         for first, last in tqdm(batches, desc="derive", unit="batch", disable=not progress):
             domains = read_clean(clean_dir, first=first, last=last)
-            datasets = derive_all(domains, **options)
+            datasets = derive_all(domains, not_collected=not_collected, **options)
             del domains
             for name in DATASETS:
                 table = datasets[name].rechunk().to_arrow()  # bytes independent of threads

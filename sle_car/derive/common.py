@@ -169,7 +169,11 @@ def compute_duration(start: pl.Expr, end: pl.Expr, *, add_one: bool = DEFAULTS.a
 
 
 def drug_exposure_by_day(
-    cm: pl.DataFrame, days: pl.DataFrame, *, stable_days: int = DEFAULTS.stable_days
+    cm: pl.DataFrame,
+    days: pl.DataFrame,
+    *,
+    stable_days: int = DEFAULTS.stable_days,
+    collected: bool = True,
 ) -> pl.DataFrame:
     """For each (USUBJID, ADY) of ``days``: ``PREDDOSE`` (sum of prednisolone-equivalent
     doses active that day), ``ONIS`` (an immunosuppressant or biologic active), ``ONAM`` (an
@@ -183,11 +187,21 @@ def drug_exposure_by_day(
     reference time point), a period with ``CMSTRTPT`` "BEFORE" carries the screening day as
     ``CMSTDY`` only as a stand-in (the CM contract); its true start precedes the study, so
     it is never a recent start (background therapy is stable by eligibility). Without the
-    column, ``CMSTDY`` is taken as the true start, as the bundled data record it."""
+    column, ``CMSTDY`` is taken as the true start, as the bundled data record it.
+
+    ``collected=False`` (the cut has no CM file: medication was not collected): every one of
+    these columns is null, i.e. unknown, so that DORIS, LLDAS and BICLA are not evaluable
+    ("glucocorticoid dose unknown") instead of reading an absent record as "no therapy". A CM
+    file with no rows is collected: no medication."""
     require_columns(
         cm, ["USUBJID", "CMCLAS", "CMPREDEQ", "CMSTDY", "CMENDY"], "drug_exposure_by_day"
     )
     require_columns(days, ["USUBJID", "ADY"], "drug_exposure_by_day")
+    if not collected:
+        return days.with_columns(
+            pl.lit(None, pl.Float64).alias("PREDDOSE"),
+            *[pl.lit(None, pl.Boolean).alias(c) for c in ("ONIS", "ONAM", "ISUNSTABLE", "TRTFAIL")],
+        )
     keys = days.select("USUBJID", "ADY").unique()
     active = (pl.col("CMSTDY") <= pl.col("ADY")) & (
         pl.col("CMENDY").is_null() | (pl.col("CMENDY") >= pl.col("ADY"))

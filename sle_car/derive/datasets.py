@@ -462,12 +462,14 @@ def disease_state(
     stable_days: int = DEFAULTS.stable_days,
     sledai_fever_from_vs: bool = DEFAULTS.sledai_fever_from_vs,
     sledai_fever_c: float = DEFAULTS.sledai_fever_c,
+    not_collected: frozenset[str] = frozenset(),
 ) -> pl.DataFrame:
     """One row per subject and SLEDAI-2K assessment day with everything the response
     definitions need: descriptors and scores with their completeness (``SLEDAI_COMPLETE``,
     ``CSLEDAI_COMPLETE``), PGA, BILAG grades now and at baseline, new activity, drug exposure
     on the day, and baseline SLEDAI-2K and PGA (the input of ``doris_remission``, ``lldas``,
-    ``sri`` and ``bicla``)."""
+    ``sri`` and ``bicla``). ``not_collected``: the optional domains the cut has no file for;
+    without CM, drug exposure is unknown (null), never "none"."""
     qs, cm = domains["qs"], domains["cm"]
     sl = sledai_wide(
         qs,
@@ -498,7 +500,7 @@ def disease_state(
     )  # both columns exist even when no subject has a baseline of one of them
     x = x.join(base, on="USUBJID", how="left")
     x = ins.bilag_new_flares(x)
-    x = drug_exposure_by_day(cm, x, stable_days=stable_days)
+    x = drug_exposure_by_day(cm, x, stable_days=stable_days, collected="cm" not in not_collected)
     return ins.lldas_inputs(x, cm)
 
 
@@ -810,6 +812,7 @@ def derive_adrs(
     facit_mid: float = DEFAULTS.facit_mid,
     sledai_fever_from_vs: bool = DEFAULTS.sledai_fever_from_vs,
     sledai_fever_c: float = DEFAULTS.sledai_fever_c,
+    not_collected: frozenset[str] = frozenset(),
 ) -> pl.DataFrame:
     """Responses per subject, parameter and post-infusion visit (one ``derive_param_*`` per
     parameter), plus subject-level ``DORIS12`` (DORIS remission sustained ≥
@@ -826,6 +829,7 @@ def derive_adrs(
         stable_days=stable_days,
         sledai_fever_from_vs=sledai_fever_from_vs,
         sledai_fever_c=sledai_fever_c,
+        not_collected=not_collected,
     )
     post = st.filter(pl.col("ADY") > 0)
     lab_post = adlb.filter(pl.col("ADY") > 0)
@@ -1112,8 +1116,13 @@ def derive_all(
     sledai_fever_from_vs: bool = DEFAULTS.sledai_fever_from_vs,
     ctcae_version: str = DEFAULTS.ctcae_version,
     ctcae_reading: str = DEFAULTS.ctcae_reading,
+    not_collected: frozenset[str] = frozenset(),
 ) -> dict[str, pl.DataFrame]:
     """All analysis datasets, validated against their schemas, in dependency order.
+
+    ``not_collected`` names the optional domains the cut has no file for (the validation
+    listing's ``domain_not_collected``): their absence is "unknown", not "none" (without CM,
+    DORIS, LLDAS and BICLA are not evaluable). It describes the data, not an analysis choice.
 
     The keyword arguments are the analysis choices the SAP fixes (instruments.md appendix B),
     all with the documented defaults; ``load_study``, ``build_study`` and ``derive_to_dir``
@@ -1173,6 +1182,7 @@ def derive_all(
         facit_mid=facit_mid,
         sledai_fever_from_vs=sledai_fever_from_vs,
         sledai_fever_c=sledai_fever_c,
+        not_collected=not_collected,
     )
     adtte = derive_adtte(
         adsl,
