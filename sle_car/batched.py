@@ -272,20 +272,26 @@ def _validate_clean(
     keys = ids.sort("_K").with_row_index(_B).with_columns((pl.col(_B) // batch_size).cast(pl.Int64))
     n_batches = -(-keys.height // batch_size)
     dm_nocopies = drop_copies(dm_typed) if dm_typed is not None else None
-    # 3. every other domain streamed once into per-batch files
+    # 3. every other domain streamed once into per-batch files; a cohort of one batch is
+    # read as it is (every rule is within a subject: the orphans need no batch of their own)
     others = [n for n in files if n != "dm" and n in scans]
-    for name in others:
+    single = n_batches <= 1
+    direct = {n: _collect(data_dir / files[n], scans[n]) for n in others} if single else {}
+    for name in [] if single else others:
         _stage(data_dir / files[name], scans[name], keys, work / name)
     # 4. per batch: validate, rules across domains, clean; kept rows written as parts
-    for batch in [*range(n_batches), ORPHANS]:
+    for batch in [0] if single else [*range(n_batches), ORPHANS]:
         typed_b: dict[str, pl.DataFrame] = {}
         batch_parts = []
         for name in others:
-            raw = _batch_rows(work / name, batch)
+            raw = direct.get(name) if single else _batch_rows(work / name, batch)
             if raw is None:
                 continue
             counts[name][0] += raw.height
             typed, issues = validate_domain(name, raw, files[name], study)
+            if single:  # only the row numbers are needed again (a domain set aside whole)
+                direct[name] = raw.select(ROW)
+            del raw
             batch_parts.append(issues)
             if typed is not None:
                 typed_b[name] = typed
@@ -305,7 +311,8 @@ def _validate_clean(
             counts[name][1] += good.height
             counts[name][2] += a.height
             if good.height:
-                if batch == ORPHANS:  # R6 sets every row of a subject not in DM aside
+                # R6 sets every row of a subject not in DM aside
+                if batch == ORPHANS and not single:
                     raise AssertionError("a row of a subject not in DM was kept")
                 good = clean_order(good).cast(template[name].schema)
                 good.write_parquet(work / f"{name}.{batch:09d}.part.parquet", statistics=False)
@@ -318,7 +325,11 @@ def _validate_clean(
     for name, file in files.items():
         file_errors = row_errors.filter((pl.col("file") == file) & pl.col("row").is_null())
         if whole[name] or file_errors.height:
-            rows = _all_rows(data_dir / file, name, scans, dm_raw, work)
+            rows = (
+                direct[name].select(ROW)
+                if name in direct
+                else _all_rows(data_dir / file, name, scans, dm_raw, work)
+            )
             a, r = set_aside_whole(name, file, rows, file_errors)
             aside[name], rules[name] = [a], [r]
             counts[name] = [rows.height, 0, rows.height]
