@@ -64,6 +64,7 @@ from sle_car.validate import (
     Validation,
     _cross_domain,
     _empty_raw,
+    _not_collected_items,
     _optional_domain_file,
     drop_copies,
     sort_report,
@@ -279,6 +280,8 @@ def _validate_clean(
     direct = {n: _collect(data_dir / files[n], scans[n]) for n in others} if single else {}
     for name in [] if single else others:
         _stage(data_dir / files[name], scans[name], keys, work / name)
+    # values the rules over a whole domain need (items of issue #18 not collected)
+    seen = {"lb": ("LBTESTCD", set()), "ds": ("DSDECOD", set())}
     # 4. per batch: validate, rules across domains, clean; kept rows written as parts
     for batch in [0] if single else [*range(n_batches), ORPHANS]:
         typed_b: dict[str, pl.DataFrame] = {}
@@ -295,6 +298,8 @@ def _validate_clean(
             batch_parts.append(issues)
             if typed is not None:
                 typed_b[name] = typed
+                if name in seen and seen[name][0] in typed.columns:
+                    seen[name][1].update(typed.get_column(seen[name][0]).unique().to_list())
         cross_in = {n: drop_copies(t) for n, t in typed_b.items()}
         if dm_nocopies is not None:
             cross_in = {"dm": dm_nocopies, **cross_in}
@@ -317,6 +322,13 @@ def _validate_clean(
                 good = clean_order(good).cast(template[name].schema)
                 good.write_parquet(work / f"{name}.{batch:09d}.part.parquet", statistics=False)
         del typed_b, cross_in
+    # a domain's values over all batches: what _not_collected_items reads of it
+    summary = {
+        name: pl.DataFrame({col: list(values)}, schema={col: pl.String})
+        for name, (col, values) in seen.items()
+        if name in template
+    }
+    parts.append(_not_collected_items(files, summary))
     report = sort_report(
         pl.concat(parts + _manifest_issues(data_dir, files, not_collected, accept))
     )

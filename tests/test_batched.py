@@ -141,3 +141,29 @@ def test_cleanup_after_an_error(data_copy: Path, tmp_path: Path) -> None:
     with pytest.raises(DataFileError):
         validate_clean(data_copy, tmp_path / "out")
     assert not list((tmp_path / "out").glob(".batches-*"))
+
+
+def test_items_not_collected_are_judged_over_all_batches(tmp_path: Path) -> None:
+    """Issue 18's 'not collected' warnings look at a whole domain: a panel test measured in
+    one subject only is collected (no warning even with one subject per batch), a test
+    measured in nobody is not; a DS milestone likewise."""
+    data = tmp_path / "cut"
+    shutil.copytree(synthetic_dir(), data)
+    (data / "manifest.json").unlink()
+    lb = pl.read_csv(data / "lb.csv", infer_schema=False)
+    first = lb["USUBJID"].min()
+    lb = lb.filter(
+        (pl.col("LBTESTCD") != "SMAB")
+        & ((pl.col("LBTESTCD") != "DDNAIGAB") | (pl.col("USUBJID") == first))
+    )
+    lb.write_csv(data / "lb.csv")
+    ds = pl.read_csv(data / "ds.csv", infer_schema=False)
+    last = ds["USUBJID"].max()
+    kept = ds.filter(pl.col("USUBJID") == last)["DSDECOD"].unique().to_list()
+    ds.filter((pl.col("USUBJID") == last) | pl.col("DSDECOD").is_in(kept).not_()).write_csv(
+        data / "ds.csv"
+    )
+    got = validate_clean(data, tmp_path / "out", batch_size=1).validation.report
+    hit = got.filter(pl.col("rule") == "test_not_collected")
+    assert hit.height == 1 and "SMAB" in hit["value"][0] and "DDNAIGAB" not in hit["value"][0]
+    assert got.equals(validate_study(data).report)
