@@ -74,8 +74,8 @@ format: $(STAMP)  ## apply ruff fixes and formatting
 lab: $(STAMP)  ## open JupyterLab with the "Python 3 (sle-car)" kernel
 	$(BIN)/jupyter lab notebooks/
 
-bench: $(STAMP)  ## run the committed benchmarks (numbers, not pass/fail)
-	$(PY) benchmarks/run.py
+bench: $(STAMP)  ## benchmarks into benchmarks/results.md (numbers, not pass/fail; SIZES="1000 10000")
+	$(PY) benchmarks/run.py$(if $(SIZES), --sizes $(SIZES))
 
 lock:  ## re-resolve requirements.lock from pyproject.toml (needs the index)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \

@@ -1,193 +1,326 @@
-"""Benchmarks (numbers, not pass/fail), each step in its own process so that its peak memory
-is its own. Results are printed and written to ``benchmarks/results/``.
+"""Benchmarks (numbers, not pass/fail): ``make bench``. Each step runs in its own process, so
+its peak resident memory (max RSS) is its own. Prints a Markdown table and writes it to
+``benchmarks/results.md`` (machine-readable: ``benchmarks/results/bench.csv``).
 
-    make bench                         # 1,000, 10,000 and 50,000 patients
-    python benchmarks/run.py 5 100     # chosen sizes
+    make bench                                         # 1,000 / 10,000 / 100,000 patients
+    python benchmarks/run.py --sizes 1000 10000        # chosen sizes
+    python benchmarks/run.py --sizes 1000 --ctcae 1    # CTCAE grading on 1 million rows only
+    python benchmarks/run.py --ctcae                   # no CTCAE grading
 
-Steps per size: simulate to CSV (streamed), validate + clean (CSV -> Parquet), derive every
-analysis dataset from the clean Parquet and write it (``derive_to_dir``: batches of 1,000
-subjects). Up to 10,000 patients the whole-cohort, in-memory derivation (``derive_all`` on
-``read_clean``) is measured as well, for comparison. Validation holds a whole domain in memory
-(~1 GB per 1,000 patients); above 10,000 patients the clean input is therefore made by
-replicating the 10,000-patient clean data under new subject identifiers (other site numbers),
-which keeps the derivation's input realistic. Finally a straightforward row-by-row pandas SLEDAI-2K + DORIS is timed against the
-vectorised instruments on the same 10,000-patient assessments.
+Steps per size, end to end from the raw CSV export:
+
+- ``simulate``: the simulator writes the raw CSV cohort (streamed, ``simulate_to_dir``).
+  Cohorts are cached outside the repository (``--cache``, default ``~/.cache/sle-car/bench``)
+  keyed by size, seed and a hash of the simulator's code and configuration; a cached cohort
+  shows the time of the run that simulated it. Above 10,000 patients the raw export is the
+  10,000-patient one replicated as further sites (``SLECAR01-02-…``, ``-03-`` …; streamed, the
+  study configuration of the benchmark lists the sites): real raw CSV, validated, cleaned and
+  derived like any other, without an hour of simulation;
+- ``read floor``: every raw file read once with polars (every cell parsed as text, streamed):
+  the least any pipeline reading the export must spend;
+- ``validate + clean``: :func:`sle_car.batched.validate_clean` and ``write_clean`` (batches
+  of 1,000 subjects; CSV in, clean Parquet out);
+- ``derive``: :func:`sle_car.derive.derive_to_dir` (batches of 1,000 subjects, datasets
+  written);
+- end to end = validate + clean + derive (what ``sle-car derive`` and the pipeline run, one
+  after the other): time = the sum, peak = the larger of the two.
+
+Also CTCAE v5.0 grading (``grade_lab``) on 1, 10 and 20 million ADLB-like rows
+(``benchmarks/ctcae_bench.py``; its input is built in memory first). The machine's load
+(``/proc/loadavg``) is recorded before each step: the reference machine is shared.
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-import polars as pl
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+RESULTS = HERE / "results"
+SEED = 1
+BASE = 10_000
+"""Largest size simulated directly; larger ones replicate it as further sites."""
 
-RESULTS = Path(__file__).parent / "results"
-
-SIMULATE = """
+PEAK = "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024"
+CPU = "(lambda r: r.ru_utime + r.ru_stime)(resource.getrusage(resource.RUSAGE_SELF))"
+"""CPU seconds of the step (all threads): unlike wall time, hardly changed by other jobs."""
+SIMULATE = f"""
 import resource, sys, time
 from sle_car.simulate import simulate_to_dir
 t0 = time.perf_counter()
-simulate_to_dir(int(sys.argv[1]), 1, sys.argv[2])
-print(f"{time.perf_counter() - t0:.2f},{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
-"""
-CLEAN = """
-import resource, sys, time
-from sle_car.clean import clean_study, write_clean
-t0 = time.perf_counter()
-c = clean_study(sys.argv[1])
-assert c.validation.ok
-write_clean(c, sys.argv[2])
-print(f"{time.perf_counter() - t0:.2f},{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
+simulate_to_dir(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3])
+print(f"{{time.perf_counter() - t0:.2f}},{{{PEAK}:.0f}}")
 """
 REPLICATE = """
-import sys, polars as pl
+import sys
 from pathlib import Path
+import polars as pl
+from sle_car.io import write_manifest
 src, dst, k = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 dst.mkdir(parents=True, exist_ok=True)
-for f in src.glob("*.parquet"):
-    site = lambda i: pl.col("USUBJID").str.replace("SLECAR01-01-", f"SLECAR01-{i + 1:02d}-", literal=True)
-    parts = [pl.scan_parquet(f).with_columns(site(i)) for i in range(k)]  # copies = other sites
-    pl.concat(parts).sink_parquet(dst / f.name)
+for f in sorted(src.glob("*.csv")):
+    if f.name == "truth.csv":
+        continue
+    parts = []
+    for i in range(k):  # copy i is site i + 1: new subject identifiers, same records
+        site = f"{i + 1:02d}"
+        lf = pl.scan_csv(f, infer_schema=False).with_columns(
+            pl.col("USUBJID").str.replace("SLECAR01-01-", f"SLECAR01-{site}-", literal=True)
+        )
+        if f.name == "dm.csv":
+            lf = lf.with_columns(pl.lit(site).alias("SITEID"))
+        parts.append(lf)
+    pl.concat(parts).sink_csv(dst / f.name)
+write_manifest(dst, {"replicated_from": src.name, "copies": k})
 print("ok")
 """
-DERIVE = """
+FLOOR = f"""
+import resource, sys, time
+from pathlib import Path
+import polars as pl
+t0 = time.perf_counter()
+cells = 0
+for f in sorted(Path(sys.argv[1]).glob("*.csv")):
+    if f.name == "truth.csv":
+        continue
+    lf = pl.scan_csv(f, infer_schema=False)
+    cells += lf.select(pl.all().str.len_bytes().sum()).collect(engine="streaming").sum_horizontal()[0]
+print(f"{{time.perf_counter() - t0:.2f}},{{{PEAK}:.0f}},{{{CPU}:.1f}}")
+"""
+CLEAN = f"""
+import resource, sys, time
+from sle_car.batched import validate_clean
+from sle_car.clean import write_clean
+t0 = time.perf_counter()
+c = validate_clean(sys.argv[1], sys.argv[2], study_config=sys.argv[3])
+write_clean(c, sys.argv[2])
+errors = c.validation.report.filter(c.validation.report["severity"] == "error").height
+assert errors == 0, c.validation.report.head(20)
+rows = int(c.reconciliation["rows_in"].sum())
+print(f"{{time.perf_counter() - t0:.2f}},{{{PEAK}:.0f}},{{rows}},{{{CPU}:.1f}}")
+"""
+DERIVE = f"""
 import resource, sys, time
 from sle_car.derive import derive_to_dir
 t0 = time.perf_counter()
 rows = derive_to_dir(sys.argv[1], sys.argv[2])
-print(f"{time.perf_counter() - t0:.2f},{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f},{sum(rows.values())}")
+print(f"{{time.perf_counter() - t0:.2f}},{{{PEAK}:.0f}},{{sum(rows.values())}},{{{CPU}:.1f}}")
 """
-DERIVE_IN_MEMORY = """
-import resource, sys, time
-from sle_car.derive import derive_all, read_clean
-t0 = time.perf_counter()
-out = derive_all(read_clean(sys.argv[1]))
-rows = sum(d.height for d in out.values())
-print(f"{time.perf_counter() - t0:.2f},{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f},{rows}")
-"""
-PANDAS = """
-import sys, time
-from pathlib import Path
-import polars as pl
-from data_schemas import codelists as cl
-from sle_car import instruments as ins
-from sle_car.derive import derive_adqs, disease_state
-clean = Path(sys.argv[1])
-domains = {f.stem: pl.read_parquet(f) for f in clean.glob("*.parquet")}
-st = disease_state(domains, derive_adqs(domains)).select(
-    "USUBJID", "ADY", *cl.SLEDAI_ITEMS, "PGA", "PREDDOSE", "ISUNSTABLE", "ONIS", "ONAM")
-pdf = st.to_pandas()
-weights = {k: w for k, (_, w) in cl.SLEDAI_ITEMS.items()}
-serology = set(cl.SLEDAI_SEROLOGY_ITEMS)
-t0 = time.perf_counter()
-totals, clinical, doris = [], [], []
-for _, row in pdf.iterrows():  # the straightforward way
-    total = sum(w for k, w in weights.items() if row[k] is True)
-    csl = sum(w for k, w in weights.items() if row[k] is True and k not in serology)
-    totals.append(total)
-    clinical.append(csl)
-    doris.append(csl == 0 and row["PGA"] < 0.5 and row["PREDDOSE"] <= 5 and not row["ISUNSTABLE"])
-t_pandas = time.perf_counter() - t0
-t0 = time.perf_counter()
-ours = ins.doris_remission(ins.sledai_2k(st.drop("SLEDAI2K", "CSLEDAI", strict=False)))
-t_polars = time.perf_counter() - t0
-assert ours["CSLEDAI"].to_list() == clinical
-print(f"{len(pdf)},{t_pandas:.3f},{t_polars:.4f}")
-"""
+
+
+def _load() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
 
 
 def _run(code: str, *args: object) -> list[str]:
     proc = subprocess.run(
-        [sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, check=False
+        [sys.executable, "-c", code, *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
     )
     if proc.returncode:
-        raise RuntimeError(proc.stderr[-3000:])
+        raise SystemExit(f"benchmark step failed:\n{proc.stderr[-3000:]}")
     return proc.stdout.strip().splitlines()[-1].split(",")
 
 
+def _code_hash() -> str:
+    """The simulator's code and configuration (and the contract it writes to)."""
+    h = hashlib.sha256()
+    paths = [
+        *sorted((ROOT / "sle_car" / "simulate").glob("*.py")),
+        ROOT / "sle_car" / "config" / "simulation.yaml",
+        *sorted((ROOT / "data_schemas").glob("*.py")),
+        *sorted((ROOT / "data_schemas").glob("*.csv")),
+    ]
+    for p in paths:
+        h.update(p.relative_to(ROOT).as_posix().encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def _cohort(n: int, cache: Path) -> tuple[Path, dict]:
+    """The raw CSV cohort of ``n`` patients (cached) and how it was made."""
+    key = f"raw-{n}-seed{SEED}-{_code_hash()}"
+    path, meta_file = cache / key, cache / f"{key}.json"
+    if meta_file.is_file() and path.is_dir():
+        return path, {**json.loads(meta_file.read_text()), "cached": True}
+    shutil.rmtree(path, ignore_errors=True)
+    cache.mkdir(parents=True, exist_ok=True)
+    load = _load()
+    if n <= BASE:
+        t, peak = _run(SIMULATE, n, SEED, path)
+        meta = {"how": "simulated", "seconds": float(t), "peak_mb": float(peak), "load": load}
+    else:
+        if n % BASE:
+            raise SystemExit(f"{n} patients: sizes above {BASE:,} must be multiples of it")
+        base, _ = _cohort(BASE, cache)
+        t0 = time.perf_counter()
+        _run(REPLICATE, base, path, n // BASE)
+        meta = {
+            "how": f"{BASE:,}-patient cohort replicated as {n // BASE} sites",
+            "seconds": round(time.perf_counter() - t0, 2),
+            "peak_mb": None,
+            "load": load,
+        }
+    meta_file.write_text(json.dumps(meta) + "\n")
+    return path, {**meta, "cached": False}
+
+
+def _study_config(tmp: Path, sites: int) -> Path:
+    """The bundled study configuration with sites 01 .. ``sites`` (replicated cohorts)."""
+    text = (ROOT / "sle_car" / "config" / "study.yaml").read_text(encoding="utf-8")
+    listed = ", ".join(f'"{i:02d}"' for i in range(1, sites + 1))
+    lines = [f"sites: [{listed}]" if ln.startswith("sites:") else ln for ln in text.splitlines()]
+    out = tmp / "study.yaml"
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return out
+
+
 def _machine() -> str:
-    """Where the numbers were measured: they mean little without it."""
-    import os
-    import platform
-    from datetime import date
     from importlib.metadata import version
 
-    libs = ", ".join(f"{p} {version(p)}" for p in ("polars", "pyarrow", "pandera", "pandas"))
+    libs = ", ".join(f"{p} {version(p)}" for p in ("polars", "pyarrow", "pandera"))
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return (
-        f"date: {date.today().isoformat()}\n"
-        f"cpus: {os.cpu_count()}\n"
-        f"memory: {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB\n"
-        f"python: {platform.python_version()} ({platform.machine()}, {platform.system()})\n"
-        f"libraries: {libs}\n"
+        f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, {mem:.0f} GB, "
+        f"Python {platform.python_version()}, {libs}"
     )
 
 
-def main(sizes: list[int]) -> None:
-    RESULTS.mkdir(exist_ok=True)
+def _gb(mb: float) -> str:
+    return f"{mb / 1024:.2f}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    p.add_argument(
+        "--ctcae", type=float, nargs="*", default=[1, 10, 20], help="million rows; none: skip"
+    )
+    p.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "sle-car" / "bench")
+    args = p.parse_args(argv)
     rows = []
-    with tempfile.TemporaryDirectory() as tmp_name:
+    with tempfile.TemporaryDirectory(prefix="sle-car-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        direct = [n for n in sizes if n <= 10_000]
-        for n in direct:
-            raw, clean = tmp / f"raw{n}", tmp / f"clean{n}"
-            sim_s, sim_mb = _run(SIMULATE, n, raw)
-            cln_s, cln_mb = _run(CLEAN, raw, clean)
-            size_mb = sum(p.stat().st_size for p in raw.iterdir()) / 2**20
-            der_s, der_mb, der_rows = _run(DERIVE, clean, tmp / f"derived{n}")
-            mem_s, mem_mb, mem_rows = _run(DERIVE_IN_MEMORY, clean)
-            assert mem_rows == der_rows, (mem_rows, der_rows)
-            rows.append(
-                {
-                    "patients": n,
-                    "csv_mb": round(size_mb),
-                    "simulate_s": float(sim_s),
-                    "simulate_peak_mb": float(sim_mb),
-                    "validate_clean_s": float(cln_s),
-                    "validate_clean_peak_mb": float(cln_mb),
-                    "derive_s": float(der_s),
-                    "derive_peak_mb": float(der_mb),
-                    "derived_rows": int(der_rows),
-                    "derive_in_memory_s": float(mem_s),
-                    "derive_in_memory_peak_mb": float(mem_mb),
-                }
+        config = _study_config(tmp, max(1, max(args.sizes) // BASE))
+        for n in sorted(args.sizes):
+            raw, made = _cohort(n, args.cache)
+            csv_mb = sum(f.stat().st_size for f in raw.glob("*.csv") if f.name != "truth.csv")
+            load_floor = _load()
+            floor_s, floor_mb, floor_cpu = _run(FLOOR, raw)
+            load_clean = _load()
+            clean_s, clean_mb, rows_in, clean_cpu = _run(CLEAN, raw, tmp / f"clean{n}", config)
+            load_derive = _load()
+            derive_s, derive_mb, derived, derive_cpu = _run(
+                DERIVE, tmp / f"clean{n}", tmp / f"derived{n}"
             )
-            print(rows[-1], flush=True)
-        base = max(direct) if direct else None
-        for n in [n for n in sizes if n > 10_000]:
-            if base is None or n % base:
-                raise SystemExit(f"{n} must be a multiple of the largest size <= 10,000")
-            clean = tmp / f"clean{n}"
-            _run(REPLICATE, tmp / f"clean{base}", clean, n // base)
-            der_s, der_mb, der_rows = _run(DERIVE, clean, tmp / f"derived{n}")
-            rows.append(
-                {
-                    "patients": n,
-                    "derive_s": float(der_s),
-                    "derive_peak_mb": float(der_mb),
-                    "derived_rows": int(der_rows),
-                }
-            )
-            print(rows[-1], flush=True)
-        if base:
-            n_rows, t_pd, t_pl = _run(PANDAS, tmp / f"clean{base}")
-            pandas_row = {
-                "assessments": int(n_rows),
-                "pandas_rowwise_s": float(t_pd),
-                "polars_s": float(t_pl),
-                "ratio": round(float(t_pd) / float(t_pl)),
+            shutil.rmtree(tmp / f"clean{n}")
+            shutil.rmtree(tmp / f"derived{n}")
+            e2e = float(clean_s) + float(derive_s)
+            row = {
+                "patients": n,
+                "raw_csv_mb": round(csv_mb / 2**20),
+                "raw_rows": int(rows_in),
+                "derived_rows": int(derived),
+                "make": made["how"] + (" (cached)" if made["cached"] else ""),
+                "make_s": made["seconds"],
+                "make_load": made["load"],
+                "floor_s": float(floor_s),
+                "floor_peak_mb": float(floor_mb),
+                "floor_load": load_floor,
+                "floor_cpu_s": float(floor_cpu),
+                "validate_clean_s": float(clean_s),
+                "validate_clean_peak_mb": float(clean_mb),
+                "validate_clean_load": load_clean,
+                "validate_clean_cpu_s": float(clean_cpu),
+                "derive_s": float(derive_s),
+                "derive_peak_mb": float(derive_mb),
+                "derive_load": load_derive,
+                "derive_cpu_s": float(derive_cpu),
+                "end_to_end_s": round(e2e, 2),
+                "end_to_end_peak_mb": max(float(clean_mb), float(derive_mb)),
+                "end_to_end_s_per_1000": round(e2e / n * 1000, 2),
+                "validate_clean_per_floor": round(float(clean_s) / float(floor_s), 1),
+                "end_to_end_per_floor": round(e2e / float(floor_s), 1),
+                "end_to_end_cpu_s": round(float(clean_cpu) + float(derive_cpu), 1),
+                "validate_clean_cpu_per_floor_cpu": round(float(clean_cpu) / float(floor_cpu), 1),
             }
-            print(pandas_row)
-            pl.DataFrame([pandas_row]).write_csv(RESULTS / "sledai_doris_vs_pandas.csv")
-    df = pl.DataFrame(rows).with_columns(
-        (pl.col("derive_s") / pl.col("patients") * 1000).round(2).alias("derive_s_per_1000")
-    )
-    df.write_csv(RESULTS / "bench.csv")
-    (RESULTS / "machine.txt").write_text(_machine(), encoding="utf-8")
-    with pl.Config(tbl_width_chars=250, tbl_cols=-1):
-        print(df)
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+        ctcae = []
+        if args.ctcae:
+            sys.path.insert(0, str(HERE))
+            from ctcae_bench import run as ctcae_run
+
+            for m in args.ctcae:
+                load = _load()
+                ctcae.append({**ctcae_run(m, "5.0"), "load": load})
+                print(json.dumps(ctcae[-1]), flush=True)
+    text = _markdown(rows, ctcae)
+    print(text)
+    (HERE / "results.md").write_text(text, encoding="utf-8")
+    RESULTS.mkdir(exist_ok=True)
+    if rows:
+        keys = list(rows[0])
+        lines = [",".join(keys)] + [",".join(str(r[k]) for k in keys) for r in rows]
+        (RESULTS / "bench.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _markdown(rows: list[dict], ctcae: list[dict]) -> str:
+    out = [
+        "# Benchmarks (`make bench`, `benchmarks/run.py`)",
+        "",
+        f"Measured {_machine()}. Every step is its own process: peak = its max RSS. Load = the",
+        "1-minute load average when the step started (the machine has 2 cores and is shared;",
+        "a load above 2 means other jobs took CPU time from the step).",
+        "",
+        "| patients | raw CSV | how the export was made | read floor | validate + clean | "
+        "derive (batched, written) | end to end | per 1,000 patients | "
+        "validate + clean / floor | end to end / floor | CPU s: floor, validate + clean, "
+        "derive |",
+        "|---:|---:|---|---|---|---|---|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        out.append(
+            f"| {r['patients']:,} | {r['raw_csv_mb']:,} MB, {r['raw_rows']:,} rows | "
+            f"{r['make']}: {r['make_s']:.0f} s (load {r['make_load']}) | "
+            f"{r['floor_s']:.1f} s, {_gb(r['floor_peak_mb'])} GB (load {r['floor_load']}) | "
+            f"{r['validate_clean_s']:.1f} s, {_gb(r['validate_clean_peak_mb'])} GB "
+            f"(load {r['validate_clean_load']}) | "
+            f"{r['derive_s']:.1f} s, {_gb(r['derive_peak_mb'])} GB (load {r['derive_load']}) | "
+            f"**{r['end_to_end_s']:.1f} s, {_gb(r['end_to_end_peak_mb'])} GB** | "
+            f"{r['end_to_end_s_per_1000']:.2f} s | {r['validate_clean_per_floor']:.1f}× | "
+            f"{r['end_to_end_per_floor']:.1f}× | {r['floor_cpu_s']:.0f}, "
+            f"{r['validate_clean_cpu_s']:.0f}, {r['derive_cpu_s']:.0f} |"
+        )
+    if ctcae:
+        out += [
+            "",
+            "CTCAE v5.0 laboratory grading (`grade_lab`, `benchmarks/ctcae_bench.py`): time of "
+            "the call, peak of the process (input built in memory included).",
+            "",
+            "| ADLB rows | time | peak | rows graded per s | load |",
+            "|---:|---:|---:|---:|---:|",
+        ]
+        for c in ctcae:
+            out.append(
+                f"| {c['rows']:,} | {c['grade_s']:.1f} s | {_gb(c['peak_mb'])} GB | "
+                f"{c['rows_per_s']:,} | {c['load']} |"
+            )
+    return "\n".join(out) + "\n"
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [1000, 10000, 50000])
+    main()

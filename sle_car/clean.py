@@ -42,12 +42,15 @@ class Cleaned:
     validation: Validation
     set_aside: pl.DataFrame = None  # type: ignore[assignment]
     """One row per (row set aside, rule): domain, file, row, rule, severity."""
+    clean_dir: Path | None = None
+    """Where the batched engine (:func:`sle_car.batched.validate_clean`) already wrote the
+    clean domains; ``domains`` is then empty (no domain is ever whole in memory)."""
 
 
 def standardise_lb(lb: pl.DataFrame) -> pl.DataFrame:
     """R5: add LBSTRESN/LBSTRESC/LBSTRESU/LBSTNRLO/LBSTNRHI in the standard unit."""
     factors = cl.unit_factors()
-    x = lb.join(factors, on=["LBTESTCD", "LBSPEC", "LBORRESU"], how="left")
+    x = lb.join(factors, on=["LBTESTCD", "LBSPEC", "LBORRESU"], how="left", maintain_order="left")
     num = pl.col("LBORRES").str.replace(",", ".").cast(pl.Float64, strict=False)
     return x.with_columns(
         (num * pl.col("_F")).round(6).alias("LBSTRESN"),
@@ -90,9 +93,15 @@ def clean_study(data_dir: Path | str, validation: Validation | None = None) -> C
     a subject of the clean DM. A domain set aside as a whole (its columns do not match the
     contract) gives an empty clean table with its schema; ``reconciliation`` shows it as
     ``rows_kept`` 0.
+
+    This is the in-memory engine (every domain whole, for the notebooks and tests); the
+    pipeline and ``sle-car derive`` use :func:`sle_car.batched.validate_clean`, which gives
+    the same outcome in batches of subjects (a validation it produced is returned as is).
     """
     from sle_car.io import domain_file, read_domain
 
+    if validation is not None and validation.cleaned is not None:
+        return validation.cleaned  # the batched engine cleaned while it validated
     v = validation or validate_study(data_dir)
     errors = v.report.filter(pl.col("severity") == "error")
     # a manifest mismatch is a problem of the cut, not of a domain's rows: it never sets rows
@@ -110,100 +119,21 @@ def clean_study(data_dir: Path | str, validation: Validation | None = None) -> C
         file_errors = row_errors.filter((pl.col("file") == file) & pl.col("row").is_null())
         if df is None or file_errors.height:
             raw = read_domain(domain_file(Path(data_dir), name))
-            reason = (
-                "; ".join(file_errors["message"].to_list()) or "file does not match the contract"
-            )
-            aside.append(
-                raw.select(
-                    pl.lit(name).alias("domain"),
-                    pl.lit(file).alias("file"),
-                    pl.col(ROW).alias("row"),
-                    pl.lit(f"domain set aside as a whole: {reason}").alias("reasons"),
-                )
-            )
-            file_rules = file_errors["rule"].unique().sort().to_list() or ["unknown_column"]
-            rules.append(
-                raw.select(
-                    pl.lit(name).alias("domain"),
-                    pl.lit(file).alias("file"),
-                    pl.col(ROW).alias("row"),
-                    pl.lit(file_rules).alias("rule"),
-                    pl.lit("error").alias("severity"),
-                ).explode("rule")
-            )
+            a, r = set_aside_whole(name, file, raw.select(ROW), file_errors)
+            aside.append(a)
+            rules.append(r)
             kept[name] = empty_clean_domain(name)
             recon.append((name, raw.height, 0, raw.height))
             if name == "dm":
                 subjects = pl.Series("USUBJID", [], dtype=pl.String)
             continue
-        row_rules = pl.concat(
-            [
-                row_errors.filter((pl.col("file") == file) & pl.col("row").is_not_null()).select(
-                    "row",
-                    "rule",
-                    "severity",
-                    pl.format(
-                        "{} ({}: {})",
-                        pl.col("message"),
-                        pl.col("column").fill_null("row"),
-                        pl.col("rule"),
-                    ).alias("r"),
-                ),
-                dup.filter(pl.col("file") == file).select(
-                    "row", "rule", "severity", pl.lit("R3 exact duplicate").alias("r")
-                ),
-            ]
-        )
-        if name != "dm" and subjects is not None:  # R6, only for rows not set aside already
-            orphans = df.filter(
-                pl.col("USUBJID").is_in(subjects.implode()).not_()
-                & pl.col(ROW).is_in(row_rules["row"].implode()).not_()
-            )
-            row_rules = pl.concat(
-                [
-                    row_rules,
-                    orphans.select(
-                        pl.col(ROW).alias("row"),
-                        pl.lit(R6).alias("rule"),
-                        pl.lit("error").alias("severity"),
-                        pl.lit(
-                            "R6 subject set aside in DM (or not in DM): all its rows are set aside"
-                        ).alias("r"),
-                    ),
-                ]
-            )
-        rules.append(
-            row_rules.select(
-                pl.lit(name).alias("domain"), pl.lit(file).alias("file"), "row", "rule", "severity"
-            ).unique()
-        )
-        reasons = row_rules.group_by("row").agg(
-            pl.col("r").unique().sort().str.join("; ").alias("reasons")
-        )
-        if reasons.height:
-            marked = df.join(
-                reasons, left_on=ROW, right_on="row", how="left", maintain_order="left"
-            )
-        else:  # nothing to set aside: no copy of the domain
-            marked = df.with_columns(pl.lit(None, dtype=pl.String).alias("reasons"))
-        out = marked.filter(pl.col("reasons").is_not_null())
-        aside.append(
-            out.select(
-                pl.lit(name).alias("domain"),
-                pl.lit(file).alias("file"),
-                pl.col(ROW).alias("row"),
-                "reasons",
-            )
-        )
-        good = marked.filter(pl.col("reasons").is_null()).drop("reasons")
+        good, a, r = clean_rows(name, file, df, row_errors, dup, subjects)
+        aside.append(a)
+        rules.append(r)
         if name == "dm":
             subjects = good["USUBJID"].unique()
-        if name == "lb":
-            good = LBClean.validate(standardise_lb(good.drop(ROW)))
-        else:
-            good = good.drop(ROW)
         kept[name] = good
-        recon.append((name, df.height, good.height, out.height))
+        recon.append((name, df.height, good.height, a.height))
     kept = {name: kept[name] for name in v.files}  # the domains' usual order
     recon = sorted(recon, key=lambda r: list(v.files).index(r[0]))
     quarantine = pl.concat(aside).sort("domain", "row") if aside else pl.DataFrame()
@@ -229,6 +159,102 @@ def clean_study(data_dir: Path | str, validation: Validation | None = None) -> C
     return Cleaned(kept, quarantine, reconciliation, v, set_aside)
 
 
+def set_aside_whole(
+    name: str, file: str, rows: pl.DataFrame, file_errors: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A domain set aside as a whole: its quarantine rows and set-aside rules, for the rows
+    ``rows`` (a frame with ``_ROW``) and the domain's file-level errors ``file_errors``."""
+    reason = "; ".join(file_errors["message"].to_list()) or "file does not match the contract"
+    aside = rows.select(
+        pl.lit(name).alias("domain"),
+        pl.lit(file).alias("file"),
+        pl.col(ROW).alias("row"),
+        pl.lit(f"domain set aside as a whole: {reason}").alias("reasons"),
+    )
+    file_rules = file_errors["rule"].unique().sort().to_list() or ["unknown_column"]
+    rules = rows.select(
+        pl.lit(name).alias("domain"),
+        pl.lit(file).alias("file"),
+        pl.col(ROW).alias("row"),
+        pl.lit(file_rules).alias("rule"),
+        pl.lit("error").alias("severity"),
+    ).explode("rule")
+    return aside, rules
+
+
+def clean_rows(
+    name: str,
+    file: str,
+    df: pl.DataFrame,
+    row_errors: pl.DataFrame,
+    dup: pl.DataFrame,
+    subjects: pl.Series | None,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Rules R3, R4, R5 and R6 on the validated rows ``df`` (with ``_ROW``) of one domain:
+    ``(kept rows without _ROW, quarantine rows, set-aside rules)``. ``row_errors`` and ``dup``
+    are the validation report's errors and ``duplicate_row`` rows (any file: those of
+    ``file`` are used); ``subjects`` the USUBJID kept in DM (None for DM itself). Works on any
+    subset of a domain's subjects: the batched engine (:mod:`sle_car.batched`) calls it per
+    batch of subjects, :func:`clean_study` once per domain."""
+    row_rules = pl.concat(
+        [
+            row_errors.filter((pl.col("file") == file) & pl.col("row").is_not_null()).select(
+                "row",
+                "rule",
+                "severity",
+                pl.format(
+                    "{} ({}: {})",
+                    pl.col("message"),
+                    pl.col("column").fill_null("row"),
+                    pl.col("rule"),
+                ).alias("r"),
+            ),
+            dup.filter(pl.col("file") == file).select(
+                "row", "rule", "severity", pl.lit("R3 exact duplicate").alias("r")
+            ),
+        ]
+    )
+    if name != "dm" and subjects is not None:  # R6, only for rows not set aside already
+        orphans = df.filter(
+            pl.col("USUBJID").is_in(subjects.implode()).not_()
+            & pl.col(ROW).is_in(row_rules["row"].implode()).not_()
+        )
+        row_rules = pl.concat(
+            [
+                row_rules,
+                orphans.select(
+                    pl.col(ROW).alias("row"),
+                    pl.lit(R6).alias("rule"),
+                    pl.lit("error").alias("severity"),
+                    pl.lit(
+                        "R6 subject set aside in DM (or not in DM): all its rows are set aside"
+                    ).alias("r"),
+                ),
+            ]
+        )
+    rules = row_rules.select(
+        pl.lit(name).alias("domain"), pl.lit(file).alias("file"), "row", "rule", "severity"
+    ).unique()
+    reasons = row_rules.group_by("row").agg(
+        pl.col("r").unique().sort().str.join("; ").alias("reasons")
+    )
+    if reasons.height:
+        marked = df.join(reasons, left_on=ROW, right_on="row", how="left", maintain_order="left")
+    else:  # nothing to set aside: no copy of the domain
+        marked = df.with_columns(pl.lit(None, dtype=pl.String).alias("reasons"))
+    out = marked.filter(pl.col("reasons").is_not_null())
+    aside = out.select(
+        pl.lit(name).alias("domain"),
+        pl.lit(file).alias("file"),
+        pl.col(ROW).alias("row"),
+        "reasons",
+    )
+    good = marked.filter(pl.col("reasons").is_null()).drop("reasons", ROW)
+    if name == "lb":
+        good = LBClean.validate(standardise_lb(good))
+    return good, aside, rules
+
+
 def set_aside_summary(validation: Validation | None, cleaned: Cleaned) -> pl.DataFrame:
     """Rows set aside per domain and rule: ``domain, rule, severity, rows``.
 
@@ -247,13 +273,39 @@ def set_aside_summary(validation: Validation | None, cleaned: Cleaned) -> pl.Dat
     )
 
 
+ROW_GROUP = 100_000
+"""Rows per Parquet row group of a clean domain: a fixed number, so that the file's bytes
+depend on its rows alone (not on threads, nor on the batches they were cleaned in)."""
+
+
+def clean_order(df: pl.DataFrame | pl.LazyFrame):
+    """The order of a clean domain's rows: by subject, then as in the export (a stable sort).
+    Every batch of subjects is then a contiguous run of rows, so that cleaning in batches
+    (:mod:`sle_car.batched`) writes the same bytes as one pass."""
+    return df.sort("USUBJID", maintain_order=True, nulls_last=True)
+
+
+def write_parquet(df: pl.DataFrame | pl.LazyFrame, path: Path) -> None:
+    """Write a clean domain (``clean_order`` applied by the caller) with fixed row groups and
+    no statistics, so that the same rows give the same bytes however they were produced."""
+    df.lazy().sink_parquet(path, statistics=False, row_group_size=ROW_GROUP)
+
+
 def write_clean(cleaned: Cleaned, out_dir: Path | str) -> None:
-    """Write the clean domains (Parquet), the quarantine list and the reconciliation."""
+    """Write the clean domains (Parquet, rows in ``clean_order``), the quarantine list and the
+    reconciliation. Domains the batched engine already wrote (``cleaned.clean_dir``) are
+    moved into ``out_dir`` (nothing is moved when it is ``out_dir``)."""
+    import shutil
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if cleaned.clean_dir is not None:
+        src = Path(cleaned.clean_dir)
+        if src.resolve() != out.resolve():
+            for name in cleaned.reconciliation["domain"]:
+                shutil.move(src / f"{name}.parquet", out / f"{name}.parquet")
+            cleaned.clean_dir = out
     for name, df in cleaned.domains.items():
-        # one chunk: the file's row groups then depend on the rows alone, not on how many
-        # threads parsed the CSV, so the bytes are the same on every machine
-        df.rechunk().write_parquet(out / f"{name}.parquet", statistics=False)
+        write_parquet(clean_order(df), out / f"{name}.parquet")
     cleaned.quarantine.write_csv(out / "quarantine.csv")
     cleaned.reconciliation.write_csv(out / "reconciliation.csv")

@@ -130,12 +130,11 @@ def cmd_dictionary(args: argparse.Namespace) -> int:
 
 def cmd_derive(args: argparse.Namespace) -> int:
     from sle_car._checks import ChoiceError
-    from sle_car.clean import clean_study
+    from sle_car.batched import validate_clean
     from sle_car.derive.build import check_unchanged, write_study
     from sle_car.derive.options import read_options
     from sle_car.io import DataFileError
     from sle_car.pipeline import QuarantineRefused, gate_set_aside
-    from sle_car.validate import validate_study
 
     data_dir, out = Path(args.data_dir), Path(args.out)
     if _inside(out, data_dir):
@@ -143,14 +142,18 @@ def cmd_derive(args: argparse.Namespace) -> int:
             f"error: {out} is inside the raw data directory; raw data is read-only", file=sys.stderr
         )
         return EXIT_USAGE
+    pending = out / ".clean-pending"
     try:
         options = read_options(args.options) if args.options else {}
         batch = {} if args.batch_size is None else {"batch_size": args.batch_size}
-        validation = validate_study(
-            data_dir, accept_changed_files=args.accept_changed_files, study_config=args.study_config
+        cleaned = validate_clean(  # in batches of subjects: memory flat in the cohort size
+            data_dir,
+            pending,  # moved to OUT/clean only when derivation starts
+            accept_changed_files=args.accept_changed_files,
+            study_config=args.study_config,
+            **batch,
         )
-        check_unchanged(validation, data_dir)
-        cleaned = clean_study(data_dir, validation)
+        check_unchanged(cleaned.validation, data_dir)
         set_aside = gate_set_aside(
             cleaned, args.accept_quarantine, f"`sle-car validate {data_dir}`"
         )
@@ -173,6 +176,8 @@ def cmd_derive(args: argparse.Namespace) -> int:
     except ChoiceError as err:
         print(f"error: {args.options}: {err}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        shutil.rmtree(pending, ignore_errors=True)
     for name, rows in log["rows"].items():
         print(f"{name}: {rows} rows, {log['subjects'][name]} subjects")
     for statement in log.get("set_aside_domains") or []:

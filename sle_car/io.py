@@ -14,7 +14,6 @@ import codecs
 import csv
 import hashlib
 import json
-import mmap
 import re
 from pathlib import Path
 
@@ -46,8 +45,12 @@ class EmptyDomainFile(DataFileError):
 
 
 def sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, as hex."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of a file's bytes, as hex (read 16 MiB at a time: memory flat in file size)."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 24), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def domain_file(data_dir: Path, domain: str) -> Path:
@@ -70,53 +73,63 @@ def domain_file(data_dir: Path, domain: str) -> Path:
 _NOT_SPACE = re.compile(rb"\S")
 
 
-def _check_utf8(path: Path, raw: bytes | mmap.mmap, chunk: int = 1 << 24) -> None:
-    """Raise unless ``raw`` is UTF-8, decoding 16 MiB at a time (no full-size copy)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with memoryview(raw) as view:
-        for start in range(0, len(raw), chunk):
-            try:
-                part = bytes(view[start : start + chunk])  # a copy: no view outlives the map
-                decoder.decode(part, final=start + chunk >= len(raw))
-            except UnicodeDecodeError as err:
-                raise DataFileError(
-                    path,
-                    f"the file is not UTF-8 encoded (byte {start + err.start}); "
-                    "re-export it as UTF-8 CSV",
-                ) from None
+CHUNK = 1 << 24
+"""Bytes read at a time when a CSV file is checked (16 MiB): memory flat in file size."""
 
 
-def _read_csv_text(path: Path) -> pl.DataFrame:
+def _check_csv_file(path: Path) -> list[str]:
+    """The checks a CSV file must pass before it is parsed; returns its header. The file is
+    read once, ``CHUNK`` bytes at a time (never whole in memory): empty (whitespace only),
+    binary (a NUL byte in its first 4 KiB), not UTF-8, no CSV header, a header with fewer
+    than two, duplicated or unnamed columns, no data row (:class:`EmptyDomainFile`)."""
     try:
         fh = path.open("rb")
     except OSError as err:
         raise DataFileError(path, f"cannot open the file ({err.strerror})") from None
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    head = b""  # the bytes up to the end of the first line (or all, when it has none)
+    header_end = -1  # offset of the first line's end in the file
+    data = False  # a non-space byte after the first line
+    any_text = False
+    bad_utf8: int | None = None
+    first4k = b""
+    start = 0
     with fh:
-        try:  # checked through a read-only memory map: the file is never copied into memory
-            raw = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        except ValueError:  # an empty file cannot be mapped
-            raise DataFileError(
-                path, "the file is empty; re-export it with its header and rows"
-            ) from None
-    with raw:
-        header = _check_csv_bytes(path, raw)
-    try:
-        return pl.read_csv(path, infer_schema=False, new_columns=header)
-    except pl.exceptions.PolarsError as err:
-        first_line = str(err).splitlines()[0]
-        raise DataFileError(path, f"not a well-formed CSV file ({first_line})") from None
-
-
-def _check_csv_bytes(path: Path, raw: mmap.mmap) -> list[str]:
-    """The checks a file must pass before it is parsed; returns its header."""
-    if not _NOT_SPACE.search(raw):
+        while True:
+            block = fh.read(CHUNK)
+            last = len(block) < CHUNK
+            if start == 0:
+                first4k = block[:4096]
+            if bad_utf8 is None:
+                try:
+                    decoder.decode(block, final=last)
+                except UnicodeDecodeError as err:
+                    bad_utf8 = start + err.start
+            any_text = any_text or bool(_NOT_SPACE.search(block))
+            if header_end < 0:
+                head += block
+                nl = head.find(b"\n")
+                if nl >= 0:
+                    header_end = nl
+                    data = bool(_NOT_SPACE.search(head, nl + 1))
+                    head = head[:nl]
+            elif not data:
+                data = bool(_NOT_SPACE.search(block))
+            start += len(block)
+            if last:
+                break
+            if bad_utf8 is not None:  # the error to report is known: stop reading
+                break
+    if start == 0 or not any_text:
         raise DataFileError(path, "the file is empty; re-export it with its header and rows")
-    if b"\x00" in raw[:4096]:
+    if b"\x00" in first4k:
         raise DataFileError(path, "this is not a text CSV file (binary content); export as CSV")
-    _check_utf8(path, raw)
-    start = 3 if raw[:3] == b"\xef\xbb\xbf" else 0  # a byte-order mark, as spreadsheets add
-    end = raw.find(b"\n", start)
-    first = raw[start:] if end < 0 else raw[start:end]
+    if bad_utf8 is not None:
+        raise DataFileError(
+            path,
+            f"the file is not UTF-8 encoded (byte {bad_utf8}); re-export it as UTF-8 CSV",
+        )
+    first = head[3:] if head[:3] == b"\xef\xbb\xbf" else head  # a byte-order mark
     try:
         header = next(csv.reader([first.decode("utf-8").rstrip("\r")]))
     except (csv.Error, StopIteration):
@@ -131,30 +144,31 @@ def _check_csv_bytes(path: Path, raw: mmap.mmap) -> list[str]:
         raise DataFileError(path, f"duplicated column name(s) {dupes}; each column once")
     if "" in header:
         raise DataFileError(path, "a column has no name in the header row")
-    if end < 0 or not _NOT_SPACE.search(raw, end + 1):
+    if header_end < 0 or not data:
         raise EmptyDomainFile(path, "the file has a header but no data rows", header)
     return header
 
 
-def _parquet_as_text(path: Path, df: pl.DataFrame) -> pl.DataFrame:
-    """Every column of a Parquet domain as text, as a CSV export would give it. Only scalar
-    columns (text, numbers, booleans, dates) have a text form; a nested (List, Array,
-    Struct), Duration, binary or object column cannot be a collected value and makes the
-    file unreadable, with the column named."""
-    scalar = (
-        pl.String,
-        pl.Boolean,
-        pl.Date,
-        pl.Datetime,
-        pl.Time,
-        pl.Categorical,
-        pl.Enum,
-        pl.Null,
-    )
+_SCALAR = (
+    pl.String,
+    pl.Boolean,
+    pl.Date,
+    pl.Datetime,
+    pl.Time,
+    pl.Categorical,
+    pl.Enum,
+    pl.Null,
+)
+
+
+def _check_parquet_schema(path: Path, schema: pl.Schema) -> None:
+    """Only scalar columns (text, numbers, booleans, dates) have a text form; a nested (List,
+    Array, Struct), Duration, binary or object column cannot be a collected value and makes
+    the file unreadable, with the column named."""
     bad = [
         f"{c} ({t})"
-        for c, t in df.schema.items()
-        if not (t.is_numeric() or isinstance(t, scalar) or t in scalar)
+        for c, t in schema.items()
+        if not (t.is_numeric() or isinstance(t, _SCALAR) or t in _SCALAR)
     ]
     if bad:
         raise DataFileError(
@@ -162,36 +176,61 @@ def _parquet_as_text(path: Path, df: pl.DataFrame) -> pl.DataFrame:
             f"column(s) {', '.join(bad)} hold values that are not single numbers or text; "
             "export every column as plain text or numbers (or export the domain as CSV)",
         )
-    try:
-        return df.select(pl.all().cast(pl.String))
-    except pl.exceptions.PolarsError as err:
-        first_line = str(err).splitlines()[0]
-        raise DataFileError(path, f"a column cannot be read as text ({first_line})") from None
 
 
-def read_domain(path: Path) -> pl.DataFrame:
-    """Read one domain file as text columns (values exactly as exported) plus ``_ROW``;
-    blank lines are not records and are skipped."""
+def scan_domain(path: Path) -> pl.LazyFrame:
+    """One domain file as a lazy scan of text columns (values exactly as exported) plus
+    ``_ROW``; blank lines are not records and are skipped. The file-level checks (empty,
+    binary, not UTF-8, header, no data rows, unreadable Parquet, nested columns) run now, in
+    flat memory; a malformed CSV body is found when the scan runs (:func:`collect_domain`).
+    :func:`read_domain` collects it; the batched engine (:mod:`sle_car.batched`) streams it."""
     if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
         try:
-            df = pl.read_parquet(path)
+            meta = pq.read_metadata(path)
+            schema = pl.scan_parquet(path).collect_schema()
         except Exception as err:
             raise DataFileError(
                 path, f"not a readable Parquet file ({type(err).__name__})"
             ) from None
-        if df.height == 0:
-            raise EmptyDomainFile(path, "the file has no data rows", df.columns)
-        df = _parquet_as_text(path, df)
+        if meta.num_rows == 0:
+            raise EmptyDomainFile(path, "the file has no data rows", list(schema))
+        _check_parquet_schema(path, schema)
+        lf = pl.scan_parquet(path).select(pl.all().cast(pl.String))
     else:
-        df = _read_csv_text(path)
+        header = _check_csv_file(path)
+        lf = pl.scan_csv(path, infer_schema=False, new_columns=header)
     # Empty and whitespace-only strings are missing values, as in the CSV: "whitespace only
     # means missing" holds before any rule, so a blank optional cell is never a problem and a
     # blank required cell is "required but empty". Row numbers are taken before blank lines
     # (rows with no value at all, e.g. a trailing empty line) are skipped: a blank line holds
     # no record, and every other row keeps the number a spreadsheet shows.
-    df = df.with_columns(pl.when(pl.all().str.strip_chars().str.len_chars() > 0).then(pl.all()))
-    df = df.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
-    return df.filter(pl.any_horizontal(pl.exclude(ROW).is_not_null()))
+    lf = lf.with_columns(pl.when(pl.all().str.strip_chars().str.len_chars() > 0).then(pl.all()))
+    lf = lf.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+    return lf.filter(pl.any_horizontal(pl.exclude(ROW).is_not_null()))
+
+
+def domain_read_error(path: Path, err: Exception) -> DataFileError:
+    """The :class:`DataFileError` for a polars error raised while reading ``path``."""
+    first_line = str(err).splitlines()[0] if str(err) else type(err).__name__
+    if path.suffix == ".parquet":
+        if "cast" in first_line.lower():
+            return DataFileError(path, f"a column cannot be read as text ({first_line})")
+        return DataFileError(path, f"not a readable Parquet file ({type(err).__name__})")
+    return DataFileError(path, f"not a well-formed CSV file ({first_line})")
+
+
+def read_domain(path: Path) -> pl.DataFrame:
+    """Read one domain file as text columns (values exactly as exported) plus ``_ROW``;
+    blank lines are not records and are skipped (:func:`scan_domain`, collected)."""
+    lf = scan_domain(path)
+    try:
+        return lf.collect()
+    except pl.exceptions.PolarsError as err:
+        raise domain_read_error(path, err) from None
+    except OSError as err:
+        raise DataFileError(path, f"cannot read the file ({err.strerror})") from None
 
 
 def read_raw(data_dir: Path | str) -> dict[str, pl.DataFrame]:

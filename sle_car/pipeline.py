@@ -340,16 +340,17 @@ def prepare_staging(run: Run) -> None:
 
 def validate(run: Run):
     """Validate the raw cut once; write the listing under the run's output root."""
+    from sle_car.batched import validate_clean
     from sle_car.derive.build import check_unchanged
     from sle_car.io import DataFileError
-    from sle_car.validate import validate_study
 
-    try:
-        validation = validate_study(
+    try:  # validated and cleaned in batches of subjects; the clean step takes the outcome
+        validation = validate_clean(
             run.data_dir,
+            run.derived / "clean",
             accept_changed_files=run.accept_changed_files,
             study_config=run.study_config,
-        )
+        ).validation
         check_unchanged(validation, run.data_dir)
     except DataFileError as err:
         raise UsageError(str(err)) from None
@@ -369,7 +370,8 @@ def validate(run: Run):
 
 
 def clean(run: Run, validation):
-    """Apply the cleaning rules to the validated cut (no second validation)."""
+    """Apply the cleaning rules to the validated cut (no second validation; the batched
+    engine of the validate step already did, and ``clean_study`` returns its outcome)."""
     from sle_car.clean import clean_study
 
     cleaned = clean_study(run.data_dir, validation)

@@ -589,6 +589,10 @@ class Validation:
     """Each domain with repaired text and schema types, plus ``_ROW`` (problems included)."""
     files: dict[str, str]
     """Domain name -> file name."""
+    cleaned: object | None = None
+    """The batched engine's :class:`~sle_car.clean.Cleaned` (:func:`sle_car.batched.
+    validate_clean` validates and cleans in one pass over the data; ``domains`` is then
+    empty); ``clean_study`` returns it instead of cleaning again."""
 
     @property
     def n_errors(self) -> int:

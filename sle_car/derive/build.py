@@ -228,8 +228,10 @@ def write_study(
     study_config: Path | str | None = None,
     **options,
 ) -> dict:
-    """Validate and clean ``data_dir`` (unless ``cleaned``, the result of
-    :func:`sle_car.clean.clean_study`, is given: the pipeline validates and cleans once), write
+    """Validate and clean ``data_dir`` in batches of ``batch_size`` subjects
+    (:func:`sle_car.batched.validate_clean`) unless ``cleaned`` (the result of
+    :func:`sle_car.clean.clean_study` or of ``validate_clean``) is given: the pipeline
+    validates and cleans once), write
     the clean domains with the validation listing, derive (``derive_to_dir``) and write the
     analysis datasets and ``derivation_log.json``; return the log. ``set_aside`` (rows set
     aside per file and rule, from the pipeline) is recorded in the log. Nothing is read back
@@ -241,17 +243,20 @@ def write_study(
     configuration file (default ``SLE_CAR_STUDY_CONFIG``, else the bundled one). The log's
     ``set_aside_domains`` states what each domain set aside as a whole removes from the
     analysis."""
-    from sle_car.clean import clean_study, write_clean
-    from sle_car.validate import validate_study
+    from sle_car.batched import validate_clean
+    from sle_car.clean import write_clean
 
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     (out_dir / LOG).unlink(missing_ok=True)  # an interrupted build is never taken as current
-    if cleaned is None:
-        validation = validate_study(
-            data_dir, accept_changed_files=accept_changed_files, study_config=study_config
+    if cleaned is None:  # in batches of subjects: memory flat in the number of patients
+        cleaned = validate_clean(
+            data_dir,
+            out_dir / "clean",
+            batch_size=batch_size,
+            accept_changed_files=accept_changed_files,
+            study_config=study_config,
         )
-        check_unchanged(validation, data_dir)
-        cleaned = clean_study(data_dir, validation)
+        check_unchanged(cleaned.validation, data_dir)
     write_clean(cleaned, out_dir / "clean")
     cleaned.validation.report.write_csv(out_dir / "clean" / VALIDATION)
     problems = cleaned.validation.report.group_by("severity").len().sort("severity").rows()

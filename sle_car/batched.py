@@ -1,0 +1,403 @@
+"""Validation and cleaning in batches of subjects, so that validate -> clean -> derive holds
+its memory flat in the number of patients (issue #19).
+
+:func:`validate_clean` gives the same validation report, the same rows set aside (with the
+same reasons), the same reconciliation and the same clean Parquet bytes as one pass of
+:func:`sle_car.validate.validate_study`, :func:`sle_car.clean.clean_study` and
+:func:`sle_car.clean.write_clean` (``tests/test_batched.py``: batch size 1 and batch size
+"everything" on the bundled cohort and on damaged cuts). It applies the same rules, through
+the same functions, to a batch of subjects at a time:
+
+1. every domain file is checked as a file (empty, binary, not UTF-8, header, no data row;
+   :func:`sle_car.io.scan_domain`) and its columns against the contract;
+2. DM (one row per subject, small) is validated and cleaned whole; its subjects, sorted,
+   define consecutive batches of ``batch_size`` subjects;
+3. every other domain is read once, streamed (polars' streaming engine), and written to a
+   temporary Parquet file per batch, each row keeping its row number in the export
+   (``_ROW``, the number a spreadsheet shows). Rows whose subject is not in DM (or empty) go to
+   one last batch of their own;
+4. per batch, each domain is validated (:func:`sle_car.validate.validate_domain`), the rules
+   across domains run (:func:`sle_car.validate._cross_domain`, with the whole DM) and the
+   cleaning rules R3-R6 apply (:func:`sle_car.clean.clean_rows`); the kept rows are written
+   as parts of the clean domain, in subject order (:func:`sle_car.clean.clean_order`);
+5. the parts are concatenated into each clean domain (streamed; fixed row groups, so the bytes
+   do not depend on the batches), unless a file-level error sets the domain aside as a whole.
+
+Every rule of the contract is within one subject (each schema's unique key starts with
+USUBJID; exact copies, one infusion per subject, visit windows and R6 are per subject or per
+row), so a batch of whole subjects sees everything a rule needs. What stays in memory is DM,
+one batch, and the listing of problems and rows set aside (one row per problem).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+
+import polars as pl
+
+from data_schemas import RAW_DOMAINS
+from sle_car.clean import (
+    SET_ASIDE_COLUMNS,
+    Cleaned,
+    clean_order,
+    clean_rows,
+    empty_clean_domain,
+    set_aside_whole,
+    write_parquet,
+)
+from sle_car.io import (
+    ROW,
+    DataFileError,
+    EmptyDomainFile,
+    domain_read_error,
+    read_manifest,
+    scan_domain,
+    sha256,
+)
+from sle_car.study import StudyConfig, load_study_config
+from sle_car.validate import (
+    OPTIONAL_DOMAINS,
+    REPORT_COLUMNS,
+    Validation,
+    _cross_domain,
+    _empty_raw,
+    _not_collected_items,
+    _optional_domain_file,
+    drop_copies,
+    sort_report,
+    validate_domain,
+)
+
+BATCH_SIZE = 1000
+"""Subjects per batch of validation and cleaning (the same default as derivation's
+``sle_car.derive.build.BATCH_SIZE``): about 1 GB peak with 1,000 (``benchmarks/results.md``)."""
+ORPHANS = -1
+"""The batch of rows whose subject is not in DM (or is empty): validated and set aside (R6)."""
+_B = "_BATCH"
+
+
+def _not_collected(file: str, name: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            (
+                file,
+                None,
+                None,
+                None,
+                "domain_not_collected",
+                "warning",
+                f"no {name.upper()} file in this cut: it is analysed as an empty "
+                "domain, and what needs it is shown as not collected",
+            )
+        ],
+        schema=REPORT_COLUMNS,
+        orient="row",
+    )
+
+
+def _manifest_issues(
+    data_dir: Path, files: dict[str, str], not_collected: list[str], accept: bool
+) -> list[pl.DataFrame]:
+    """The manifest rules of :func:`sle_car.validate.validate_study`, file by file."""
+    manifest = read_manifest(data_dir).get("files", {})
+    parts = []
+    for fname in files.values():
+        if fname in not_collected:
+            continue
+        expected = manifest.get(fname)
+        if manifest and expected is None:
+            problem, severity = "file is not listed in manifest.json; regenerate it", "warning"
+        elif expected and expected != sha256(data_dir / fname):
+            problem = (
+                "file differs from its SHA-256 in manifest.json: the data changed since "
+                "the manifest was written (a truncated or edited file?); restore the "
+                "exported file, or accept the change explicitly (--accept-changed-files)"
+            )
+            severity = "warning" if accept else "error"
+        else:
+            continue
+        parts.append(
+            pl.DataFrame(
+                [(fname, None, None, None, "manifest", severity, problem)],
+                schema=REPORT_COLUMNS,
+                orient="row",
+            )
+        )
+    return parts
+
+
+def _errors(report: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Row errors (a manifest mismatch never sets rows aside) and exact copies (R3)."""
+    errors = report.filter((pl.col("severity") == "error") & (pl.col("rule") != "manifest"))
+    return errors, report.filter(pl.col("rule") == "duplicate_row")
+
+
+def _file_level(issues: pl.DataFrame) -> bool:
+    """An error of the file as a whole (no row): the domain is set aside whole."""
+    return _errors(issues)[0].filter(pl.col("row").is_null()).height > 0
+
+
+def _stage(path: Path, lf: pl.LazyFrame, keys: pl.DataFrame, dst: Path) -> None:
+    """Stream one domain file into ``dst/_BATCH=<b>/*.parquet``, one folder per batch of
+    subjects (``keys``: stripped USUBJID -> batch), rows in file order with ``_ROW``."""
+    if "USUBJID" in lf.collect_schema():
+        lf = (
+            lf.with_columns(pl.col("USUBJID").str.strip_chars().alias("_K"))
+            .join(keys.lazy(), on="_K", how="left", maintain_order="left")
+            .with_columns(pl.col(_B).fill_null(ORPHANS))
+            .drop("_K")
+        )
+    else:  # the domain does not match the contract and is set aside whole: one batch
+        lf = lf.with_columns(pl.lit(ORPHANS, dtype=pl.Int64).alias(_B))
+    try:
+        with warnings.catch_warnings():  # PartitionBy is marked unstable in polars 2.1
+            warnings.simplefilter("ignore")
+            lf.sink_parquet(
+                pl.PartitionBy(dst, key=_B, include_key=False),
+                compression="lz4",
+                statistics=False,
+                mkdir=True,
+            )
+    except pl.exceptions.PolarsError as err:
+        raise domain_read_error(path, err) from None
+    except OSError as err:
+        raise DataFileError(path, f"cannot read the file ({err.strerror})") from None
+
+
+def _batch_rows(stage: Path, batch: int) -> pl.DataFrame | None:
+    """The staged rows of one batch (in file order), or None when it has none."""
+    parts = sorted((stage / f"{_B}={batch}").glob("*.parquet"))
+    if not parts:
+        return None
+    return pl.read_parquet(parts).sort(ROW)
+
+
+def validate_clean(
+    data_dir: Path | str,
+    clean_dir: Path | str,
+    *,
+    batch_size: int = BATCH_SIZE,
+    accept_changed_files: bool = False,
+    study_config: StudyConfig | Path | str | None = None,
+) -> Cleaned:
+    """Validate and clean ``data_dir`` in batches of ``batch_size`` subjects and write the
+    clean domains to ``clean_dir`` (``<domain>.parquet``); return the
+    :class:`~sle_car.clean.Cleaned` outcome with ``domains`` empty and ``clean_dir`` set
+    (``write_clean`` then adds the quarantine list and reconciliation). The validation
+    report, rows set aside and clean bytes are those of one pass (module docstring).
+
+    Raises :class:`~sle_car.io.DataFileError` when a file, the manifest or the study
+    configuration cannot be read, as :func:`sle_car.validate.validate_study` does."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive number of subjects, not {batch_size}")
+    study = (
+        study_config if isinstance(study_config, StudyConfig) else load_study_config(study_config)
+    )
+    data_dir, clean_dir = Path(data_dir), Path(clean_dir)
+    if not data_dir.is_dir():
+        raise DataFileError(data_dir, "no such data directory")
+    read_manifest(data_dir)  # an unreadable manifest stops the run before any work
+    clean_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".batches-", dir=clean_dir))  # beside the outputs
+    try:
+        return _validate_clean(data_dir, clean_dir, work, batch_size, accept_changed_files, study)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _validate_clean(
+    data_dir: Path,
+    clean_dir: Path,
+    work: Path,
+    batch_size: int,
+    accept: bool,
+    study: StudyConfig,
+) -> Cleaned:
+    files: dict[str, str] = {}
+    not_collected: list[str] = []
+    scans: dict[str, pl.LazyFrame] = {}
+    parts: list[pl.DataFrame] = []  # report rows
+    template: dict[str, pl.DataFrame] = {}  # each domain's clean table with no row
+    whole: dict[str, bool] = {}  # domain whose columns do not match the contract
+    # 1. every file checked as a file, its header against the contract (no row read yet)
+    for name in RAW_DOMAINS:
+        path = _optional_domain_file(data_dir, name)
+        if path is None:  # an optional domain this cut did not collect: an empty table
+            files[name] = f"{name}.csv"
+            not_collected.append(files[name])
+            columns = list(RAW_DOMAINS[name].to_schema().columns)
+            parts.append(_not_collected(files[name], name))
+        else:
+            files[name] = path.name
+            try:
+                scans[name] = scan_domain(path)
+                columns = [c for c in scans[name].collect_schema() if c != ROW]
+            except EmptyDomainFile as err:  # an optional domain with no records: zero rows
+                if name not in OPTIONAL_DOMAINS:
+                    raise
+                columns = err.columns
+        typed, issues = validate_domain(name, _empty_raw(columns), files[name], study)
+        parts.append(issues)
+        whole[name] = typed is None or _file_level(issues)
+        if typed is not None:
+            template[name], _, _ = clean_rows(
+                name, files[name], typed, *_errors(issues), pl.Series([], dtype=pl.String)
+            )
+    # 2. DM whole: its subjects define the batches
+    aside: dict[str, list[pl.DataFrame]] = {name: [] for name in files}
+    rules: dict[str, list[pl.DataFrame]] = {name: [] for name in files}
+    counts = {name: [0, 0, 0] for name in files}  # rows in, kept, set aside
+    dm_raw = _collect(data_dir / files["dm"], scans["dm"]) if "dm" in scans else None
+    dm_typed = None
+    subjects = pl.Series("USUBJID", [], dtype=pl.String)
+    if dm_raw is not None:
+        dm_typed, issues = validate_domain("dm", dm_raw, files["dm"], study)
+        parts.append(issues)
+        whole["dm"] = whole["dm"] or dm_typed is None or _file_level(issues)
+        if dm_typed is not None and not whole["dm"]:
+            good, a, r = clean_rows("dm", files["dm"], dm_typed, *_errors(issues), None)
+            subjects = good["USUBJID"].unique()
+            aside["dm"].append(a)
+            rules["dm"].append(r)
+            counts["dm"] = [dm_typed.height, good.height, a.height]
+            write_parquet(clean_order(good), clean_dir / "dm.parquet")
+            del good
+    ids = (
+        dm_raw.select(pl.col("USUBJID").str.strip_chars().alias("_K")).drop_nulls().unique()
+        if dm_raw is not None and "USUBJID" in dm_raw.columns
+        else pl.DataFrame(schema={"_K": pl.String})
+    )
+    keys = ids.sort("_K").with_row_index(_B).with_columns((pl.col(_B) // batch_size).cast(pl.Int64))
+    n_batches = -(-keys.height // batch_size)
+    dm_nocopies = drop_copies(dm_typed) if dm_typed is not None else None
+    # 3. every other domain streamed once into per-batch files; a cohort of one batch is
+    # read as it is (every rule is within a subject: the orphans need no batch of their own)
+    others = [n for n in files if n != "dm" and n in scans]
+    single = n_batches <= 1
+    direct = {n: _collect(data_dir / files[n], scans[n]) for n in others} if single else {}
+    for name in [] if single else others:
+        _stage(data_dir / files[name], scans[name], keys, work / name)
+    # values the rules over a whole domain need (items of issue #18 not collected)
+    seen = {"lb": ("LBTESTCD", set()), "ds": ("DSDECOD", set())}
+    # 4. per batch: validate, rules across domains, clean; kept rows written as parts
+    for batch in [0] if single else [*range(n_batches), ORPHANS]:
+        typed_b: dict[str, pl.DataFrame] = {}
+        batch_parts = []
+        for name in others:
+            raw = direct.get(name) if single else _batch_rows(work / name, batch)
+            if raw is None:
+                continue
+            counts[name][0] += raw.height
+            typed, issues = validate_domain(name, raw, files[name], study)
+            if single:  # only the row numbers are needed again (a domain set aside whole)
+                direct[name] = raw.select(ROW)
+            del raw
+            batch_parts.append(issues)
+            if typed is not None:
+                typed_b[name] = typed
+                if name in seen and seen[name][0] in typed.columns:
+                    seen[name][1].update(typed.get_column(seen[name][0]).unique().to_list())
+        cross_in = {n: drop_copies(t) for n, t in typed_b.items()}
+        if dm_nocopies is not None:
+            cross_in = {"dm": dm_nocopies, **cross_in}
+        batch_parts.append(_cross_domain(files, cross_in))
+        report = pl.concat(batch_parts) if batch_parts else pl.DataFrame(schema=REPORT_COLUMNS)
+        parts.append(report)
+        row_errors, dup = _errors(report)
+        for name, typed in typed_b.items():
+            if whole[name]:
+                continue
+            good, a, r = clean_rows(name, files[name], typed, row_errors, dup, subjects)
+            aside[name].append(a)
+            rules[name].append(r)
+            counts[name][1] += good.height
+            counts[name][2] += a.height
+            if good.height:
+                # R6 sets every row of a subject not in DM aside
+                if batch == ORPHANS and not single:
+                    raise AssertionError("a row of a subject not in DM was kept")
+                good = clean_order(good).cast(template[name].schema)
+                good.write_parquet(work / f"{name}.{batch:09d}.part.parquet", statistics=False)
+        del typed_b, cross_in
+    # a domain's values over all batches: what _not_collected_items reads of it
+    summary = {
+        name: pl.DataFrame({col: list(values)}, schema={col: pl.String})
+        for name, (col, values) in seen.items()
+        if name in template
+    }
+    parts.append(_not_collected_items(files, summary))
+    report = sort_report(
+        pl.concat(parts + _manifest_issues(data_dir, files, not_collected, accept))
+    )
+    # 5. each clean domain from its parts, or set aside as a whole
+    row_errors, _ = _errors(report)
+    for name, file in files.items():
+        file_errors = row_errors.filter((pl.col("file") == file) & pl.col("row").is_null())
+        if whole[name] or file_errors.height:
+            rows = (
+                direct[name].select(ROW)
+                if name in direct
+                else _all_rows(data_dir / file, name, scans, dm_raw, work)
+            )
+            a, r = set_aside_whole(name, file, rows, file_errors)
+            aside[name], rules[name] = [a], [r]
+            counts[name] = [rows.height, 0, rows.height]
+            write_parquet(empty_clean_domain(name), clean_dir / f"{name}.parquet")
+            if name == "dm":
+                subjects = pl.Series("USUBJID", [], dtype=pl.String)
+            continue
+        if name == "dm" and dm_raw is not None:
+            continue  # written above
+        pieces = sorted(work.glob(f"{name}.*.part.parquet"))
+        lf = pl.concat(
+            [template[name].lazy(), *[pl.scan_parquet(p) for p in pieces]], how="vertical"
+        )
+        write_parquet(lf, clean_dir / f"{name}.parquet")
+    quarantine = pl.concat([a for name in files for a in aside[name]]).sort("domain", "row")
+    set_aside = (
+        pl.concat([r.cast(SET_ASIDE_COLUMNS) for name in files for r in rules[name]])
+        .unique()
+        .sort("domain", "row", "rule")
+    )
+    reconciliation = pl.DataFrame(
+        [(name, *counts[name]) for name in files],
+        schema={
+            "domain": pl.String,
+            "rows_in": pl.Int64,
+            "rows_kept": pl.Int64,
+            "rows_set_aside": pl.Int64,
+        },
+        orient="row",
+    ).with_columns(
+        (pl.col("rows_in") == pl.col("rows_kept") + pl.col("rows_set_aside")).alias("balanced")
+    )
+    if not reconciliation["balanced"].all():  # a bug, never a data problem
+        raise AssertionError(f"row counts do not reconcile:\n{reconciliation}")
+    validation = Validation(report, {}, files)
+    cleaned = Cleaned({}, quarantine, reconciliation, validation, set_aside, clean_dir)
+    validation.cleaned = cleaned
+    return cleaned
+
+
+def _collect(path: Path, lf: pl.LazyFrame) -> pl.DataFrame:
+    try:
+        return lf.collect()
+    except pl.exceptions.PolarsError as err:
+        raise domain_read_error(path, err) from None
+
+
+def _all_rows(
+    path: Path, name: str, scans: dict, dm_raw: pl.DataFrame | None, work: Path
+) -> pl.DataFrame:
+    """``_ROW`` of every row of a domain set aside as a whole."""
+    if name not in scans:
+        return pl.DataFrame(schema={ROW: pl.Int64})
+    if name == "dm":
+        return dm_raw.select(ROW)
+    staged = sorted((work / name).glob("*/*.parquet"))
+    if not staged:
+        return pl.DataFrame(schema={ROW: pl.Int64})
+    return pl.read_parquet(staged, columns=[ROW]).sort(ROW)

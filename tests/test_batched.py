@@ -1,0 +1,169 @@
+"""Validation and cleaning in batches of subjects (issue #19): the batched engine gives the
+same validation report, the same rows set aside, the same reconciliation and the same clean
+Parquet bytes as one pass (``validate_study`` + ``clean_study`` + ``write_clean``), for a
+batch of one subject and for one batch holding everyone, on clean and on damaged cuts."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from sle_car.batched import validate_clean
+from sle_car.clean import clean_study, write_clean
+from sle_car.io import DataFileError
+from sle_car.paths import synthetic_dir
+from sle_car.simulate import simulate, write_cohort
+from sle_car.validate import validate_study
+
+
+def _bytes(folder: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.is_file()
+    }
+
+
+def _assert_same(data: Path, tmp: Path, batch_sizes=(1, 2, 10_000)) -> None:
+    one = clean_study(data, validate_study(data))
+    write_clean(one, tmp / "one")
+    for size in batch_sizes:
+        out = tmp / f"batched{size}"
+        got = validate_clean(data, out, batch_size=size)
+        write_clean(got, out)
+        assert got.validation.report.equals(one.validation.report), size
+        assert got.quarantine.equals(one.quarantine), size
+        assert got.set_aside.equals(one.set_aside), size
+        assert got.reconciliation.equals(one.reconciliation), size
+        assert got.reconciliation["balanced"].all()
+        assert _bytes(out) == _bytes(tmp / "one"), size
+        assert not list(out.glob(".batches-*")), "the engine's temporary files are removed"
+
+
+def _edit(path: Path, row: int, column: str, value: str | None) -> None:
+    """Set one cell (``row`` as a spreadsheet shows it, header = 1) of a CSV domain."""
+    df = pl.read_csv(path, infer_schema=False)
+    df = df.with_columns(
+        pl.when(pl.int_range(pl.len()) == row - 2)
+        .then(pl.lit(value, dtype=pl.String))
+        .otherwise(pl.col(column))
+        .alias(column)
+    )
+    df.write_csv(path)
+
+
+def test_bundled_cohort_batched_equals_one_pass(tmp_path: Path) -> None:
+    _assert_same(synthetic_dir(), tmp_path)
+
+
+def test_messy_cohort_batched_equals_one_pass(tmp_path: Path) -> None:
+    data = tmp_path / "messy"
+    write_cohort(simulate(6, seed=4, messy=True), data)
+    one = validate_study(data).report
+    assert set(one["severity"]) >= {"error", "repairable", "warning"}  # a real test
+    _assert_same(data, tmp_path / "out", batch_sizes=(1, 4))
+
+
+def test_damaged_cut_batched_equals_one_pass(data_copy: Path, tmp_path: Path) -> None:
+    """Rows of one subject far apart (file not sorted by subject), a subject set aside in DM
+    (R6), a subject not in DM, a USUBJID with stray spaces, an empty USUBJID, an exact copy,
+    a key conflict, a malformed number, a blank line, a domain with an unknown column (set
+    aside whole), an optional domain not collected: batch size 1 gives one pass's bytes."""
+    lb = data_copy / "lb.csv"
+    df = pl.read_csv(lb, infer_schema=False)
+    df = pl.concat([df.tail(40), df.head(df.height - 40)])  # subjects interleaved in the file
+    df = pl.concat([df, df.slice(3, 1), df.slice(20, 1).with_columns(pl.lit("9").alias("LBORRES"))])
+    df.write_csv(lb)
+    with lb.open("a") as fh:
+        fh.write(",,,,,,,,,,,,,,,\n")
+    _edit(lb, 5, "USUBJID", "  " + df["USUBJID"][3] + " ")
+    _edit(lb, 9, "USUBJID", None)
+    _edit(lb, 11, "LBORRES", "1.2.3")
+    dm = pl.read_csv(data_copy / "dm.csv", infer_schema=False)
+    _edit(data_copy / "dm.csv", 2, "AGE", "-4")  # the first subject is set aside in DM: R6
+    qs = pl.read_csv(data_copy / "qs.csv", infer_schema=False)
+    qs = pl.concat([qs, qs.head(2).with_columns(pl.lit(dm["USUBJID"][0] + "9").alias("USUBJID"))])
+    qs.write_csv(data_copy / "qs.csv")
+    ds = pl.read_csv(data_copy / "ds.csv", infer_schema=False)
+    ds.with_columns(pl.lit("x").alias("EXTRA")).write_csv(data_copy / "ds.csv")
+    (data_copy / "cm.csv").unlink()
+    rules = {r.split("(")[0] for r in validate_study(data_copy).report["rule"]}
+    assert {"duplicate_row", "unknown_subject", "malformed_number", "unknown_column"} <= rules
+    assert {"domain_not_collected", "greater_than_or_equal_to", "not_nullable"} <= rules
+    assert {"multiple_fields_uniqueness"} <= rules
+    _assert_same(data_copy, tmp_path, batch_sizes=(1, 2))
+
+
+def test_batched_rows_keep_their_row_number_in_the_export(data_copy: Path, tmp_path) -> None:
+    """A problem in the last batch is reported at its row of the file, not of the batch."""
+    lb = data_copy / "lb.csv"
+    df = pl.read_csv(lb, infer_schema=False)
+    last = df["USUBJID"].max()
+    row = int(df.with_row_index().filter(pl.col("USUBJID") == last)["index"][5]) + 2
+    _edit(lb, row, "LBORRES", "abc")
+    got = validate_clean(data_copy, tmp_path / "out", batch_size=1)
+    hit = got.validation.report.filter(pl.col("rule") == "malformed_number")
+    assert hit.select("file", "row", "column", "value").rows() == [
+        ("lb.csv", row, "LBORRES", "abc")
+    ]
+    assert got.quarantine.filter(pl.col("domain") == "lb")["row"].to_list() == [row]
+
+
+def test_parquet_domain_batched_equals_one_pass(data_copy: Path, tmp_path: Path) -> None:
+    qs = pl.read_csv(data_copy / "qs.csv", infer_schema=False)
+    qs.write_parquet(data_copy / "qs.parquet")
+    (data_copy / "qs.csv").unlink()
+    _assert_same(data_copy, tmp_path, batch_sizes=(1,))
+
+
+def test_malformed_csv_is_a_clear_error(data_copy: Path, tmp_path: Path) -> None:
+    with (data_copy / "lb.csv").open("a") as fh:
+        fh.write('a,"b\n')
+    with pytest.raises(DataFileError) as err:
+        validate_clean(data_copy, tmp_path / "out", batch_size=1)
+    assert "lb.csv" in str(err.value)
+    with pytest.raises(DataFileError) as one:
+        validate_study(data_copy)
+    assert str(one.value) == str(err.value)
+
+
+def test_batch_size_must_be_positive(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="positive"):
+        validate_clean(synthetic_dir(), tmp_path, batch_size=0)
+
+
+def test_cleanup_after_an_error(data_copy: Path, tmp_path: Path) -> None:
+    shutil.copy(data_copy / "dm.csv", data_copy / "dm.parquet")  # both: unreadable cut
+    with pytest.raises(DataFileError):
+        validate_clean(data_copy, tmp_path / "out")
+    assert not list((tmp_path / "out").glob(".batches-*"))
+
+
+def test_items_not_collected_are_judged_over_all_batches(tmp_path: Path) -> None:
+    """Issue 18's 'not collected' warnings look at a whole domain: a panel test measured in
+    one subject only is collected (no warning even with one subject per batch), a test
+    measured in nobody is not; a DS milestone likewise."""
+    data = tmp_path / "cut"
+    shutil.copytree(synthetic_dir(), data)
+    (data / "manifest.json").unlink()
+    lb = pl.read_csv(data / "lb.csv", infer_schema=False)
+    first = lb["USUBJID"].min()
+    lb = lb.filter(
+        (pl.col("LBTESTCD") != "SMAB")
+        & ((pl.col("LBTESTCD") != "DDNAIGAB") | (pl.col("USUBJID") == first))
+    )
+    lb.write_csv(data / "lb.csv")
+    ds = pl.read_csv(data / "ds.csv", infer_schema=False)
+    last = ds["USUBJID"].max()
+    kept = ds.filter(pl.col("USUBJID") == last)["DSDECOD"].unique().to_list()
+    ds.filter((pl.col("USUBJID") == last) | pl.col("DSDECOD").is_in(kept).not_()).write_csv(
+        data / "ds.csv"
+    )
+    got = validate_clean(data, tmp_path / "out", batch_size=1).validation.report
+    hit = got.filter(pl.col("rule") == "test_not_collected")
+    assert hit.height == 1 and "SMAB" in hit["value"][0] and "DDNAIGAB" not in hit["value"][0]
+    assert got.equals(validate_study(data).report)
