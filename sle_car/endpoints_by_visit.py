@@ -559,3 +559,52 @@ def remission_durations(
         pl.col("DF_CNSR").alias("df_ongoing"),
         pl.col("sustained").fill_null("not derived"),
     ).sort("USUBJID")
+
+
+def glucocorticoid_steps(
+    cm: pl.DataFrame, adsl: pl.DataFrame, *, from_day: int = -30, end_day: str = "LSTALVDY"
+) -> pl.DataFrame:
+    """Prednisolone-equivalent daily dose per patient as a step function from ``from_day`` to
+    the last day known alive, zero included: one row per patient and period of constant
+    dose (``USUBJID``, ``Patient``, ``START``, ``END`` study days, ``PREDDOSE`` mg/day, the
+    sum of the glucocorticoid records active then, 0 when none), by the derivation's
+    :func:`~sle_car.derive.common.drug_exposure_by_day` (the dose DORIS reads). Patients of
+    ``adsl`` without a glucocorticoid record get one zero period."""
+    from sle_car.derive.common import drug_exposure_by_day
+
+    require_columns(adsl, ["USUBJID", end_day], "glucocorticoid_steps", "ADSL")
+    require_columns(
+        cm, ["USUBJID", "CMCLAS", "CMPREDEQ", "CMSTDY", "CMENDY"], "glucocorticoid_steps", "CM"
+    )
+    gc = cm.filter(pl.col("CMCLAS") == "GLUCOCORTICOID")
+    ends = adsl.select("USUBJID", pl.col(end_day).alias("_END"))
+    cuts = pl.concat(
+        [
+            ends.select("USUBJID", pl.lit(from_day).cast(pl.Int64).alias("ADY")),
+            gc.select("USUBJID", pl.col("CMSTDY").cast(pl.Int64).alias("ADY")),
+            gc.select("USUBJID", (pl.col("CMENDY").cast(pl.Int64) + 1).alias("ADY")),
+        ]
+    ).drop_nulls()
+    cuts = (
+        cuts.join(ends, on="USUBJID", how="inner")
+        .filter(pl.col("ADY").is_between(from_day, pl.col("_END")))
+        .select("USUBJID", "ADY")
+        .unique()
+        .sort("USUBJID", "ADY")
+    )
+    dose = drug_exposure_by_day(gc, cuts).select("USUBJID", "ADY", "PREDDOSE")
+    return (
+        dose.join(ends, on="USUBJID", how="left")
+        .sort("USUBJID", "ADY")
+        .with_columns(
+            pl.col("PREDDOSE").fill_null(0.0),
+            pl.col("ADY").shift(-1).over("USUBJID").fill_null(pl.col("_END")).alias("END"),
+        )
+        .select(
+            "USUBJID",
+            pl.col("USUBJID").cast(pl.String).str.split("-").list.last().alias("Patient"),
+            pl.col("ADY").alias("START"),
+            "END",
+            "PREDDOSE",
+        )
+    )
