@@ -388,11 +388,20 @@ def summary_by_timepoint(
 
 
 def fixed_text(expr: pl.Expr, decimals: int = 1, *, signed: bool = False) -> pl.Expr:
-    """A number as text with ``decimals`` decimals (vectorised; "+" before a positive value
-    when ``signed``)."""
-    r = expr.round(decimals)
-    txt = (r.cast(pl.Int64) if decimals == 0 else r).cast(pl.String)
-    return pl.when(pl.lit(signed) & (r > 0)).then(pl.concat_str(pl.lit("+"), txt)).otherwise(txt)
+    """A number as text with exactly ``decimals`` decimals ("0.10", "-1.5"), vectorised;
+    "+" before a positive value when ``signed``."""
+    scale = 10**decimals
+    units = (expr.abs() * scale).round(0).cast(pl.Int64)
+    whole = (units // scale).cast(pl.String)
+    frac = (units % scale).cast(pl.String).str.zfill(decimals) if decimals else pl.lit("")
+    body = pl.concat_str(whole, pl.lit("." if decimals else ""), frac)
+    neg = (units > 0) & (expr < 0)
+    sign = pl.when(neg).then(pl.lit("-")).when(pl.lit(signed) & (units > 0)).then(pl.lit("+"))
+    return (
+        pl.when(expr.is_null())
+        .then(None)
+        .otherwise(pl.concat_str(sign.otherwise(pl.lit("")), body))
+    )
 
 
 def median_range_text(decimals: int = 1, *, signed: bool = False) -> pl.Expr:
@@ -608,3 +617,92 @@ def glucocorticoid_steps(
             "PREDDOSE",
         )
     )
+
+
+def follow_up_counts(
+    population: pl.DataFrame,
+    *,
+    timepoints: Mapping[str, str] | Sequence[str],
+    assessed: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Per time point the patients of ``population`` in follow-up, those who had left the
+    study and those who had not reached it (the part of every denominator that does not
+    depend on the instrument): ``timepoint``, ``day``, ``n_in_follow_up``, ``n_left_study``,
+    ``n_not_reached``. A patient with any record in ``assessed`` (``USUBJID``, ``AVISIT``)
+    at the time point was in follow-up there, whatever the follow-up dates say (a visit on
+    the last day known alive, before the window closed)."""
+    fu = follow_up_status(population, timepoints=timepoints)
+    if assessed is not None:
+        seen = (
+            assessed.select("USUBJID", "AVISIT").unique().with_columns(pl.lit(True).alias("_SEEN"))
+        )
+        fu = fu.join(seen, on=["USUBJID", "AVISIT"], how="left").with_columns(
+            pl.when(pl.col("_SEEN").fill_null(False))
+            .then(None)
+            .otherwise(pl.col("FUSTAT"))
+            .alias("FUSTAT")
+        )
+    return (
+        fu.group_by("order", "timepoint", "day")
+        .agg(
+            pl.col("FUSTAT").is_null().sum().cast(pl.Int64).alias("n_in_follow_up"),
+            (pl.col("FUSTAT") == STATUS_LEFT).sum().cast(pl.Int64).alias("n_left_study"),
+            (pl.col("FUSTAT") == STATUS_NOT_REACHED).sum().cast(pl.Int64).alias("n_not_reached"),
+        )
+        .sort("order")
+        .drop("order")
+    )
+
+
+def rate_cell() -> pl.Expr:
+    """A :func:`rates_by_timepoint` row as one table cell: "k/n (lo–hi)" followed by the
+    patients in follow-up this instrument did not count ("; 1 not evaluable; 1 missed")."""
+    extra = pl.concat_str(
+        [
+            pl.when(pl.col("n_not_evaluable") > 0).then(
+                pl.format("{} not evaluable", "n_not_evaluable")
+            ),
+            pl.when(pl.col("n_missed") > 0).then(pl.format("{} missed", "n_missed")),
+        ],
+        separator="; ",
+        ignore_nulls=True,
+    ).fill_null("")
+    return pl.when(extra != "").then(pl.format("{}; {}", rate_text(), extra)).otherwise(rate_text())
+
+
+def summary_cell(decimals: int = 1, *, signed: bool = False) -> pl.Expr:
+    """A :func:`summary_by_timepoint` row as one table cell: "n = 4: 0.0 (0.0 to 0.5)" with
+    the patients in follow-up without a value ("; 1 missed")."""
+    extra = pl.concat_str(
+        [
+            pl.when(pl.col("n_not_evaluable") > 0).then(
+                pl.format("{} not evaluable", "n_not_evaluable")
+            ),
+            pl.when(pl.col("n_missed") > 0).then(pl.format("{} missed", "n_missed")),
+        ],
+        separator="; ",
+        ignore_nulls=True,
+    ).fill_null("")
+    core = pl.when(pl.col("n") > 0).then(
+        pl.format("n = {}: {}", "n", median_range_text(decimals, signed=signed))
+    )
+    return (
+        pl.when(extra != "")
+        .then(pl.concat_str(core.fill_null("–"), pl.lit("; "), extra))
+        .otherwise(core.fill_null("–"))
+    )
+
+
+def by_timepoint_wide(rows: pl.DataFrame, parts: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """One row per time point of ``rows`` (its columns first, e.g. :func:`follow_up_counts`),
+    then one column per entry of ``parts`` (label -> frame with ``timepoint`` and ``cell``),
+    "–" where a part has no row for the time point."""
+    out = rows
+    for label, frame in parts.items():
+        out = out.join(
+            frame.select("timepoint", pl.col("cell").alias(label)),
+            on="timepoint",
+            how="left",
+            maintain_order="left",
+        ).with_columns(pl.col(label).fill_null("–"))
+    return out

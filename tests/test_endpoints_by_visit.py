@@ -211,3 +211,28 @@ def test_remission_durations_censoring() -> None:
     assert r["003"]["doris_duration"] == "–"
     assert r["003"]["sustained"] == "not evaluable: no DORIS remission yet"
     assert (r["001"]["sustained"], r["002"]["sustained"]) == ("yes", "no")
+
+
+def test_follow_up_counts_an_assessed_patient_is_in_follow_up() -> None:
+    from sle_car.endpoints_by_visit import follow_up_counts
+
+    # C (ongoing, last day 60) was not seen at week 8 [42, 70): not reached; seen: in follow-up
+    plain = follow_up_counts(POP, timepoints=TP).row(1, named=True)
+    assert (plain["n_in_follow_up"], plain["n_left_study"], plain["n_not_reached"]) == (3, 1, 1)
+    seen = pl.DataFrame({"USUBJID": ["C"], "AVISIT": ["WEEK 8"]})
+    w8 = follow_up_counts(POP, timepoints=TP, assessed=seen).row(1, named=True)
+    assert (w8["n_in_follow_up"], w8["n_left_study"], w8["n_not_reached"]) == (4, 1, 0)
+
+
+def test_fixed_text_keeps_trailing_zeros_and_signs() -> None:
+    from sle_car.endpoints_by_visit import fixed_text
+
+    d = pl.DataFrame({"x": [0.1, -0.004, 3.0, None]})
+    assert d.select(fixed_text(pl.col("x"), 2).alias("t"))["t"].to_list() == [
+        "0.10",
+        "0.00",
+        "3.00",
+        None,
+    ]
+    got = d.select(fixed_text(pl.col("x"), 1, signed=True).alias("t"))["t"].to_list()
+    assert got == ["+0.1", "0.0", "+3.0", None]
