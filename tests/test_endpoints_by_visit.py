@@ -236,3 +236,31 @@ def test_fixed_text_keeps_trailing_zeros_and_signs() -> None:
     ]
     got = d.select(fixed_text(pl.col("x"), 1, signed=True).alias("t"))["t"].to_list()
     assert got == ["+0.1", "0.0", "+3.0", None]
+
+
+def test_glucocorticoid_steps_draw_zero_and_sum_overlaps() -> None:
+    from sle_car.endpoints_by_visit import glucocorticoid_steps
+
+    adsl = pl.DataFrame({"USUBJID": ["S-001", "S-002"], "LSTALVDY": [200, 100]})
+    cm = pl.DataFrame(
+        {
+            "USUBJID": ["S-001", "S-001", "S-001"],
+            "CMCLAS": ["GLUCOCORTICOID", "GLUCOCORTICOID", "ANTIMALARIAL"],
+            "CMPREDEQ": [10.0, 5.0, None],
+            "CMSTDY": [-60, 20, -60],
+            "CMENDY": [39, 59, None],
+        }
+    )
+    s = glucocorticoid_steps(cm, adsl, from_day=-30)
+    one = s.filter(pl.col("Patient") == "001")
+    # 10 mg to day 19; 10 + 5 overlapping days 20-39; 5 mg days 40-59; then zero to day 200
+    assert one.select("START", "END", "PREDDOSE").rows() == [
+        (-30, 20, 10.0),
+        (20, 40, 15.0),
+        (40, 60, 5.0),
+        (60, 200, 0.0),
+    ]
+    # a patient without any glucocorticoid: one zero period over the whole follow-up
+    assert s.filter(pl.col("Patient") == "002").select("START", "END", "PREDDOSE").rows() == [
+        (-30, 100, 0.0)
+    ]
