@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -126,9 +127,12 @@ def save_figure(
         from sle_car.cut import current_cut
 
         data_label = current_cut().caption
+    # The caption wraps to the figure's width (6-pt DejaVu Sans: ~1.3 mm per character), so
+    # a single-column figure does not cut the data label off at its right edge.
+    caption = textwrap.fill(data_label, width=max(40, int(width_mm / 1.3)))
     plot = (
         plot
-        + labs(caption=data_label)
+        + labs(caption=caption)
         + theme(
             plot_caption=element_text(size=MIN_TEXT_PT, ha="left"),
             figure_size=(width_mm / 25.4, height_mm / 25.4),
