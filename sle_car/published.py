@@ -98,6 +98,7 @@ def pilot_results(
     adrs: pl.DataFrame,
     *,
     options: ReportingOptions = REPORTING,
+    ae_collected: bool | None = None,
 ) -> pl.DataFrame:
     """The pilot's numbers on the comparison's definitions, in the columns of
     :func:`published_cohorts` plus ``not_evaluable`` (patients of the safety population
@@ -110,7 +111,10 @@ def pilot_results(
       "ever by month 6";
     - CRS_ANY, CRS_G2, ICANS_ANY: patients of the safety population (``SAFFL`` = Y) with an
       ADAE record of ``AECAT`` CRS (``ATOXGR`` ≥ 2 for CRS_G2) or ICANS (ASTCT 2019 grades,
-      Lee DW et al. Biol Blood Marrow Transplant 2019;25:625-638), over all follow-up."""
+      Lee DW et al. Biol Blood Marrow Transplant 2019;25:625-638), over all follow-up. When
+      the cut did not collect adverse events (``ae_collected`` False; default: ADAE has no
+      record) these are not evaluable: n = 0 and every patient counted in ``not_evaluable``,
+      never 0 of N."""
     saf = adsl.filter(pl.col("SAFFL") == "Y").select("USUBJID")
     n_saf = saf.height
     rows = []
@@ -124,6 +128,8 @@ def pilot_results(
             (code, k, n, n_saf - n, f"DORIS remission at the {visit} analysis visit", "ADRS")
         )
     ae = adae.join(saf, on="USUBJID", how="semi")
+    if ae_collected is None:
+        ae_collected = adae.height > 0
     for code, expr, text in (
         ("CRS_ANY", pl.col("AECAT") == "CRS", "CRS, any grade (ASTCT 2019)"),
         (
@@ -133,8 +139,10 @@ def pilot_results(
         ),
         ("ICANS_ANY", pl.col("AECAT") == "ICANS", "ICANS, any grade (ASTCT 2019)"),
     ):
-        k = ae.filter(expr)["USUBJID"].n_unique()
-        rows.append((code, k, n_saf, 0, text, "ADAE"))
+        if ae_collected:
+            rows.append((code, ae.filter(expr)["USUBJID"].n_unique(), n_saf, 0, text, "ADAE"))
+        else:  # not collected: not evaluable, never a clean 0
+            rows.append((code, 0, 0, n_saf, f"{text}: adverse events not collected", "ADAE"))
     return pl.DataFrame(
         [
             {
@@ -267,7 +275,9 @@ def display_table(rows: pl.DataFrame) -> pl.DataFrame:
         pl.col("endpoint").replace_strict(ENDPOINTS, return_dtype=pl.String).alias("Endpoint"),
         pl.col("study").alias("Study"),
         pl.col("product_type").alias("Product type"),
-        pl.when(pl.col("not_evaluable") > 0)
+        pl.when(pl.col("n") == 0)
+        .then(pl.format("not evaluable ({} not assessed)", "not_evaluable"))
+        .when(pl.col("not_evaluable") > 0)
         .then(pl.format("{}/{} ({} not assessed)", "k", "n", "not_evaluable"))
         .otherwise(pl.format("{}/{}", "k", "n"))
         .alias("Patients, k/n"),
@@ -286,4 +296,137 @@ def display_table(rows: pl.DataFrame) -> pl.DataFrame:
         .alias("Same definition and time point as the pilot"),
         pl.col("provenance").alias("Provenance"),
         pl.col("source").alias("Source (table/page)"),
+    )
+
+
+FOREST_ENDPOINTS = {
+    "DORIS_M3": "DORIS at\nmonth 3",
+    "DORIS_M6": "DORIS at\nmonth 6",
+    "CRS_ANY": "CRS,\nany grade",
+    "CRS_G2": "CRS,\ngrade ≥ 2",
+    "ICANS_ANY": "ICANS,\nany grade",
+}
+"""Forest-plot panels: only the endpoints measured the same way in the pilot and the papers."""
+
+PRODUCT_COLOURS = {
+    "this pilot": "#000000",
+    "autologous CD19": "#0072B2",
+    "CD19 + BCMA": "#D55E00",
+    "allogeneic CD19": "#009E73",
+    "various (systematic review)": "#777777",
+}
+"""One colour per product type (Okabe-Ito), the pilot in black."""
+
+
+def forest_frame(rows: pl.DataFrame) -> pl.DataFrame:
+    """The rows of :func:`comparison_rows` the forest plot shows (the pilot's definitions only,
+    not ``DORIS_OTHER``), with ``label`` ("study  k/n", "mixed diseases" where not SLE-only),
+    ``panel``, ``group`` (product type or "this pilot") and ``marker``; the labels are made
+    unique per panel with zero-width spaces so that every panel keeps the table's order."""
+    d = rows.filter(pl.col("endpoint").is_in(list(FOREST_ENDPOINTS)) & (pl.col("n") > 0))
+    order = {e: i for i, e in enumerate(FOREST_ENDPOINTS)}
+    d = d.with_columns(
+        pl.format(
+            "{}{}  {}/{}{}",
+            "study",
+            pl.when(pl.col("sle_only") == "N")
+            .then(pl.lit(" (mixed diseases)"))
+            .otherwise(pl.lit("")),
+            "k",
+            "n",
+            pl.lit("\u200b")
+            .repeat_by(pl.col("endpoint").replace_strict(order, return_dtype=pl.Int64))
+            .list.join(""),
+        ).alias("label"),
+        pl.col("endpoint").replace_strict(FOREST_ENDPOINTS, return_dtype=pl.String).alias("panel"),
+        pl.when(pl.col("kind") == "pilot")
+        .then(pl.lit("this pilot"))
+        .otherwise(pl.col("product_type"))
+        .alias("group"),
+        pl.when(pl.col("kind") == "pilot")
+        .then(pl.lit("this pilot"))
+        .when(pl.col("kind") == "pooled")
+        .then(pl.lit("pooled, no overlap"))
+        .when(pl.col("sle_only") == "N")
+        .then(pl.lit("mixed diseases (not pooled)"))
+        .otherwise(pl.lit("published, SLE only"))
+        .alias("marker"),
+    )
+    return d
+
+
+def forest_plot(rows: pl.DataFrame):
+    """Forest plot of :func:`forest_frame`: one panel per endpoint (height by its number of
+    rows), the pilot on top of each, then product types in :data:`PRODUCT_TYPES` order and
+    year; proportion with its exact 95 % interval; colour = product type, shape = pilot,
+    published SLE-only, mixed diseases (open) or pooled (diamond)."""
+    from plotnine import (
+        aes,
+        element_text,
+        facet_grid,
+        geom_errorbarh,
+        geom_point,
+        ggplot,
+        guide_legend,
+        guides,
+        labs,
+        scale_color_manual,
+        scale_fill_manual,
+        scale_shape_manual,
+        scale_x_continuous,
+        theme,
+    )
+
+    from sle_car.figures import theme_journal
+    from sle_car.redraw import redrawable
+
+    d = forest_frame(rows)
+    labels = d["label"].to_list()[::-1]
+    panels = [p for p in FOREST_ENDPOINTS.values() if p in set(d["panel"])]
+    d = d.with_columns(
+        pl.col("label").cast(pl.Enum(labels)),
+        pl.col("panel").cast(pl.Enum(panels)),
+        pl.col("group").cast(pl.Enum(list(PRODUCT_COLOURS))),
+        pl.when(pl.col("marker").str.starts_with("mixed"))
+        .then(pl.lit("open"))
+        .otherwise(pl.col("group"))
+        .alias("fillkey"),
+    )
+    markers = {
+        "this pilot": "s",
+        "published, SLE only": "o",
+        "mixed diseases (not pooled)": "o",
+        "pooled, no overlap": "D",
+    }
+    present = [g for g in PRODUCT_COLOURS if g in set(d["group"].cast(pl.String))]
+    shown = [m for m in markers if m in set(d["marker"])]
+    heights = [max(d.filter(pl.col("panel") == p).height, 2.5) for p in panels]
+    return redrawable(
+        ggplot(d, aes("rate", "label", color="group"))
+        + geom_errorbarh(aes(xmin="ci_low", xmax="ci_high"), height=0.3, size=0.5)
+        + geom_point(aes(shape="marker", fill="fillkey"), size=2.2, stroke=0.6)
+        + facet_grid("panel ~ .", scales="free_y", space={"x": [1], "y": heights})
+        + scale_x_continuous(
+            limits=(0, 1), breaks=[0, 0.25, 0.5, 0.75, 1], labels=["0", "25", "50", "75", "100"]
+        )
+        + scale_color_manual(values=PRODUCT_COLOURS, breaks=present, name="Product")
+        + scale_shape_manual(values=markers, breaks=shown, name="Row")
+        + scale_fill_manual(values={**PRODUCT_COLOURS, "open": "white"}, guide=None)
+        + guides(
+            color=guide_legend(nrow=2),
+            shape=guide_legend(
+                nrow=2,
+                override_aes={
+                    "fill": ["white" if m.startswith("mixed") else "black" for m in shown],
+                    "color": "black",
+                },
+            ),
+        )
+        + labs(x="Patients with the event (%, exact 95% interval)", y="")
+        + theme_journal()
+        + theme(
+            strip_text_y=element_text(angle=0, ha="left"),
+            legend_position="bottom",
+            legend_box="vertical",
+        )
     )

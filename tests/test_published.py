@@ -182,6 +182,26 @@ def test_pilot_doris_is_read_at_the_month_3_and_month_6_visits_not_ever() -> Non
     assert (m3["k"], m3["n"]) == (1, 1)
 
 
+def test_a_cut_without_adverse_events_has_no_crs_rate_not_a_clean_zero() -> None:
+    adsl = pl.DataFrame({"USUBJID": ["1", "2"], "SAFFL": ["Y", "Y"]})
+    adae = pl.DataFrame(schema={"USUBJID": pl.String, "AECAT": pl.String, "ATOXGR": pl.Int64})
+    adrs = _adrs([("1", "WEEK 12", "Y"), ("2", "WEEK 12", "N")])
+    pilot = P.pilot_results(adsl, adae, adrs)
+    crs = pilot.filter(pl.col("endpoint") == "CRS_ANY").row(0, named=True)
+    assert (crs["n"], crs["not_evaluable"]) == (0, 2)
+    rows = P.comparison_rows(pilot, P.published_cohorts())
+    shown = P.display_table(rows.filter(pl.col("study") == P.PILOT))
+    assert shown["Patients, k/n"].to_list() == [
+        "1/2",
+        "not evaluable (2 not assessed)",
+        "not evaluable (2 not assessed)",
+        "not evaluable (2 not assessed)",
+        "not evaluable (2 not assessed)",
+    ]
+    assert shown["% (exact 95% CI)"].to_list()[1:] == ["–"] * 4
+    assert P.forest_frame(rows).filter(pl.col("study") == P.PILOT).height == 1
+
+
 def test_shipped_published_numbers_say_where_they_come_from() -> None:
     c = P.published_cohorts()
     assert set(c["provenance"]) <= {"T", "C", "S", "D"}
