@@ -115,3 +115,18 @@ def test_exact_spearman_at_n_5_and_no_test_where_undefined() -> None:
     assert t["C3BL"]["rho"] is None  # constant predictor: rho undefined
     assert t["SLEDAIBL"]["n"] == 2 and t["SLEDAIBL"]["p"] is None  # fewer than 3 patients
     assert "BCAPLDUR" not in E.PREDICTORS and set(t) <= set(E.PREDICTORS)
+
+
+@pytest.mark.slow
+def test_on_1000_simulated_patients_the_forward_method_finds_the_built_in_association() -> None:
+    from sle_car.derive.build import load_simulated
+
+    sim, _ = load_simulated(1000, 2026)
+    frame = E.analysis_frame(sim["adsl"], sim["adlb"], sim["adtte"])
+    t = {r["code"]: r for r in E.association_table(frame).iter_rows(named=True)}
+    # the simulator's latent response strength raises the CAR-T peak and speeds remission
+    assert t["CARTPK"]["rho"] < -0.2 and t["CARTPK"]["p"] < 1e-6
+    assert t["CARTPK"]["method"].startswith("approximate")
+    # baseline serology and activity are drawn independently of it
+    for code in ("DSDNABL", "C3BL", "SLEDAIBL"):
+        assert abs(t[code]["rho"]) < 0.1, code
