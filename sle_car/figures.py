@@ -8,6 +8,7 @@ salt is fixed and the date metadata removed (see ``shared/reference/stack_notes.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from pathlib import Path
 
@@ -133,7 +134,9 @@ def save_figure(
             figure_size=(width_mm / 25.4, height_mm / 25.4),
         )
     )
-    figure = plot.draw()
+    # Draw a copy: drawing mutates a plotnine plot (a second draw by ``save`` would lose the
+    # dpi and break facetted layouts).
+    figure = copy.deepcopy(plot).draw()
     try:
         too_small = small_texts(figure)
     finally:

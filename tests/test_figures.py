@@ -77,3 +77,17 @@ def test_reference_line_draws_on_either_axis(tmp_path) -> None:
         save_figure(p, f"ref-{axis}", column="single", out_dir=tmp_path, data_label="x")
     with pytest.raises(ValueError, match="axis must be"):
         reference_line(1.0, axis="z")
+
+
+def test_saving_after_the_size_check_keeps_300_dpi_and_facets(tmp_path) -> None:
+    """The text check draws the plot; the saved files must not be affected (a second draw of
+    the same plotnine object lost the dpi and broke facetted plots)."""
+    from PIL import Image
+    from plotnine import facet_wrap
+
+    d = pl.DataFrame({"x": [0.0, 1.0, 0.0, 1.0], "y": [1.0, 2.0, 2.0, 1.0], "f": list("aabb")})
+    p = ggplot(d, aes("x", "y")) + geom_point() + facet_wrap("~f") + theme_journal()
+    paths = save_figure(
+        p, "facets", column="single", height_mm=50, out_dir=tmp_path, data_label="x"
+    )
+    assert Image.open(paths["png"]).size == (int(85 / 25.4 * 300), int(50 / 25.4 * 300))
