@@ -261,7 +261,6 @@ def biomarker_plot(frame: pl.DataFrame, cohort: list[str], *, bcell_aplasia: flo
         scale_colour_patient,
         theme_journal,
     )
-    from sle_car.redraw import redrawable
 
     present = [PANEL_LABELS[c] for c in PREDICTORS if c in set(frame["code"])]
     d = frame.with_columns(
@@ -303,4 +302,4 @@ def biomarker_plot(frame: pl.DataFrame, cohort: list[str], *, bcell_aplasia: flo
             color="#777777",
             size=0.4,
         )
-    return redrawable(p)
+    return p

@@ -378,7 +378,6 @@ def forest_plot(rows: pl.DataFrame):
     )
 
     from sle_car.figures import theme_journal
-    from sle_car.redraw import redrawable
 
     d = forest_frame(rows)
     labels = d["label"].to_list()[::-1]
@@ -401,7 +400,7 @@ def forest_plot(rows: pl.DataFrame):
     present = [g for g in PRODUCT_COLOURS if g in set(d["group"].cast(pl.String))]
     shown = [m for m in markers if m in set(d["marker"])]
     heights = [max(d.filter(pl.col("panel") == p).height, 2.5) for p in panels]
-    return redrawable(
+    return (
         ggplot(d, aes("rate", "label", color="group"))
         + geom_errorbarh(aes(xmin="ci_low", xmax="ci_high"), height=0.3, size=0.5)
         + geom_point(aes(shape="marker", fill="fillkey"), size=2.2, stroke=0.6)
