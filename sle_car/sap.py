@@ -152,3 +152,29 @@ class SafetyReportingOptions:
 
 SAFETY = SafetyReportingOptions()
 """The safety tables' defaults: the one place they are written."""
+
+
+@dataclass(frozen=True)
+class ReportingOptions:
+    """Choices of the comparison with published cohorts (notebook 08) and of the exploratory
+    forward-in-time analysis (notebook 07). They do not change the analysis datasets, so
+    ``derive_all`` does not take them.
+
+    - ``month3_visit`` / ``month6_visit``: the analysis visits at which the pilot's DORIS
+      remission is read for "at 3 months" and "at 6 months" (the protocol assesses
+      immunology at months 1, 3 and 6 on the WEEK 4, 12 and 24 visits);
+    - ``landmark_day``: predictors are measured on days 0 to ``landmark_day`` after the
+      infusion; a patient whose outcome occurred on or before it (``<=``) or who left the
+      study before it is excluded (landmark analysis: Anderson JR, Cain KC, Gelber RD.
+      J Clin Oncol 1983;1:710-719; Dafni U. Circ Cardiovasc Qual Outcomes 2011;4:363-371);
+    - ``outcome_visit``: the later outcome is DORIS remission by this analysis visit (its
+      window's last day), i.e. by month 6."""
+
+    month3_visit: str = "WEEK 12"
+    month6_visit: str = "WEEK 24"
+    landmark_day: int = 28
+    outcome_visit: str = "WEEK 24"
+
+
+REPORTING = ReportingOptions()
+"""The reporting defaults of :class:`ReportingOptions`: the one place they are written."""

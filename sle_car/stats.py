@@ -352,31 +352,15 @@ def simulate_operating_characteristics(
 
 # --- published cohorts -----------------------------------------------------------------------------
 def published_cohorts() -> pl.DataFrame:
-    """The cited published CAR-T-in-SLE results shipped with the package
-    (``sle_car/data/published_cohorts.csv``; provenance codes of ``published_cart_sle.md``)."""
-    from importlib import resources
+    """Moved to :func:`sle_car.published.published_cohorts` (kept here under its old name)."""
+    from sle_car.published import published_cohorts as _published
 
-    raw = resources.files("sle_car.data").joinpath("published_cohorts.csv").read_bytes()
-    return pl.read_csv(raw)
+    return _published()
 
 
-def pooled_without_overlap(cohorts: pl.DataFrame, k: str, n: str) -> dict[str, object]:
-    """Pool events across published cohorts counting every patient once: within an overlap
-    group (the same patients reported in several papers) only the largest report is used, and
-    systematic reviews (group REVIEW) are never pooled with their own sources."""
-    d = cohorts.filter(
-        pl.col(k).is_not_null() & pl.col(n).is_not_null() & (pl.col("overlap_group") != "REVIEW")
-    )
-    used = d.sort(n, "study", descending=[True, False]).unique(
-        subset="overlap_group", keep="first", maintain_order=True
-    )
-    kk, nn = int(used[k].sum()), int(used[n].sum())
-    lo, hi = clopper_pearson(kk, nn)
-    return {
-        "k": kk,
-        "n": nn,
-        "rate": kk / nn if nn else math.nan,
-        "ci_low": lo,
-        "ci_high": hi,
-        "studies": ", ".join(sorted(used["study"].to_list())),
-    }
+def pooled_without_overlap(cohorts: pl.DataFrame, endpoint: str) -> pl.DataFrame:
+    """Moved to :func:`sle_car.published.pooled_without_overlap` (kept here under its old name):
+    pooled within a product type only, never across products."""
+    from sle_car.published import pooled_without_overlap as _pooled
+
+    return _pooled(cohorts, endpoint)

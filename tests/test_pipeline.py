@@ -262,7 +262,9 @@ def test_each_absent_piece_is_stated_where_it_would_have_been_shown(
     assert text["04"].count("BILAG-2004" + sentence) == 1
     assert text["05"].count("CAR T-cell counts" + sentence) == 1
     assert text["06"].count("FACIT-Fatigue" + sentence) == 1
-    assert "Not in this data cut for the patients with a remission: CAR-T peak" in text["07"]
+    assert (
+        "Not collected in this data cut for the patients analysed: Peak CAR T cells" in text["07"]
+    )
 
 
 def test_nothing_in_a_real_run_says_synthetic(real_run: tuple[int, Path]) -> None:

@@ -80,12 +80,12 @@ def test_operating_characteristics_exact_vs_simulation_and_limits() -> None:
 
 def test_published_cohorts_have_provenance_and_no_double_counting() -> None:
     c = S.published_cohorts()
-    assert c["provenance"].null_count() == 0 and set(c["provenance"]) <= {"T", "T+S", "C", "S"}
-    pooled = S.pooled_without_overlap(c, "doris_k", "doris_n")
-    # Müller 2024 includes the Mackensen 2022 patients: only the larger Erlangen report counts
-    assert "Mackensen 2022" not in pooled["studies"] and "Müller 2024" in pooled["studies"]
+    assert c["provenance"].null_count() == 0 and set(c["provenance"]) <= {"T", "C", "S", "D"}
+    pooled = S.pooled_without_overlap(c, "CRS_ANY").row(0, named=True)
+    # Müller 2024 includes the Mackensen 2022 patients and mixes diseases: never pooled
+    assert "Müller 2024" not in pooled["studies"] and "Mackensen 2022" in pooled["studies"]
     assert "Systematic review" not in pooled["studies"]
-    assert (pooled["k"], pooled["n"]) == (20, 23)
+    assert (pooled["k"], pooled["n"]) == (12, 15)
 
 
 # --- Kaplan-Meier as R survival computes it (issue 16) ----------------------------------------------

@@ -1,0 +1,431 @@
+"""Like-for-like comparison of the pilot with published CAR-T-in-SLE cohorts (issue 18).
+
+The published numbers are ``sle_car/data/published_cohorts.csv``: one row per study and
+endpoint, each with its provenance code (T: the paper's abstract; C: conference abstract; S:
+secondary source; D: arithmetic on published numbers) and where it was read (``source``), as
+collected in ``shared/reference/published_cart_sle.md`` (§1-3). Rules of the comparison:
+
+- the same definition and time point as the pilot: DORIS remission *at* month 3 and *at* month
+  6 (the pilot at the same analysis visits, from ADRS), CRS of any grade and of grade ≥ 2,
+  ICANS of any grade; a published number with another definition or time point is listed
+  under ``DORIS_OTHER`` (``same_as_pilot`` = N), never beside the pilot's number;
+- SLE patients only where the paper separates them; a number that mixes diseases (Müller 2024:
+  8 SLE, 3 myositis, 4 systemic sclerosis) says so (``sle_only`` = N) and is never pooled;
+- products apart: autologous CD19, CD19 + BCMA and allogeneic CD19 are never pooled together;
+  a systematic review (which pools products itself) is context only;
+- a pooled estimate only within one product type, from SLE-only numbers on the pilot's
+  definition, counting every patient once (:func:`pooled_without_overlap`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+
+from sle_car.sap import REPORTING, ReportingOptions
+from sle_car.stats import clopper_pearson
+
+ENDPOINTS = {
+    "DORIS_M3": "DORIS remission at month 3",
+    "DORIS_M6": "DORIS remission at month 6",
+    "DORIS_OTHER": "DORIS remission, other definition or time point (not comparable)",
+    "CRS_ANY": "CRS, any grade",
+    "CRS_G2": "CRS, grade ≥ 2",
+    "ICANS_ANY": "ICANS, any grade",
+}
+"""The comparison's endpoints, in the order of the table and figure."""
+
+PRODUCT_TYPES = ["autologous CD19", "CD19 + BCMA", "allogeneic CD19", "various (systematic review)"]
+"""Product types in the order shown; never pooled across one another."""
+
+PILOT = "This pilot"
+
+_SCHEMA = {
+    "study": pl.String,
+    "year": pl.Int64,
+    "ref": pl.Int64,
+    "product": pl.String,
+    "product_type": pl.String,
+    "endpoint": pl.String,
+    "k": pl.Int64,
+    "n": pl.Int64,
+    "definition": pl.String,
+    "sle_only": pl.String,
+    "population": pl.String,
+    "same_as_pilot": pl.String,
+    "provenance": pl.String,
+    "source": pl.String,
+    "overlap_group": pl.String,
+}
+
+
+def published_cohorts() -> pl.DataFrame:
+    """The cited published results shipped with the package, one row per study and endpoint
+    (``sle_car/data/published_cohorts.csv``; provenance codes of ``published_cart_sle.md``)."""
+    from importlib import resources
+
+    raw = resources.files("sle_car.data").joinpath("published_cohorts.csv").read_bytes()
+    return pl.read_csv(raw, schema=_SCHEMA)
+
+
+def order_rows(rows: pl.DataFrame) -> pl.DataFrame:
+    """Rows in reading order: by endpoint (:data:`ENDPOINTS`), the pilot first, then by product
+    type (:data:`PRODUCT_TYPES`), year and study, with a pooled row after its product type's
+    studies; never alphabetical across product types."""
+    return (
+        rows.with_columns(
+            pl.col("endpoint").replace_strict(ENDPOINTS, return_dtype=pl.String).alias("_e"),
+            pl.col("endpoint")
+            .replace_strict({e: i for i, e in enumerate(ENDPOINTS)}, return_dtype=pl.Int64)
+            .alias("_eo"),
+            (pl.col("study") != PILOT).cast(pl.Int64).alias("_po"),
+            pl.col("product_type")
+            .replace_strict(
+                {p: i for i, p in enumerate(PRODUCT_TYPES)}, default=99, return_dtype=pl.Int64
+            )
+            .alias("_to"),
+            pl.col("study").str.starts_with("Pooled").cast(pl.Int64).alias("_pl"),
+        )
+        .sort("_eo", "_po", "_to", "_pl", "year", "study")
+        .drop("_e", "_eo", "_po", "_to", "_pl")
+    )
+
+
+def pilot_results(
+    adsl: pl.DataFrame,
+    adae: pl.DataFrame,
+    adrs: pl.DataFrame,
+    *,
+    options: ReportingOptions = REPORTING,
+    ae_collected: bool | None = None,
+) -> pl.DataFrame:
+    """The pilot's numbers on the comparison's definitions, in the columns of
+    :func:`published_cohorts` plus ``not_evaluable`` (patients of the safety population
+    without an evaluable DORIS assessment at the visit: visit not reached, missed or not
+    evaluable; they are not in ``n``):
+
+    - DORIS_M3 / DORIS_M6: ADRS ``DORISREM`` (DORIS 2021, van Vollenhoven RF et al. Lupus Sci
+      Med 2021;8:e000538) *at* the analysis visit ``options.month3_visit`` /
+      ``month6_visit``: k = "Y", n = evaluable (Y or N) among the safety population, never
+      "ever by month 6";
+    - CRS_ANY, CRS_G2, ICANS_ANY: patients of the safety population (``SAFFL`` = Y) with an
+      ADAE record of ``AECAT`` CRS (``ATOXGR`` ≥ 2 for CRS_G2) or ICANS (ASTCT 2019 grades,
+      Lee DW et al. Biol Blood Marrow Transplant 2019;25:625-638), over all follow-up. When
+      the cut did not collect adverse events (``ae_collected`` False; default: ADAE has no
+      record) these are not evaluable: n = 0 and every patient counted in ``not_evaluable``,
+      never 0 of N."""
+    saf = adsl.filter(pl.col("SAFFL") == "Y").select("USUBJID")
+    n_saf = saf.height
+    rows = []
+    for code, visit in (("DORIS_M3", options.month3_visit), ("DORIS_M6", options.month6_visit)):
+        at = adrs.filter((pl.col("PARAMCD") == "DORISREM") & (pl.col("AVISIT") == visit)).join(
+            saf, on="USUBJID", how="semi"
+        )
+        k = at.filter(pl.col("AVALC") == "Y").height
+        n = at.filter(pl.col("AVALC").is_not_null()).height
+        rows.append(
+            (code, k, n, n_saf - n, f"DORIS remission at the {visit} analysis visit", "ADRS")
+        )
+    ae = adae.join(saf, on="USUBJID", how="semi")
+    if ae_collected is None:
+        ae_collected = adae.height > 0
+    for code, expr, text in (
+        ("CRS_ANY", pl.col("AECAT") == "CRS", "CRS, any grade (ASTCT 2019)"),
+        (
+            "CRS_G2",
+            (pl.col("AECAT") == "CRS") & (pl.col("ATOXGR") >= 2),
+            "CRS grade >= 2 (ASTCT 2019)",
+        ),
+        ("ICANS_ANY", pl.col("AECAT") == "ICANS", "ICANS, any grade (ASTCT 2019)"),
+    ):
+        if ae_collected:
+            rows.append((code, ae.filter(expr)["USUBJID"].n_unique(), n_saf, 0, text, "ADAE"))
+        else:  # not collected: not evaluable, never a clean 0
+            rows.append((code, 0, 0, n_saf, f"{text}: adverse events not collected", "ADAE"))
+    return pl.DataFrame(
+        [
+            {
+                "study": PILOT,
+                "year": None,
+                "ref": None,
+                "product": "autologous CD19 CAR T cells",
+                "product_type": "autologous CD19",
+                "endpoint": code,
+                "k": k,
+                "n": n,
+                "definition": text,
+                "sle_only": "Y",
+                "population": "SLE",
+                "same_as_pilot": "Y",
+                "provenance": "this study",
+                "source": f"{dataset} of this data cut",
+                "overlap_group": "PILOT",
+                "not_evaluable": ne,
+            }
+            for code, k, n, ne, text, dataset in rows
+        ],
+        schema={**_SCHEMA, "not_evaluable": pl.Int64},
+    )
+
+
+def poolable(cohorts: pl.DataFrame) -> pl.Expr:
+    """Rows that may enter a pooled estimate: SLE-only, on the pilot's definition, from a
+    primary study (not a systematic review), with both counts."""
+    return (
+        (pl.col("sle_only") == "Y")
+        & (pl.col("same_as_pilot") == "Y")
+        & (pl.col("overlap_group") != "REVIEW")
+        & ~pl.col("product_type").str.starts_with("various")
+        & pl.col("k").is_not_null()
+        & pl.col("n").is_not_null()
+    )
+
+
+def pooled_without_overlap(cohorts: pl.DataFrame, endpoint: str) -> pl.DataFrame:
+    """Pooled published estimate of ``endpoint`` per product type, counting every patient once:
+    only :func:`poolable` rows; within an overlap group (the same patients in several papers)
+    only the largest report; a pool only where at least two studies remain. Events and
+    patients are added (a simple pooled proportion, no weighting for between-study
+    heterogeneity) with an exact Clopper-Pearson interval. One row per pooled product type
+    (``k``, ``n``, ``rate``, ``ci_low``, ``ci_high``, ``studies``), none when nothing pools."""
+    d = cohorts.filter((pl.col("endpoint") == endpoint) & poolable(cohorts))
+    used = d.sort("n", "study", descending=[True, False]).unique(
+        subset=["product_type", "overlap_group"], keep="first", maintain_order=True
+    )
+    agg = (
+        used.group_by("product_type")
+        .agg(
+            pl.col("k").sum(),
+            pl.col("n").sum(),
+            pl.len().alias("_studies"),
+            pl.col("study").sort().str.join(", ").alias("studies"),
+        )
+        .filter(pl.col("_studies") >= 2)
+        .drop("_studies")
+        .sort("product_type")
+    )
+    ci = [clopper_pearson(k, n) for k, n in agg.select("k", "n").iter_rows()]
+    return agg.with_columns(
+        pl.lit(endpoint).alias("endpoint"),
+        (pl.col("k") / pl.col("n")).alias("rate"),
+        pl.Series("ci_low", [c[0] for c in ci], dtype=pl.Float64),
+        pl.Series("ci_high", [c[1] for c in ci], dtype=pl.Float64),
+    )
+
+
+def comparison_rows(pilot: pl.DataFrame, cohorts: pl.DataFrame) -> pl.DataFrame:
+    """The pilot and the published numbers in one frame, with the pooled rows of
+    :func:`pooled_without_overlap` per endpoint and product type, each with its exact
+    (Clopper-Pearson) 95 % interval (``rate``, ``ci_low``, ``ci_high``; null for n = 0) and
+    ``kind`` ("pilot", "published", "pooled"), in :func:`order_rows` order."""
+    pub = cohorts.with_columns(pl.lit(None, dtype=pl.Int64).alias("not_evaluable"))
+    pooled = []
+    for endpoint in ENDPOINTS:
+        p = pooled_without_overlap(cohorts, endpoint)
+        for r in p.iter_rows(named=True):
+            pooled.append(
+                {
+                    "study": f"Pooled {r['product_type']}, no overlap",
+                    "product": "pooled",
+                    "product_type": r["product_type"],
+                    "endpoint": endpoint,
+                    "k": r["k"],
+                    "n": r["n"],
+                    "definition": f"{r['studies']}: events and patients added, one report "
+                    "per group of overlapping patients, SLE-only numbers on the pilot's definition",
+                    "sle_only": "Y",
+                    "population": "SLE",
+                    "same_as_pilot": "Y",
+                    "provenance": "D",
+                    "source": "pooled here",
+                    "overlap_group": "POOLED",
+                }
+            )
+    pooled_df = pl.DataFrame(pooled, schema={**_SCHEMA, "not_evaluable": pl.Int64})
+    kind = (
+        pl.when(pl.col("study") == PILOT)
+        .then(pl.lit("pilot"))
+        .when(pl.col("overlap_group") == "POOLED")
+        .then(pl.lit("pooled"))
+        .otherwise(pl.lit("published"))
+        .alias("kind")
+    )
+    allrows = pl.concat([pilot.select(pub.columns), pub, pooled_df.select(pub.columns)])
+    ci = [
+        clopper_pearson(k, n) if n else (math.nan, math.nan)
+        for k, n in allrows.select("k", "n").iter_rows()
+    ]
+    out = allrows.with_columns(
+        kind,
+        pl.when(pl.col("n") > 0).then(pl.col("k") / pl.col("n")).alias("rate"),
+        pl.Series("ci_low", [c[0] for c in ci], dtype=pl.Float64).fill_nan(None),
+        pl.Series("ci_high", [c[1] for c in ci], dtype=pl.Float64).fill_nan(None),
+    )
+    return order_rows(out)
+
+
+def display_table(rows: pl.DataFrame) -> pl.DataFrame:
+    """:func:`comparison_rows` with clinical column labels, for ``tbl-published``."""
+
+    def pct(col: str) -> pl.Expr:
+        return (100 * pl.col(col)).round(0).cast(pl.Int64).cast(pl.String)
+
+    return rows.select(
+        pl.col("endpoint").replace_strict(ENDPOINTS, return_dtype=pl.String).alias("Endpoint"),
+        pl.col("study").alias("Study"),
+        pl.col("product_type").alias("Product type"),
+        pl.when(pl.col("n") == 0)
+        .then(pl.format("not evaluable ({} not assessed)", "not_evaluable"))
+        .when(pl.col("not_evaluable") > 0)
+        .then(pl.format("{}/{} ({} not assessed)", "k", "n", "not_evaluable"))
+        .otherwise(pl.format("{}/{}", "k", "n"))
+        .alias("Patients, k/n"),
+        pl.when(pl.col("n") > 0)
+        .then(pl.format("{} % ({}–{})", pct("rate"), pct("ci_low"), pct("ci_high")))
+        .otherwise(pl.lit("–"))
+        .alias("% (exact 95% CI)"),
+        pl.col("definition").alias("Definition as reported"),
+        pl.when(pl.col("sle_only") == "Y")
+        .then(pl.lit("yes"))
+        .otherwise(pl.format("no: {}", "population"))
+        .alias("SLE-only"),
+        pl.when(pl.col("same_as_pilot") == "Y")
+        .then(pl.lit("yes"))
+        .otherwise(pl.lit("no"))
+        .alias("Same definition and time point as the pilot"),
+        pl.col("provenance").alias("Provenance"),
+        pl.col("source").alias("Source (table/page)"),
+    )
+
+
+FOREST_ENDPOINTS = {
+    "DORIS_M3": "DORIS at\nmonth 3",
+    "DORIS_M6": "DORIS at\nmonth 6",
+    "CRS_ANY": "CRS,\nany grade",
+    "CRS_G2": "CRS,\ngrade ≥ 2",
+    "ICANS_ANY": "ICANS,\nany grade",
+}
+"""Forest-plot panels: only the endpoints measured the same way in the pilot and the papers."""
+
+PRODUCT_COLOURS = {
+    "this pilot": "#000000",
+    "autologous CD19": "#0072B2",
+    "CD19 + BCMA": "#D55E00",
+    "allogeneic CD19": "#009E73",
+    "various (systematic review)": "#777777",
+}
+"""One colour per product type (Okabe-Ito), the pilot in black."""
+
+
+def forest_frame(rows: pl.DataFrame) -> pl.DataFrame:
+    """The rows of :func:`comparison_rows` the forest plot shows (the pilot's definitions only,
+    not ``DORIS_OTHER``), with ``label`` ("study  k/n", "mixed diseases" where not SLE-only),
+    ``panel``, ``group`` (product type or "this pilot") and ``marker``; the labels are made
+    unique per panel with zero-width spaces so that every panel keeps the table's order."""
+    d = rows.filter(pl.col("endpoint").is_in(list(FOREST_ENDPOINTS)) & (pl.col("n") > 0))
+    order = {e: i for i, e in enumerate(FOREST_ENDPOINTS)}
+    d = d.with_columns(
+        pl.format(
+            "{}{}  {}/{}{}",
+            "study",
+            pl.when(pl.col("sle_only") == "N")
+            .then(pl.lit(" (mixed diseases)"))
+            .otherwise(pl.lit("")),
+            "k",
+            "n",
+            pl.lit("\u200b")
+            .repeat_by(pl.col("endpoint").replace_strict(order, return_dtype=pl.Int64))
+            .list.join(""),
+        ).alias("label"),
+        pl.col("endpoint").replace_strict(FOREST_ENDPOINTS, return_dtype=pl.String).alias("panel"),
+        pl.when(pl.col("kind") == "pilot")
+        .then(pl.lit("this pilot"))
+        .otherwise(pl.col("product_type"))
+        .alias("group"),
+        pl.when(pl.col("kind") == "pilot")
+        .then(pl.lit("this pilot"))
+        .when(pl.col("kind") == "pooled")
+        .then(pl.lit("pooled, no overlap"))
+        .when(pl.col("sle_only") == "N")
+        .then(pl.lit("mixed diseases (not pooled)"))
+        .otherwise(pl.lit("published, SLE only"))
+        .alias("marker"),
+    )
+    return d
+
+
+def forest_plot(rows: pl.DataFrame):
+    """Forest plot of :func:`forest_frame`: one panel per endpoint (height by its number of
+    rows), the pilot on top of each, then product types in :data:`PRODUCT_TYPES` order and
+    year; proportion with its exact 95 % interval; colour = product type, shape = pilot,
+    published SLE-only, mixed diseases (open) or pooled (diamond)."""
+    from plotnine import (
+        aes,
+        element_text,
+        facet_grid,
+        geom_errorbarh,
+        geom_point,
+        ggplot,
+        guide_legend,
+        guides,
+        labs,
+        scale_color_manual,
+        scale_fill_manual,
+        scale_shape_manual,
+        scale_x_continuous,
+        theme,
+    )
+
+    from sle_car.figures import theme_journal
+
+    d = forest_frame(rows)
+    labels = d["label"].to_list()[::-1]
+    panels = [p for p in FOREST_ENDPOINTS.values() if p in set(d["panel"])]
+    d = d.with_columns(
+        pl.col("label").cast(pl.Enum(labels)),
+        pl.col("panel").cast(pl.Enum(panels)),
+        pl.col("group").cast(pl.Enum(list(PRODUCT_COLOURS))),
+        pl.when(pl.col("marker").str.starts_with("mixed"))
+        .then(pl.lit("open"))
+        .otherwise(pl.col("group"))
+        .alias("fillkey"),
+    )
+    markers = {
+        "this pilot": "s",
+        "published, SLE only": "o",
+        "mixed diseases (not pooled)": "o",
+        "pooled, no overlap": "D",
+    }
+    present = [g for g in PRODUCT_COLOURS if g in set(d["group"].cast(pl.String))]
+    shown = [m for m in markers if m in set(d["marker"])]
+    heights = [max(d.filter(pl.col("panel") == p).height, 2.5) for p in panels]
+    return (
+        ggplot(d, aes("rate", "label", color="group"))
+        + geom_errorbarh(aes(xmin="ci_low", xmax="ci_high"), height=0.3, size=0.5)
+        + geom_point(aes(shape="marker", fill="fillkey"), size=2.2, stroke=0.6)
+        + facet_grid("panel ~ .", scales="free_y", space={"x": [1], "y": heights})
+        + scale_x_continuous(
+            limits=(0, 1), breaks=[0, 0.25, 0.5, 0.75, 1], labels=["0", "25", "50", "75", "100"]
+        )
+        + scale_color_manual(values=PRODUCT_COLOURS, breaks=present, name="Product")
+        + scale_shape_manual(values=markers, breaks=shown, name="Row")
+        + scale_fill_manual(values={**PRODUCT_COLOURS, "open": "white"}, guide=None)
+        + guides(
+            color=guide_legend(nrow=2),
+            shape=guide_legend(
+                nrow=2,
+                override_aes={
+                    "fill": ["white" if m.startswith("mixed") else "black" for m in shown],
+                    "color": "black",
+                },
+            ),
+        )
+        + labs(x="Patients with the event (%, exact 95% interval)", y="")
+        + theme_journal()
+        + theme(
+            strip_text_y=element_text(angle=0, ha="left"),
+            legend_position="bottom",
+            legend_box="vertical",
+        )
+    )
