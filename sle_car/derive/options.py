@@ -43,11 +43,17 @@ def _keyword_defaults(fn) -> dict:
     }
 
 
+DATA_KEYWORDS = ("not_collected",)
+"""Keywords of ``derive_all`` that describe the data cut (set by the derivation from the
+validation listing), not analysis choices: never options."""
+
+
 def option_defaults() -> dict:
     """Every analysis option with its default, the instruments' own for the ``*_kwargs``."""
     return {
         name: _keyword_defaults(INSTRUMENT_OPTIONS[name]) if name in INSTRUMENT_OPTIONS else value
         for name, value in _keyword_defaults(derive_all).items()
+        if name not in DATA_KEYWORDS
     }
 
 
