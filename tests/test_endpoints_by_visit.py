@@ -1,0 +1,131 @@
+"""Rates by protocol time point: every patient of the analysis set is assessed, missed, left
+the study or had not reached the visit (issue 18)."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from sle_car.endpoints_by_visit import (
+    IMMUNOLOGY_MONTHS,
+    assessment_status,
+    not_assessed_text,
+    rate_text,
+    rates_by_timepoint,
+    timepoint_frame,
+)
+
+# windows of the derivation: WEEK 4 [21, 42), WEEK 8 [42, 70), WEEK 16 [98, 126)
+TP = {"Week 4": "WEEK 4", "Week 8": "WEEK 8", "Week 16": "WEEK 16"}
+
+POP = pl.DataFrame(
+    {
+        "USUBJID": ["A", "B", "C", "D", "E"],
+        "LSTALVDY": [730, 100, 60, 400, 30],
+        "EOSSTT": ["COMPLETED", "DISCONTINUED", "ONGOING", "ONGOING", "DISCONTINUED"],
+    }
+)
+REC = pl.DataFrame(
+    {
+        "USUBJID": ["A", "A", "A", "B", "C", "D", "D", "E", "Z", "A"],
+        "AVISIT": [
+            *("WEEK 4", "WEEK 8", "WEEK 16", "WEEK 4", "WEEK 4"),
+            *("WEEK 8", "WEEK 16", "WEEK 4", "WEEK 4", "MONTH 9"),
+        ],
+        "AVALC": ["Y", "N", None, "Y", "Y", "Y", "Y", "Y", "N", "N"],
+        "NEREASON": [None, None, "SLEDAI-2K not collected", *[None] * 7],
+    }
+)
+
+
+def _rates() -> dict[str, dict]:
+    r = rates_by_timepoint(REC, timepoints=TP, population=POP)
+    return {row["timepoint"]: row for row in r.iter_rows(named=True)}
+
+
+def test_timepoint_windows_are_the_derivations() -> None:
+    tp = timepoint_frame(TP)
+    assert tp["_LO"].to_list() == [21, 42, 98]
+    assert tp["_HI"].to_list() == [42, 70, 126]
+    assert tp["day"].to_list() == [28, 56, 112]
+
+
+def test_immunology_months_are_drawn_at_the_week_visits() -> None:
+    tp = timepoint_frame(IMMUNOLOGY_MONTHS)
+    assert tp.filter(pl.col("timepoint") == "Month 3")["AVISIT"].item() == "WEEK 12"
+    assert tp.filter(pl.col("timepoint") == "Month 24")["day"].item() == 730
+
+
+def test_unknown_visit_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="not analysis visits"):
+        timepoint_frame(["WEEK 5"])
+
+
+def test_week_4_missed_visit_is_not_a_non_responder() -> None:
+    w4 = _rates()["Week 4"]
+    # D was in follow-up (alive to day 400) but has no week-4 assessment: missed
+    assert (w4["n_population"], w4["n_follow_up"], w4["n_assessed"]) == (5, 5, 4)
+    assert (w4["k"], w4["n_evaluable"], w4["n_missed"]) == (4, 4, 1)
+    assert w4["ci_low"] == pytest.approx(0.025 ** (1 / 4))  # exact lower bound for 4/4
+
+
+def test_left_study_and_not_reached_are_counted_not_dropped() -> None:
+    w8 = _rates()["Week 8"]
+    # A no, D yes; B alive past the window (day 100 >= 70) but not seen: missed;
+    # C ongoing, last day 60 < 70: window still open, not reached; E withdrew on day 30
+    assert (w8["k"], w8["n_evaluable"], w8["n_follow_up"]) == (1, 2, 3)
+    assert (w8["n_missed"], w8["n_left_study"], w8["n_not_reached"]) == (1, 1, 1)
+    assert w8["n_not_assessed"] == 3
+    assert w8["n_population"] == w8["n_follow_up"] + w8["n_left_study"] + w8["n_not_reached"]
+
+
+def test_withdrawal_inside_the_window_is_left_study() -> None:
+    w16 = _rates()["Week 16"]
+    # B withdrew on day 100, inside week 16's window [98, 126), unassessed: left study
+    assert (w16["n_left_study"], w16["n_not_reached"], w16["n_missed"]) == (2, 1, 0)
+    assert (w16["n_assessed"], w16["n_evaluable"], w16["n_not_evaluable"]) == (2, 1, 1)
+    assert w16["reasons"] == "SLEDAI-2K not collected (1)"
+
+
+def test_assessment_before_withdrawal_counts_as_assessed() -> None:
+    st = assessment_status(REC, timepoints=TP, population=POP)
+    e = st.filter(pl.col("USUBJID") == "E").sort("order")["STATUS"].to_list()
+    assert e == ["assessed", "left study", "left study"]
+
+
+def test_patients_outside_the_population_are_ignored() -> None:
+    st = assessment_status(REC, timepoints=TP, population=POP)
+    assert "Z" not in st["USUBJID"].to_list()
+
+
+def test_by_levels_have_their_own_numerators() -> None:
+    two = pl.concat(
+        [
+            REC.with_columns(pl.lit("P1").alias("PARAMCD")),
+            REC.with_columns(pl.lit("P2").alias("PARAMCD"), pl.lit("N").alias("AVALC")),
+        ]
+    )
+    r = rates_by_timepoint(two, timepoints=TP, population=POP, by=["PARAMCD"])
+    w4 = r.filter(pl.col("timepoint") == "Week 4").sort("PARAMCD")
+    assert w4["k"].to_list() == [4, 0]
+    assert w4["n_evaluable"].to_list() == [4, 4]
+
+
+def test_no_evaluable_patient_has_no_rate() -> None:
+    rec = REC.filter(pl.col("AVISIT") != "WEEK 8")
+    w8 = rates_by_timepoint(rec, timepoints=TP, population=POP).row(1, named=True)
+    assert w8["n_evaluable"] == 0 and w8["rate"] is None and w8["ci_low"] is None
+
+
+def test_duplicate_records_are_a_clear_error() -> None:
+    with pytest.raises(ValueError, match=r"share a patient and visit.*USUBJID A, AVISIT WEEK 4"):
+        rates_by_timepoint(pl.concat([REC, REC.head(1)]), timepoints=TP, population=POP)
+
+
+def test_texts() -> None:
+    r = rates_by_timepoint(REC, timepoints=TP, population=POP).with_columns(
+        rate_text().alias("cell"), not_assessed_text().alias("note")
+    )
+    assert r["cell"].to_list() == ["4/4 (40–100)", "1/2 (1–99)", "1/1 (2–100)"]
+    assert r["note"][1] == "1 missed; 1 left study; 1 not reached"
+    assert r["note"][2] == "1 not evaluable; 2 left study; 1 not reached"
