@@ -17,25 +17,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from data_schemas import codelists as cl
 from sle_car._checks import require_columns
-
-PROTOCOL_MONTHS: dict[str, int] = {
-    "WEEK 4": 1,
-    "WEEK 12": 3,
-    "WEEK 24": 6,
-    "MONTH 9": 9,
-    "MONTH 12": 12,
-    "MONTH 15": 15,
-    "MONTH 18": 18,
-    "MONTH 21": 21,
-    "MONTH 24": 24,
-}
-"""The protocol's immunology time points (``study/protocol.qmd``: months 1, 3, 6, 9, …, 24) and
-the analysis visit that holds each: month 1 = week 4 (day 28), month 3 = week 12 (day 84),
-month 6 = week 24 (day 168); from month 9 the visit is named by its month."""
-
-_VISIT_DAYS = {v.name: v.day for v in cl.VISITS}
+from sle_car.endpoints_by_visit import IMMUNOLOGY_MONTHS, rates_by_timepoint
 
 DIRECTIONS = (">=", ">")
 """Comparators a cut-off may carry (``CUTOFF_DIRECTION``): a value is positive when
@@ -43,118 +26,18 @@ DIRECTIONS = (">=", ">")
 (anti-dsDNA: ≥ 30 IU/mL is positive, BLISS, Furie 2014; instruments.md §13 SERO-T03)."""
 
 
-def compute_month(avisit: pl.Expr) -> pl.Expr:
-    """The protocol month of an analysis visit (``PROTOCOL_MONTHS``); null for any other
-    visit (days 0-14, weeks 8, 16, 20, 28), which are not immunology time points."""
-    return avisit.replace_strict(PROTOCOL_MONTHS, default=None, return_dtype=pl.Int64)
-
-
-def derive_vars_follow_up(
-    adsl: pl.DataFrame, *, months: dict[str, int] | None = None
-) -> pl.DataFrame:
-    """One row per infused subject (``SAFFL`` "Y") and protocol month: ``AVISIT``, ``MONTH``,
-    ``NOMDY`` (the visit's nominal day), ``FUFL`` ("Y"/"N") and ``NOTFU`` (why not).
-
-    In follow-up at a month: the last day known in the study (``LSTALVDY``: the last record,
-    or death) on or after the visit's nominal day; a patient assessed inside the visit's
-    window is in follow-up too (``derive_vars_assessed``). Otherwise ``NOTFU`` says why: "died"
-    (``DTHDY``), "left the study (<reason>)" (``EOSSTT`` DISCONTINUED, ``DCSREAS``), or "visit
-    not reached by the data cut". A patient who is not in follow-up leaves the month's
-    denominator visibly, counted with the reason, never silently.
-
-    Inputs (ADSL): ``USUBJID``, ``SAFFL``, ``LSTALVDY``; optional ``EOSSTT``, ``DCSREAS``,
-    ``DTHDY``."""
-    require_columns(adsl, ["USUBJID", "SAFFL", "LSTALVDY"], "derive_vars_follow_up", "ADSL")
-    months = PROTOCOL_MONTHS if months is None else months
-    unknown = [v for v in months if v not in _VISIT_DAYS]
-    if unknown:
-        raise ValueError(f"derive_vars_follow_up: unknown visit(s) {', '.join(unknown)}")
-    grid = pl.DataFrame(
-        {
-            "AVISIT": list(months),
-            "MONTH": list(months.values()),
-            "NOMDY": [_VISIT_DAYS[v] for v in months],
-        },
-        schema={"AVISIT": pl.String, "MONTH": pl.Int64, "NOMDY": pl.Int64},
-    )
-    opt = {
-        "EOSSTT": pl.String,
-        "DCSREAS": pl.String,
-        "DTHDY": pl.Int64,
-    }
-    subj = adsl.filter(pl.col("SAFFL") == "Y").with_columns(
-        pl.lit(None, dtype=t).alias(c) for c, t in opt.items() if c not in adsl.columns
-    )
-    fu = pl.col("LSTALVDY") >= pl.col("NOMDY")
-    why = (
-        pl.when(fu)
-        .then(None)
-        .when(pl.col("DTHDY").is_not_null())
-        .then(pl.lit("died"))
-        .when(pl.col("EOSSTT") == "DISCONTINUED")
-        .then(
-            pl.format(
-                "left the study ({})",
-                pl.col("DCSREAS").fill_null("reason not recorded").str.to_lowercase(),
-            )
-        )
-        .otherwise(pl.lit("visit not reached by the data cut"))
-    )
-    return (
-        subj.select("USUBJID", "LSTALVDY", *opt)
-        .join(grid, how="cross")
-        .with_columns(
-            pl.when(fu).then(pl.lit("Y")).otherwise(pl.lit("N")).alias("FUFL"),
-            why.alias("NOTFU"),
-        )
-        .select("USUBJID", "AVISIT", "MONTH", "NOMDY", "FUFL", "NOTFU")
-    )
-
-
-def derive_vars_assessed(
-    follow_up: pl.DataFrame,
-    results: pl.DataFrame,
-    *,
-    flag: str,
-    new_var: str = "RESP",
-) -> pl.DataFrame:
-    """Join one result per subject and visit (``USUBJID``, ``AVISIT``, boolean ``flag``; null =
-    sampled but not evaluable) onto ``derive_vars_follow_up``'s grid. Adds ``ASSESSED``
-    (a result exists), ``new_var`` (the flag; null when not assessed) and makes ``FUFL`` "Y"
-    for an assessed subject (a result in the window proves follow-up). ``results`` must hold at
-    most one row per subject and visit (ADRS/ADLB ``ANL01FL`` "Y")."""
-    require_columns(follow_up, ["USUBJID", "AVISIT", "FUFL", "NOTFU"], "derive_vars_assessed")
-    require_columns(results, ["USUBJID", "AVISIT", flag], "derive_vars_assessed")
-    dup = results.group_by("USUBJID", "AVISIT").len().filter(pl.col("len") > 1)
-    if dup.height:
-        raise ValueError(
-            "derive_vars_assessed: more than one result for a subject and visit "
-            f"({dup.height} subject-visits, e.g. {dup['AVISIT'][0]}); keep the analysis "
-            'record (ANL01FL == "Y") only.'
-        )
-    r = results.select("USUBJID", "AVISIT", pl.col(flag).alias(new_var), pl.lit(True).alias("_R"))
-    return (
-        follow_up.join(r, on=["USUBJID", "AVISIT"], how="left")
-        .with_columns(pl.col("_R").fill_null(False).alias("ASSESSED"))
-        .with_columns(
-            pl.when(pl.col("ASSESSED")).then(pl.lit("Y")).otherwise(pl.col("FUFL")).alias("FUFL"),
-            pl.when(pl.col("ASSESSED")).then(None).otherwise(pl.col("NOTFU")).alias("NOTFU"),
-        )
-        .drop("_R")
-    )
-
-
-def aplasia_flags(adrs: pl.DataFrame) -> pl.DataFrame:
-    """ADRS ``BCAPL`` analysis records (``ANL01FL`` "Y") as ``USUBJID``, ``AVISIT``, ``ADY``
-    and boolean ``BCAPL`` (null: the sample was not evaluable). ``BCAPL`` is the per-sample
-    aplasia already derived (``sle_car.instruments.bcell_aplasia_flag``: CD19+ B cells
-    strictly below ``DEFAULTS.bcell_abs_max`` cells/µL, instruments.md §13)."""
-    require_columns(adrs, ["USUBJID", "PARAMCD", "AVALC", "AVISIT", "ADY", "ANL01FL"], "ADRS")
-    return adrs.filter((pl.col("PARAMCD") == "BCAPL") & (pl.col("ANL01FL") == "Y")).select(
-        "USUBJID",
-        "AVISIT",
-        "ADY",
-        pl.when(pl.col("AVALC").is_not_null()).then(pl.col("AVALC") == "Y").alias("BCAPL"),
+def aplasia_by_month(adrs: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
+    """B-cell aplasia rate per protocol month (1, 3, 6, ..., 24; ``IMMUNOLOGY_MONTHS``) from
+    the per-visit aplasia already derived (ADRS ``BCAPL``: CD19+ B cells strictly below
+    ``DEFAULTS.bcell_abs_max`` cells/µL, ``sle_car.instruments.bcell_aplasia_flag``,
+    instruments.md §13), with n in follow-up, assessed, evaluable, k, rate and exact 95% CI
+    and the patients not assessed by reason (``rates_by_timepoint``). ``population``: ADSL
+    rows of the analysis set (the infused patients, ``SAFFL`` "Y")."""
+    require_columns(adrs, ["PARAMCD"], "aplasia_by_month", "ADRS")
+    return rates_by_timepoint(
+        adrs.filter(pl.col("PARAMCD") == "BCAPL"),
+        timepoints=IMMUNOLOGY_MONTHS,
+        population=population,
     )
 
 
@@ -238,7 +121,7 @@ def compute_positive(value: pl.Expr, cutoff: pl.Expr, direction: pl.Expr) -> pl.
 def derive_var_abpos(adlb: pl.DataFrame, panel: pl.DataFrame) -> pl.DataFrame:
     """ADLB analysis records (``ANL01FL`` "Y") of the panel's antibodies with the panel's
     ``LABEL``, ``UNIT``, ``CUTOFF``, ``CUTOFF_DIRECTION``, ``ORDER`` and ``ABPOS`` (boolean,
-    ``compute_positive``), ``MONTH`` (``compute_month``) and ``BASEPOS`` (the baseline record's
+    ``compute_positive``) and ``BASEPOS`` (the baseline record's
     ``ABPOS``, per subject and antibody). ``panel``: ``check_panel``'s output."""
     require_columns(
         adlb, ["USUBJID", "PARAMCD", "AVAL", "ADY", "AVISIT", "ABLFL", "ANL01FL"], "ADLB"
@@ -251,7 +134,6 @@ def derive_var_abpos(adlb: pl.DataFrame, panel: pl.DataFrame) -> pl.DataFrame:
             compute_positive(pl.col("AVAL"), pl.col("CUTOFF"), pl.col("CUTOFF_DIRECTION")).alias(
                 "ABPOS"
             ),
-            compute_month(pl.col("AVISIT")).alias("MONTH"),
         )
     )
     base = pl.when(pl.col("ABLFL") == "Y").then(pl.col("ABPOS").cast(pl.Int8)).max()
@@ -269,6 +151,44 @@ def seroconversion_flags(ab: pl.DataFrame) -> pl.DataFrame:
     return ab.filter(pl.col("BASEPOS").fill_null(False) & (pl.col("ADY") > 0)).with_columns(
         (~pl.col("ABPOS")).alias("SERONEG")
     )
+
+
+def positivity_by_month(ab: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
+    """Per antibody (``ORDER``, ``LABEL``) and immunology time point (baseline, then months 1,
+    3, 6, ..., 24): patients positive ``k`` of those with a result ``n_evaluable``, with the
+    follow-up accounting of ``rates_by_timepoint``. ``ab``: ``derive_var_abpos``."""
+    return rates_by_timepoint(
+        ab,
+        timepoints={"Baseline": "BASELINE", **IMMUNOLOGY_MONTHS},
+        population=population,
+        flag="ABPOS",
+        reason=None,
+        by=["ORDER", "LABEL"],
+    )
+
+
+def seroconversion_by_month(ab: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
+    """Per antibody and month (1, 3, 6, ..., 24): among the patients of ``population``
+    positive for that antibody at baseline only, ``k`` negative of ``n_evaluable`` with a
+    result (``seroconversion_flags``); ``n_population`` is the number positive at baseline.
+    Antibodies nobody was positive for at baseline have no row."""
+    require_columns(
+        ab, ["ORDER", "LABEL", "BASEPOS"], "seroconversion_by_month", "derive_var_abpos"
+    )
+    positive = ab.filter(pl.col("BASEPOS").fill_null(False))
+    parts = [
+        rates_by_timepoint(
+            seroconversion_flags(g),
+            timepoints=IMMUNOLOGY_MONTHS,
+            # every patient positive at baseline, with or without a later result
+            population=population.filter(pl.col("USUBJID").is_in(g["USUBJID"].implode())),
+            flag="SERONEG",
+            reason=None,
+            by=["ORDER", "LABEL"],
+        )
+        for _, g in positive.group_by("ORDER", maintain_order=True)  # one group per antibody
+    ]
+    return pl.concat(parts).sort("ORDER") if parts else pl.DataFrame()
 
 
 # --- log scales -------------------------------------------------------------------------------

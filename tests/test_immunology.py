@@ -10,88 +10,56 @@ import pytest
 from sle_car import immunology as I
 
 
-def _adsl(**cols: list) -> pl.DataFrame:
-    base = {"USUBJID": ["A"], "SAFFL": ["Y"], "LSTALVDY": [400]}
-    base.update(cols)
-    return pl.DataFrame(base)
-
-
-MONTH12 = {"MONTH 12": 12}  # nominal day 365
-
-
-def test_follow_up_1_reaching_the_nominal_day_counts() -> None:
-    fu = I.derive_vars_follow_up(
-        _adsl(USUBJID=["A", "B"], SAFFL=["Y", "Y"], LSTALVDY=[365, 364]), months=MONTH12
-    )
-    assert fu.sort("USUBJID")["FUFL"].to_list() == ["Y", "N"]  # >= nominal day 365
-
-
-def test_follow_up_2_not_infused_is_not_in_the_grid() -> None:
-    fu = I.derive_vars_follow_up(
-        _adsl(USUBJID=["A", "B"], SAFFL=["Y", "N"], LSTALVDY=[800, 800]), months=MONTH12
-    )
-    assert fu["USUBJID"].to_list() == ["A"]
-
-
-def test_follow_up_3_reasons_for_leaving_the_denominator() -> None:
-    adsl = _adsl(
-        USUBJID=["D", "W", "C"],
-        SAFFL=["Y"] * 3,
-        LSTALVDY=[100, 200, 300],
-        EOSSTT=["DISCONTINUED", "DISCONTINUED", "ONGOING"],
-        DCSREAS=["DEATH", "WITHDRAWAL BY SUBJECT", None],
-        DTHDY=[100, None, None],
-    )
-    fu = I.derive_vars_follow_up(adsl, months=MONTH12).sort("USUBJID")
-    assert fu["NOTFU"].to_list() == [
-        "visit not reached by the data cut",
-        "died",
-        "left the study (withdrawal by subject)",
-    ]
-
-
-def test_follow_up_4_default_grid_is_the_protocol_months() -> None:
-    fu = I.derive_vars_follow_up(_adsl())
-    assert fu["MONTH"].to_list() == [1, 3, 6, 9, 12, 15, 18, 21, 24]
-    assert fu["NOMDY"].to_list()[:3] == [28, 84, 168]  # weeks 4, 12, 24
-
-
-def test_assessed_1_a_result_in_the_window_proves_follow_up() -> None:
-    fu = I.derive_vars_follow_up(_adsl(LSTALVDY=[360]), months=MONTH12)  # before day 365
-    res = pl.DataFrame({"USUBJID": ["A"], "AVISIT": ["MONTH 12"], "F": [True]})
-    x = I.derive_vars_assessed(fu, res, flag="F").row(0, named=True)
-    assert (x["FUFL"], x["NOTFU"], x["ASSESSED"], x["RESP"]) == ("Y", None, True, True)
-
-
-def test_assessed_2_not_evaluable_sample_is_assessed_with_null_flag() -> None:
-    fu = I.derive_vars_follow_up(_adsl(), months=MONTH12)
-    res = pl.DataFrame(
-        {"USUBJID": ["A"], "AVISIT": ["MONTH 12"], "F": [None]}, schema_overrides={"F": pl.Boolean}
-    )
-    x = I.derive_vars_assessed(fu, res, flag="F").row(0, named=True)
-    assert x["ASSESSED"] is True and x["RESP"] is None
-
-
-def test_assessed_3_two_results_per_visit_are_refused() -> None:
-    fu = I.derive_vars_follow_up(_adsl(), months=MONTH12)
-    res = pl.DataFrame({"USUBJID": ["A", "A"], "AVISIT": ["MONTH 12"] * 2, "F": [True, False]})
-    with pytest.raises(ValueError, match="ANL01FL"):
-        I.derive_vars_assessed(fu, res, flag="F")
-
-
-def test_aplasia_flags_1_takes_analysis_records_and_keeps_not_evaluable() -> None:
-    adrs = pl.DataFrame(
+def _adsl() -> pl.DataFrame:
+    # A completed; W withdrew on day 200 (before the month 9 window closes); C: cut on day 90
+    return pl.DataFrame(
         {
-            "USUBJID": ["A", "A", "A"],
-            "PARAMCD": ["BCAPL", "BCAPL", "DORISREM"],
-            "AVALC": ["Y", None, "N"],
-            "AVISIT": ["WEEK 4", "WEEK 12", "WEEK 4"],
-            "ADY": [28, 84, 28],
-            "ANL01FL": ["Y", "Y", "Y"],
+            "USUBJID": ["A", "W", "C"],
+            "SAFFL": ["Y"] * 3,
+            "LSTALVDY": [730, 200, 90],
+            "EOSSTT": ["COMPLETED", "DISCONTINUED", "ONGOING"],
         }
     )
-    out = I.aplasia_flags(adrs)
-    assert out["BCAPL"].to_list() == [True, None]
+
+
+def test_aplasia_1_denominators_per_month() -> None:
+    # month 1 (WEEK 4): A aplastic, W not, C sample not evaluable; month 3 (WEEK 12): A only
+    adrs = pl.DataFrame(
+        {
+            "USUBJID": ["A", "W", "C", "A", "A"],
+            "PARAMCD": ["BCAPL"] * 4 + ["DORISREM"],
+            "AVALC": ["Y", "N", None, "Y", "Y"],
+            "NEREASON": [None, None, "input missing", None, None],
+            "AVISIT": ["WEEK 4", "WEEK 4", "WEEK 4", "WEEK 12", "WEEK 12"],
+            "ANL01FL": ["Y"] * 5,
+        }
+    )
+    r = I.aplasia_by_month(adrs, _adsl())
+    m1 = r.filter(pl.col("timepoint") == "Month 1").row(0, named=True)
+    assert (m1["n_follow_up"], m1["n_assessed"], m1["n_evaluable"], m1["k"]) == (3, 3, 2, 1)
+    m3 = r.filter(pl.col("timepoint") == "Month 3").row(0, named=True)
+    # W (left day 200) and C (cut day 100) were still followed through month 3's window? W yes
+    # (missed), C no (the window closes after day 100: not reached)
+    assert (m3["n_follow_up"], m3["n_evaluable"], m3["k"]) == (2, 1, 1)
+    assert (m3["n_missed"], m3["n_not_reached"]) == (1, 1)
+    m9 = r.filter(pl.col("timepoint") == "Month 9").row(0, named=True)
+    assert (m9["n_follow_up"], m9["n_left_study"], m9["n_not_reached"]) == (1, 1, 1)
+    assert m9["n_evaluable"] == 0 and m9["rate"] is None  # never 0 % of nobody
+
+
+def test_aplasia_2_other_parameters_are_ignored() -> None:
+    adrs = pl.DataFrame(
+        {
+            "USUBJID": ["A"],
+            "PARAMCD": ["DORISREM"],
+            "AVALC": ["Y"],
+            "NEREASON": [None],
+            "AVISIT": ["WEEK 4"],
+            "ANL01FL": ["Y"],
+        },
+        schema_overrides={"NEREASON": pl.String},
+    )
+    assert I.aplasia_by_month(adrs, _adsl())["n_assessed"].sum() == 0
 
 
 # --- the panel --------------------------------------------------------------------------------
@@ -159,7 +127,6 @@ def test_abpos_1_baseline_positivity_and_month() -> None:
     ab = I.derive_var_abpos(_adlb_ab(), I.check_panel(_panel())).sort("USUBJID", "ADY")
     assert ab["ABPOS"].to_list() == [True, False, False, True, False]
     assert ab["BASEPOS"].to_list() == [True, True, False, False, None]
-    assert ab["MONTH"].to_list() == [None, 3, None, 3, 3]
 
 
 def test_seroconversion_1_only_baseline_positive_patients_count() -> None:
@@ -167,6 +134,28 @@ def test_seroconversion_1_only_baseline_positive_patients_count() -> None:
     sc = I.seroconversion_flags(ab)
     # C (negative at baseline, positive later) and D (no baseline) are not in the denominator
     assert sc["USUBJID"].to_list() == ["B"] and sc["SERONEG"].to_list() == [True]
+
+
+def _pop(ids: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"USUBJID": ids, "LSTALVDY": [730] * len(ids), "EOSSTT": ["COMPLETED"] * len(ids)}
+    )
+
+
+def test_seroconversion_2_by_month_denominator_is_baseline_positive() -> None:
+    ab = I.derive_var_abpos(_adlb_ab(), I.check_panel(_panel()))
+    r = I.seroconversion_by_month(ab, _pop(["B", "C", "D"]))
+    m3 = r.filter(pl.col("timepoint") == "Month 3").row(0, named=True)
+    assert (m3["n_population"], m3["n_evaluable"], m3["k"]) == (1, 1, 1)
+
+
+def test_positivity_1_by_month_counts_every_result() -> None:
+    ab = I.derive_var_abpos(_adlb_ab(), I.check_panel(_panel()))
+    r = I.positivity_by_month(ab, _pop(["B", "C", "D"]))
+    base = r.filter(pl.col("timepoint") == "Baseline").row(0, named=True)
+    m3 = r.filter(pl.col("timepoint") == "Month 3").row(0, named=True)
+    assert (base["k"], base["n_evaluable"]) == (1, 2)  # D has no baseline result
+    assert (m3["k"], m3["n_evaluable"]) == (1, 3)  # C became positive (50 >= 30)
 
 
 # --- log scales -------------------------------------------------------------------------------
