@@ -26,6 +26,7 @@ from plotnine import (
     geom_text,
     geom_vline,
     ggplot,
+    guides,
     labs,
     scale_shape_manual,
     scale_x_continuous,
@@ -77,15 +78,18 @@ def facet_reference_lines(refs: pl.DataFrame, *, label: bool = True) -> list:
 
 def _course_layers(d: pl.DataFrame, patients: list[str], log: bool) -> list:
     below = pl.col("KIND") == BELOW
+    kinds = [k for k in SHAPES if k in d["KIND"].unique().to_list()]
     layers = [
         geom_line(size=0.5),
         geom_point(d.filter(~below), aes(shape="KIND"), size=1.3),
         scale_colour_patient(patients),
-        scale_shape_manual(values=SHAPES, name="Result", limits=list(SHAPES)),
+        scale_shape_manual(values=SHAPES, name="Result", limits=kinds),
         theme_journal(),
     ]
-    if d.filter(below).height:
+    if BELOW in kinds:
         layers.insert(2, geom_point(d.filter(below), aes(shape="KIND"), size=1.5, fill="white"))
+    else:  # nothing drawn at a floor: no "Result" legend
+        layers.append(guides(shape="none"))
     if log:
         layers.append(scale_y_log10())
     return layers
@@ -136,8 +140,9 @@ def course_plot(
         d = d.with_columns(pl.col("ADY").cast(pl.Float64).alias("_X"))
         top = last if last is not None else EARLY_DAYS
         d = d.filter(pl.col("_X") <= top)
+        first = min(0, int(d["_X"].min() or 0) // 7 * 7)
         xs = scale_x_continuous(
-            breaks=list(range(0, int(top) + 1, 7)), name="Days after CAR T-cell infusion"
+            breaks=list(range(first, int(top) + 1, 7)), name="Days after CAR T-cell infusion"
         )
     else:
         raise ValueError(f"unit must be 'months' or 'days', not {unit!r}")
@@ -154,12 +159,26 @@ def course_plot(
     return p
 
 
-def event_lines(events: pl.DataFrame, *, label: str = "CRS onset") -> list:
+def event_lines(events: pl.DataFrame, *, dodge: float = 0.3) -> list:
     """Vertical dotted lines at each patient's event day (``USUBJID``, ``ADY``), in the
-    patient's colour, for a days axis (e.g. CRS onset on the cytokine panels)."""
+    patient's colour, for a days axis (e.g. CRS onset on the cytokine panels). Patients with
+    an event on the same day are moved apart by ``dodge`` days each, so no line hides another."""
     if events.height == 0:
         return []
-    e = events.with_columns(patient_label_expr(), pl.col("ADY").cast(pl.Float64).alias("_X"))
+    e = (
+        events.with_columns(patient_label_expr())
+        .sort("ADY", "Patient")
+        .with_columns(
+            (
+                pl.col("ADY").cast(pl.Float64)
+                + dodge
+                * (
+                    pl.int_range(pl.len()).over("ADY").cast(pl.Float64)
+                    - (pl.len().over("ADY").cast(pl.Float64) - 1) / 2
+                )
+            ).alias("_X")
+        )
+    )
     return [geom_vline(e, aes(xintercept="_X", color="Patient"), linetype="dotted", size=0.6)]
 
 

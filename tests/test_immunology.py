@@ -170,3 +170,22 @@ def test_log_floor_2_count_is_stated() -> None:
     df = I.log_floor(pl.DataFrame({"AVAL": [0.0, 0.0, 1.0, None]}))
     text = I.below_detection_text(df, "CD19+ B cells")
     assert text.startswith("CD19+ B cells: 2 of 3 results were 0")
+
+
+# --- figures ----------------------------------------------------------------------------------
+def test_figures_1_same_day_events_are_moved_apart() -> None:
+    from sle_car.immunology_figures import event_lines
+
+    ev = pl.DataFrame({"USUBJID": ["S-002", "S-004", "S-001"], "ADY": [11, 11, 1]})
+    x = sorted(event_lines(ev, dodge=0.3)[0].data["_X"].to_list())
+    assert x == pytest.approx([1.0, 10.85, 11.15])
+
+
+def test_figures_2_below_detection_values_get_their_own_marker() -> None:
+    from sle_car.immunology_figures import BELOW, course_plot
+
+    df = pl.DataFrame({"USUBJID": ["S-001"] * 3, "ADY": [0, 30, 60], "AVAL": [5.0, 0.0, 2.0]})
+    p = course_plot(df, patients=["S-001"], log=True)
+    kinds = p.data["KIND"].to_list()
+    assert kinds == ["measured", BELOW, "measured"]
+    assert p.data["LOGY"].to_list() == [5.0, 1.0, 2.0]  # 0 drawn at half the lowest (2)
