@@ -29,10 +29,8 @@ import polars as pl
 
 from sle_car._checks import require_columns
 from sle_car.derive.common import analysis_windows
+from sle_car.figures import DAYS_PER_MONTH
 from sle_car.stats import clopper_pearson
-
-DAYS_PER_MONTH = 30.4375
-"""Days per month (365.25 / 12), the protocol's month (``data_schemas.codelists.VISITS``)."""
 
 EFFICACY_WEEKS: dict[str, str] = {f"Week {w}": f"WEEK {w}" for w in range(4, 29, 4)}
 """Efficacy and quality-of-life time points of the protocol: weeks 4, 8, ..., 28."""
@@ -164,6 +162,7 @@ def assessment_status(
     by: Sequence[str] = (),
     end_day: str = "LSTALVDY",
     status: str = "EOSSTT",
+    keep: Sequence[str] = (),
 ) -> pl.DataFrame:
     """Per level of ``by``, patient of ``population`` and time point: ``STATUS`` (assessed,
     missed, left study, not reached; see the module docstring), ``RESP`` (True/False; null
@@ -171,9 +170,10 @@ def assessment_status(
     evaluable). ``df`` holds one analysis record per patient, ``by`` level and ``AVISIT``
     (ADRS: rows with ``ANL01FL`` "Y" are used when the column is there); records of patients
     outside ``population`` and of other visits are ignored. Levels of ``by`` are those
-    ``df`` holds."""
-    by = list(by)
-    require_columns(df, ["USUBJID", "AVISIT", flag, *by], "rates_by_timepoint")
+    ``df`` holds. Columns ``keep`` of the record (e.g. ``AVAL``, ``ADY``) are carried along
+    (null when not assessed)."""
+    by, keep = list(by), list(keep)
+    require_columns(df, ["USUBJID", "AVISIT", flag, *by, *keep], "rates_by_timepoint")
     tp = timepoint_frame(timepoints)
     fu = follow_up_status(population, timepoints=timepoints, end_day=end_day, status=status)
     d = df.filter(pl.col("AVISIT").is_in(tp["AVISIT"].implode()))
@@ -197,6 +197,7 @@ def assessment_status(
             "NEREASON"
         ),
         pl.lit(True).alias("_ASSESSED"),
+        *keep,
     )
     levels = d.select(by).unique(maintain_order=True) if by else None
     grid = fu if levels is None else levels.join(fu, how="cross")
@@ -225,6 +226,7 @@ def assessment_status(
             "STATUS",
             "RESP",
             "NEREASON",
+            *keep,
         )
     )
 
@@ -330,3 +332,377 @@ def not_assessed_text() -> pl.Expr:
         separator="; ",
         ignore_nulls=True,
     ).fill_null("")
+
+
+def summary_by_timepoint(
+    df: pl.DataFrame,
+    *,
+    timepoints: Mapping[str, str] | Sequence[str],
+    population: pl.DataFrame,
+    value: str = "AVAL",
+    by: Sequence[str] = (),
+    end_day: str = "LSTALVDY",
+    status: str = "EOSSTT",
+) -> pl.DataFrame:
+    """A continuous measure (a score, its change from baseline ``CHG``, a laboratory value)
+    by protocol time point with the same accounting as :func:`rates_by_timepoint`: per level
+    of ``by`` and time point ``n_population``, ``n_follow_up``, ``n_assessed``, ``n`` (with a
+    ``value``), ``median``, ``min``, ``max``, ``n_not_evaluable`` (a record without a value),
+    ``n_missed``, ``n_left_study``, ``n_not_reached``, and nominal ``day``/``month``."""
+    by = list(by)
+    d = df.with_columns(pl.col(value).is_not_null().alias("_HAS"), pl.col(value).alias("_V"))
+    st = assessment_status(
+        d,
+        timepoints=timepoints,
+        population=population,
+        flag="_HAS",
+        reason=None,
+        by=by,
+        end_day=end_day,
+        status=status,
+        keep=["_V"],
+    )
+    return (
+        st.group_by([*by, "order", "timepoint", "AVISIT", "day", "month"])
+        .agg(
+            pl.len().alias("n_population"),
+            pl.col("STATUS").is_in([STATUS_ASSESSED, STATUS_MISSED]).sum().alias("n_follow_up"),
+            (pl.col("STATUS") == STATUS_ASSESSED).sum().alias("n_assessed"),
+            pl.col("_V").is_not_null().sum().alias("n"),
+            pl.col("_V").median().alias("median"),
+            pl.col("_V").min().alias("min"),
+            pl.col("_V").max().alias("max"),
+            ((pl.col("STATUS") == STATUS_ASSESSED) & pl.col("_V").is_null())
+            .sum()
+            .alias("n_not_evaluable"),
+            (pl.col("STATUS") == STATUS_MISSED).sum().alias("n_missed"),
+            (pl.col("STATUS") == STATUS_LEFT).sum().alias("n_left_study"),
+            (pl.col("STATUS") == STATUS_NOT_REACHED).sum().alias("n_not_reached"),
+        )
+        .with_columns(
+            pl.col("^n_.*$", "n").cast(pl.Int64), pl.col("median", "min", "max").cast(pl.Float64)
+        )
+        .sort([*by, "order"])
+        .drop("order")
+    )
+
+
+def fixed_text(expr: pl.Expr, decimals: int = 1, *, signed: bool = False) -> pl.Expr:
+    """A number as text with exactly ``decimals`` decimals ("0.10", "-1.5"), vectorised;
+    "+" before a positive value when ``signed``."""
+    scale = 10**decimals
+    units = (expr.abs() * scale).round(0).cast(pl.Int64)
+    whole = (units // scale).cast(pl.String)
+    frac = (units % scale).cast(pl.String).str.zfill(decimals) if decimals else pl.lit("")
+    body = pl.concat_str(whole, pl.lit("." if decimals else ""), frac)
+    neg = (units > 0) & (expr < 0)
+    sign = pl.when(neg).then(pl.lit("-")).when(pl.lit(signed) & (units > 0)).then(pl.lit("+"))
+    return (
+        pl.when(expr.is_null())
+        .then(None)
+        .otherwise(pl.concat_str(sign.otherwise(pl.lit("")), body))
+    )
+
+
+def median_range_text(decimals: int = 1, *, signed: bool = False) -> pl.Expr:
+    """A table cell for a :func:`summary_by_timepoint` row: "median (min to max)", "–" when
+    nobody had a value; ``signed`` writes changes as +1.0 / -2.0."""
+    med, lo, hi = (fixed_text(pl.col(c), decimals, signed=signed) for c in ("median", "min", "max"))
+    return (
+        pl.when(pl.col("n") > 0)
+        .then(pl.format("{} ({} to {})", med, lo, hi))
+        .otherwise(pl.lit("–"))
+    )
+
+
+SCORE_STATES: dict[str, tuple[str, str, str, float, str]] = {
+    "SLEDAI0": ("SLEDAI2K", "==", "AVAL", 0.0, "SLEDAI-2K = 0"),
+    "CSLEDAI0": ("CSLEDAI", "==", "AVAL", 0.0, "clinical SLEDAI-2K = 0"),
+}
+"""Score states of the registered outcomes read from ADQS: code -> (ADQS ``PARAMCD``,
+comparator, column, threshold, label). SLEDAI-2K = 0 is complete clinical and serological
+remission on SLEDAI-2K (Gladman DD et al. J Rheumatol 2002;29:288-291); clinical SLEDAI-2K
+= 0 (without anti-dsDNA and complement) is the DORIS 2021 activity criterion (van
+Vollenhoven RF et al. Lupus Sci Med 2021;8:e000538). The PGA criterion of DORIS
+(``pga_state``) reads its threshold from the SAP options."""
+
+
+def pga_state(pga_max: float) -> tuple[str, str, str, float, str]:
+    """The DORIS 2021 PGA criterion as a :data:`SCORE_STATES` entry: PGA < ``pga_max``
+    (strict; ``DEFAULTS.doris.pga_max``, 0.5 on the 0-3 scale)."""
+    return ("PGA", "<", "AVAL", pga_max, f"PGA < {pga_max:g}")
+
+
+def score_states(
+    adqs: pl.DataFrame, states: Mapping[str, tuple[str, str, str, float, str]]
+) -> pl.DataFrame:
+    """ADRS-like records (``USUBJID``, ``PARAMCD``, ``PARAM``, ``AVISIT``, ``ADY``, ``AVALC``
+    "Y"/"N", ``NEREASON``, ``ANL01FL``) for score states (e.g. :data:`SCORE_STATES`) at every
+    post-infusion analysis record of ADQS (``ANL01FL`` "Y", ``ADY`` > 0). A score without a
+    value is not evaluable ("<label>: score not evaluable"), never a "N" or a "Y"."""
+    from sle_car._checks import cmp
+
+    require_columns(
+        adqs, ["USUBJID", "PARAMCD", "AVISIT", "ADY", "AVAL", "ANL01FL"], "score_states", "ADQS"
+    )
+    post = adqs.filter((pl.col("ANL01FL") == "Y") & (pl.col("ADY") > 0))
+    parts = []
+    for code, (src, op, col, threshold, label) in states.items():
+        d = post.filter(pl.col("PARAMCD") == src)
+        ok = cmp(pl.col(col), op, threshold)
+        parts.append(
+            d.select(
+                "USUBJID",
+                pl.lit(code).alias("PARAMCD"),
+                pl.lit(label).alias("PARAM"),
+                "AVISIT",
+                "ADY",
+                pl.when(pl.col(col).is_not_null())
+                .then(pl.when(ok).then(pl.lit("Y")).otherwise(pl.lit("N")))
+                .alias("AVALC"),
+                pl.when(pl.col(col).is_null())
+                .then(pl.lit(f"{label}: score not evaluable"))
+                .alias("NEREASON"),
+                pl.lit("Y").alias("ANL01FL"),
+            )
+        )
+    schema = {
+        "USUBJID": pl.String,
+        "PARAMCD": pl.String,
+        "PARAM": pl.String,
+        "AVISIT": pl.String,
+        "ADY": pl.Int64,
+        "AVALC": pl.String,
+        "NEREASON": pl.String,
+        "ANL01FL": pl.String,
+    }
+    return pl.concat(
+        [pl.DataFrame(schema=schema), *[p.cast(schema) for p in parts]], how="vertical"
+    )
+
+
+def _months_text(days: pl.Expr) -> pl.Expr:
+    return fixed_text(days / DAYS_PER_MONTH, 1)
+
+
+def remission_durations(
+    adsl: pl.DataFrame, adtte: pl.DataFrame, adrs: pl.DataFrame
+) -> pl.DataFrame:
+    """Per patient of ``adsl``: first DORIS remission, how long it has lasted, drug-free
+    remission start and duration, and whether remission was sustained ≥ 12 months, in months
+    after the infusion (day / 30.4375, one decimal).
+
+    From ADTTE: ``TTDORIS`` (first remission; censored = not reached by the last evaluable
+    assessment), ``DURDORIS`` and ``DURDF`` (start ``STARTDY``; ``CNSR`` 1 = remission still
+    ongoing at the last assessment, written "≥ x", a lower bound: right-censored, Kaplan EL,
+    Meier P. JASA 1958;53:457-481); ADRS ``DORIS12`` (sustained ≥ ``sustain_days``: "yes",
+    "no", or "not evaluable: <reason>"). Columns: ``Patient``, ``first_doris``,
+    ``doris_duration``, ``doris_ongoing``, ``df_start``, ``df_duration``, ``df_ongoing``,
+    ``sustained`` (text) and the day columns they come from."""
+    require_columns(adsl, ["USUBJID"], "remission_durations", "ADSL")
+    require_columns(
+        adtte,
+        ["USUBJID", "PARAMCD", "AVAL", "STARTDY", "ADY", "CNSR"],
+        "remission_durations",
+        "ADTTE",
+    )
+    require_columns(
+        adrs, ["USUBJID", "PARAMCD", "AVALC", "NEREASON"], "remission_durations", "ADRS"
+    )
+
+    def tte(paramcd: str, prefix: str) -> pl.DataFrame:
+        return adtte.filter(pl.col("PARAMCD") == paramcd).select(
+            "USUBJID",
+            pl.col("STARTDY").alias(f"{prefix}_STARTDY"),
+            pl.col("AVAL").alias(f"{prefix}_DAYS"),
+            pl.col("ADY").alias(f"{prefix}_ENDDY"),
+            (pl.col("CNSR") == 1).alias(f"{prefix}_CNSR"),
+        )
+
+    sus = adrs.filter(pl.col("PARAMCD") == "DORIS12").select(
+        "USUBJID",
+        pl.when(pl.col("AVALC") == "Y")
+        .then(pl.lit("yes"))
+        .when(pl.col("AVALC") == "N")
+        .then(pl.lit("no"))
+        .otherwise(
+            pl.format("not evaluable: {}", pl.col("NEREASON").fill_null("reason not recorded"))
+        )
+        .alias("sustained"),
+    )
+    x = (
+        adsl.select("USUBJID")
+        .join(tte("TTDORIS", "TT"), on="USUBJID", how="left")
+        .join(tte("DURDORIS", "DUR"), on="USUBJID", how="left")
+        .join(tte("DURDF", "DF"), on="USUBJID", how="left")
+        .join(sus, on="USUBJID", how="left")
+    )
+
+    def duration(prefix: str) -> pl.Expr:
+        m = _months_text(pl.col(f"{prefix}_DAYS"))
+        return (
+            pl.when(pl.col(f"{prefix}_DAYS").is_null())
+            .then(pl.lit("–"))
+            .when(pl.col(f"{prefix}_CNSR"))
+            .then(pl.format("≥ {} (ongoing)", m))
+            .otherwise(m)
+        )
+
+    first = (
+        pl.when(pl.col("TT_DAYS").is_null())
+        .then(pl.lit("–"))
+        .when(pl.col("TT_CNSR"))
+        .then(pl.format("not reached by {}", _months_text(pl.col("TT_ENDDY"))))
+        .otherwise(_months_text(pl.col("TT_DAYS")))
+    )
+    return x.with_columns(
+        pl.col("USUBJID").cast(pl.String).str.split("-").list.last().alias("Patient"),
+        first.alias("first_doris"),
+        duration("DUR").alias("doris_duration"),
+        pl.col("DUR_CNSR").alias("doris_ongoing"),
+        pl.when(pl.col("DF_STARTDY").is_null())
+        .then(pl.lit("not reached"))
+        .otherwise(_months_text(pl.col("DF_STARTDY")))
+        .alias("df_start"),
+        duration("DF").alias("df_duration"),
+        pl.col("DF_CNSR").alias("df_ongoing"),
+        pl.col("sustained").fill_null("not derived"),
+    ).sort("USUBJID")
+
+
+def glucocorticoid_steps(
+    cm: pl.DataFrame, adsl: pl.DataFrame, *, from_day: int = -30, end_day: str = "LSTALVDY"
+) -> pl.DataFrame:
+    """Prednisolone-equivalent daily dose per patient as a step function from ``from_day`` to
+    the last day known alive, zero included: one row per patient and period of constant
+    dose (``USUBJID``, ``Patient``, ``START``, ``END`` study days, ``PREDDOSE`` mg/day, the
+    sum of the glucocorticoid records active then, 0 when none), by the derivation's
+    :func:`~sle_car.derive.common.drug_exposure_by_day` (the dose DORIS reads). Patients of
+    ``adsl`` without a glucocorticoid record get one zero period."""
+    from sle_car.derive.common import drug_exposure_by_day
+
+    require_columns(adsl, ["USUBJID", end_day], "glucocorticoid_steps", "ADSL")
+    require_columns(
+        cm, ["USUBJID", "CMCLAS", "CMPREDEQ", "CMSTDY", "CMENDY"], "glucocorticoid_steps", "CM"
+    )
+    gc = cm.filter(pl.col("CMCLAS") == "GLUCOCORTICOID")
+    ends = adsl.select("USUBJID", pl.col(end_day).alias("_END"))
+    cuts = pl.concat(
+        [
+            ends.select("USUBJID", pl.lit(from_day).cast(pl.Int64).alias("ADY")),
+            gc.select("USUBJID", pl.col("CMSTDY").cast(pl.Int64).alias("ADY")),
+            gc.select("USUBJID", (pl.col("CMENDY").cast(pl.Int64) + 1).alias("ADY")),
+        ]
+    ).drop_nulls()
+    cuts = (
+        cuts.join(ends, on="USUBJID", how="inner")
+        .filter(pl.col("ADY").is_between(from_day, pl.col("_END")))
+        .select("USUBJID", "ADY")
+        .unique()
+        .sort("USUBJID", "ADY")
+    )
+    dose = drug_exposure_by_day(gc, cuts).select("USUBJID", "ADY", "PREDDOSE")
+    return (
+        dose.join(ends, on="USUBJID", how="left")
+        .sort("USUBJID", "ADY")
+        .with_columns(
+            pl.col("PREDDOSE").fill_null(0.0),
+            pl.col("ADY").shift(-1).over("USUBJID").fill_null(pl.col("_END")).alias("END"),
+        )
+        .select(
+            "USUBJID",
+            pl.col("USUBJID").cast(pl.String).str.split("-").list.last().alias("Patient"),
+            pl.col("ADY").alias("START"),
+            "END",
+            "PREDDOSE",
+        )
+    )
+
+
+def follow_up_counts(
+    population: pl.DataFrame,
+    *,
+    timepoints: Mapping[str, str] | Sequence[str],
+    assessed: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Per time point the patients of ``population`` in follow-up, those who had left the
+    study and those who had not reached it (the part of every denominator that does not
+    depend on the instrument): ``timepoint``, ``day``, ``n_in_follow_up``, ``n_left_study``,
+    ``n_not_reached``. A patient with any record in ``assessed`` (``USUBJID``, ``AVISIT``)
+    at the time point was in follow-up there, whatever the follow-up dates say (a visit on
+    the last day known alive, before the window closed)."""
+    fu = follow_up_status(population, timepoints=timepoints)
+    if assessed is not None:
+        seen = (
+            assessed.select("USUBJID", "AVISIT").unique().with_columns(pl.lit(True).alias("_SEEN"))
+        )
+        fu = fu.join(seen, on=["USUBJID", "AVISIT"], how="left").with_columns(
+            pl.when(pl.col("_SEEN").fill_null(False))
+            .then(None)
+            .otherwise(pl.col("FUSTAT"))
+            .alias("FUSTAT")
+        )
+    return (
+        fu.group_by("order", "timepoint", "day")
+        .agg(
+            pl.col("FUSTAT").is_null().sum().cast(pl.Int64).alias("n_in_follow_up"),
+            (pl.col("FUSTAT") == STATUS_LEFT).sum().cast(pl.Int64).alias("n_left_study"),
+            (pl.col("FUSTAT") == STATUS_NOT_REACHED).sum().cast(pl.Int64).alias("n_not_reached"),
+        )
+        .sort("order")
+        .drop("order")
+    )
+
+
+def rate_cell() -> pl.Expr:
+    """A :func:`rates_by_timepoint` row as one table cell: "k/n (lo–hi)" followed by the
+    patients in follow-up this instrument did not count ("; 1 not evaluable; 1 missed")."""
+    extra = pl.concat_str(
+        [
+            pl.when(pl.col("n_not_evaluable") > 0).then(
+                pl.format("{} not evaluable", "n_not_evaluable")
+            ),
+            pl.when(pl.col("n_missed") > 0).then(pl.format("{} missed", "n_missed")),
+        ],
+        separator="; ",
+        ignore_nulls=True,
+    ).fill_null("")
+    return pl.when(extra != "").then(pl.format("{}; {}", rate_text(), extra)).otherwise(rate_text())
+
+
+def summary_cell(decimals: int = 1, *, signed: bool = False) -> pl.Expr:
+    """A :func:`summary_by_timepoint` row as one table cell: "n = 4: 0.0 (0.0 to 0.5)" with
+    the patients in follow-up without a value ("; 1 missed")."""
+    extra = pl.concat_str(
+        [
+            pl.when(pl.col("n_not_evaluable") > 0).then(
+                pl.format("{} not evaluable", "n_not_evaluable")
+            ),
+            pl.when(pl.col("n_missed") > 0).then(pl.format("{} missed", "n_missed")),
+        ],
+        separator="; ",
+        ignore_nulls=True,
+    ).fill_null("")
+    core = pl.when(pl.col("n") > 0).then(
+        pl.format("n = {}: {}", "n", median_range_text(decimals, signed=signed))
+    )
+    return (
+        pl.when(extra != "")
+        .then(pl.concat_str(core.fill_null("–"), pl.lit("; "), extra))
+        .otherwise(core.fill_null("–"))
+    )
+
+
+def by_timepoint_wide(rows: pl.DataFrame, parts: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """One row per time point of ``rows`` (its columns first, e.g. :func:`follow_up_counts`),
+    then one column per entry of ``parts`` (label -> frame with ``timepoint`` and ``cell``),
+    "–" where a part has no row for the time point."""
+    out = rows
+    for label, frame in parts.items():
+        out = out.join(
+            frame.select("timepoint", pl.col("cell").alias(label)),
+            on="timepoint",
+            how="left",
+            maintain_order="left",
+        ).with_columns(pl.col(label).fill_null("–"))
+    return out

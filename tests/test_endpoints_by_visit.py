@@ -129,3 +129,110 @@ def test_texts() -> None:
     assert r["cell"].to_list() == ["4/4 (40–100)", "1/2 (1–99)", "1/1 (2–100)"]
     assert r["note"][1] == "1 missed; 1 left study; 1 not reached"
     assert r["note"][2] == "1 not evaluable; 2 left study; 1 not reached"
+
+
+# --- continuous measures, score states, remission durations ----------------------------------
+
+
+def test_summary_by_timepoint_counts_missing_values_and_dropouts() -> None:
+    from sle_car.endpoints_by_visit import median_range_text, summary_by_timepoint
+
+    rec = REC.with_columns(pl.Series("CHG", [2.0, -1.0, None, 5.0, 3.0, 4.0, 8.0, 1.0, 99.0, 0.0]))
+    s = summary_by_timepoint(rec, timepoints=TP, population=POP, value="CHG")
+    w4, w8, w16 = s.iter_rows(named=True)
+    # week 4: A 2, B 5, C 3, E 1 (Z outside the population); D missed
+    assert (w4["n"], w4["median"], w4["min"], w4["max"], w4["n_missed"]) == (4, 2.5, 1.0, 5.0, 1)
+    assert (w8["n"], w8["n_left_study"], w8["n_not_reached"]) == (2, 1, 1)
+    # week 16: A assessed without a value: not evaluable, not a 0
+    assert (w16["n"], w16["n_not_evaluable"], w16["median"]) == (1, 1, 8.0)
+    txt = s.with_columns(median_range_text(1, signed=True).alias("t"))["t"].to_list()
+    assert txt == ["+2.5 (+1.0 to +5.0)", "+1.5 (-1.0 to +4.0)", "+8.0 (+8.0 to +8.0)"]
+
+
+def test_score_states_thresholds_and_missing_scores() -> None:
+    from sle_car.endpoints_by_visit import SCORE_STATES, pga_state, score_states
+
+    adqs = pl.DataFrame(
+        {
+            "USUBJID": ["A", "A", "B", "B", "C", "C"],
+            "PARAMCD": ["SLEDAI2K", "PGA", "SLEDAI2K", "PGA", "SLEDAI2K", "PGA"],
+            "AVISIT": ["WEEK 4"] * 6,
+            "ADY": [28] * 6,
+            "AVAL": [0.0, 0.5, 2.0, 0.4, None, 0.0],
+            "ANL01FL": ["Y"] * 6,
+        }
+    )
+    s = score_states(adqs, {"SLEDAI0": SCORE_STATES["SLEDAI0"], "PGALT": pga_state(0.5)})
+    got = {(r["USUBJID"], r["PARAMCD"]): r["AVALC"] for r in s.iter_rows(named=True)}
+    # PGA < 0.5 is strict (DORIS 2021): 0.5 is not below it
+    assert got == {
+        ("A", "SLEDAI0"): "Y",
+        ("B", "SLEDAI0"): "N",
+        ("C", "SLEDAI0"): None,
+        ("A", "PGALT"): "N",
+        ("B", "PGALT"): "Y",
+        ("C", "PGALT"): "Y",
+    }
+    ne = s.filter(pl.col("AVALC").is_null())["NEREASON"].to_list()
+    assert ne == ["SLEDAI-2K = 0: score not evaluable"]
+
+
+def test_remission_durations_censoring() -> None:
+    from sle_car.endpoints_by_visit import remission_durations
+
+    adsl = pl.DataFrame({"USUBJID": ["S-001", "S-002", "S-003"]})
+    adtte = pl.DataFrame(
+        {
+            "USUBJID": ["S-001", "S-001", "S-001", "S-002", "S-002", "S-003"],
+            "PARAMCD": ["TTDORIS", "DURDORIS", "DURDF", "TTDORIS", "DURDORIS", "TTDORIS"],
+            "AVAL": [30.0, 365.25, 100.0, 61.0, 200.0, 180.0],
+            "STARTDY": [0, 30, 91, 0, 61, 0],
+            "ADY": [30, 395, 191, 61, 261, 180],
+            "CNSR": [0, 1, 0, 0, 0, 1],
+        }
+    )
+    adrs = pl.DataFrame(
+        {
+            "USUBJID": ["S-001", "S-002", "S-003"],
+            "PARAMCD": ["DORIS12"] * 3,
+            "AVALC": ["Y", "N", None],
+            "NEREASON": [None, None, "no DORIS remission yet"],
+        }
+    )
+    r = {x["Patient"]: x for x in remission_durations(adsl, adtte, adrs).iter_rows(named=True)}
+    # ongoing (censored) remission: a lower bound; 365.25 days = 12.0 months
+    assert r["001"]["doris_duration"] == "≥ 12.0 (ongoing)" and r["001"]["doris_ongoing"]
+    # lost after 200 days = 6.6 months: an event, no "≥"
+    assert r["002"]["doris_duration"] == "6.6" and not r["002"]["doris_ongoing"]
+    assert r["001"]["df_start"] == "3.0" and r["001"]["df_duration"] == "3.3"
+    assert r["002"]["df_start"] == "not reached" and r["002"]["df_duration"] == "–"
+    # never in remission: censored time to first remission, no duration
+    assert r["003"]["first_doris"] == "not reached by 5.9"
+    assert r["003"]["doris_duration"] == "–"
+    assert r["003"]["sustained"] == "not evaluable: no DORIS remission yet"
+    assert (r["001"]["sustained"], r["002"]["sustained"]) == ("yes", "no")
+
+
+def test_follow_up_counts_an_assessed_patient_is_in_follow_up() -> None:
+    from sle_car.endpoints_by_visit import follow_up_counts
+
+    # C (ongoing, last day 60) was not seen at week 8 [42, 70): not reached; seen: in follow-up
+    plain = follow_up_counts(POP, timepoints=TP).row(1, named=True)
+    assert (plain["n_in_follow_up"], plain["n_left_study"], plain["n_not_reached"]) == (3, 1, 1)
+    seen = pl.DataFrame({"USUBJID": ["C"], "AVISIT": ["WEEK 8"]})
+    w8 = follow_up_counts(POP, timepoints=TP, assessed=seen).row(1, named=True)
+    assert (w8["n_in_follow_up"], w8["n_left_study"], w8["n_not_reached"]) == (4, 1, 0)
+
+
+def test_fixed_text_keeps_trailing_zeros_and_signs() -> None:
+    from sle_car.endpoints_by_visit import fixed_text
+
+    d = pl.DataFrame({"x": [0.1, -0.004, 3.0, None]})
+    assert d.select(fixed_text(pl.col("x"), 2).alias("t"))["t"].to_list() == [
+        "0.10",
+        "0.00",
+        "3.00",
+        None,
+    ]
+    got = d.select(fixed_text(pl.col("x"), 1, signed=True).alias("t"))["t"].to_list()
+    assert got == ["+0.1", "0.0", "+3.0", None]
