@@ -1,0 +1,227 @@
+"""Immunology over time (issue 18): who was in follow-up and assessed at each protocol month,
+B-cell aplasia by month, the autoantibody panel with each antibody's own cut-off and
+comparator, seroconversion among the baseline-positive, and values that a log scale cannot
+draw (zero, below detection) made explicit instead of silently dropped.
+
+Sources: the protocol's immunology schedule (``study/protocol.qmd``: "B-cell aplasia by flow
+cytometry; SLE autoantibodies at months 1, 3, 6, …, 24"); B-cell aplasia as derived in ADRS
+``BCAPL`` (``sle_car.instruments.bcell_aplasia_flag``: CD19+ B cells strictly below
+``DEFAULTS.bcell_abs_max`` cells/µL; instruments.md §13); antibody cut-offs and comparators from
+the data contract ``data_schemas/autoantibody_panel.csv`` (``CUTOFF_SOURCE`` cites each one).
+
+Every function is a pure polars transformation on small frames; none sorts rows by Python
+loops or writes files.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from sle_car._checks import require_columns
+from sle_car.endpoints_by_visit import IMMUNOLOGY_MONTHS, rates_by_timepoint
+
+DIRECTIONS = (">=", ">")
+"""Comparators a cut-off may carry (``CUTOFF_DIRECTION``): a value is positive when
+``value >= cut-off`` or ``value > cut-off``; which one is part of each antibody's definition
+(anti-dsDNA: ≥ 30 IU/mL is positive, BLISS, Furie 2014; instruments.md §13 SERO-T03)."""
+
+
+def aplasia_by_month(adrs: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
+    """B-cell aplasia rate per protocol month (1, 3, 6, ..., 24; ``IMMUNOLOGY_MONTHS``) from
+    the per-visit aplasia already derived (ADRS ``BCAPL``: CD19+ B cells strictly below
+    ``DEFAULTS.bcell_abs_max`` cells/µL, ``sle_car.instruments.bcell_aplasia_flag``,
+    instruments.md §13), with n in follow-up, assessed, evaluable, k, rate and exact 95% CI
+    and the patients not assessed by reason (``rates_by_timepoint``). ``population``: ADSL
+    rows of the analysis set (the infused patients, ``SAFFL`` "Y")."""
+    require_columns(adrs, ["PARAMCD"], "aplasia_by_month", "ADRS")
+    return rates_by_timepoint(
+        adrs.filter(pl.col("PARAMCD") == "BCAPL"),
+        timepoints=IMMUNOLOGY_MONTHS,
+        population=population,
+    )
+
+
+# --- the autoantibody panel -------------------------------------------------------------------
+PANEL_COLUMNS = (
+    "LBTESTCD",
+    "LABEL",
+    "UNIT",
+    "CUTOFF",
+    "CUTOFF_DIRECTION",
+    "CUTOFF_SOURCE",
+    "ORDER",
+)
+
+
+def check_panel(panel: pl.DataFrame, *, source: str = "autoantibody_panel.csv") -> pl.DataFrame:
+    """The panel contract (``data_schemas/autoantibody_panel.csv``) checked: its columns, one
+    row per ``LBTESTCD``, a numeric ``CUTOFF`` where one is given and a ``CUTOFF_DIRECTION``
+    of ``DIRECTIONS``. A bad row is a ``ValueError`` naming the file, the row (header = row 1),
+    the column, the value and what to do."""
+    missing = [c for c in PANEL_COLUMNS if c not in panel.columns]
+    if missing:
+        raise ValueError(
+            f"{source}: column(s) {', '.join(missing)} missing; the panel needs "
+            f"{', '.join(PANEL_COLUMNS)} (data_schemas/CONTRACT_18.md)."
+        )
+    p = panel.with_row_index("_ROW", offset=2).with_columns(
+        pl.col("CUTOFF").cast(pl.Float64, strict=False).alias("_CUT"),
+        pl.col("CUTOFF_DIRECTION").cast(pl.String).str.strip_chars().alias("_DIR"),
+    )
+    bad_cut = p.filter(pl.col("CUTOFF").is_not_null() & pl.col("_CUT").is_null())
+    if bad_cut.height:
+        r = bad_cut.row(0, named=True)
+        raise ValueError(
+            f"{source}: row {r['_ROW']}, column CUTOFF, value {r['CUTOFF']!r} is not a number; "
+            "write the cut-off in the panel's UNIT, or leave it empty when the test has none."
+        )
+    bad_dir = p.filter(pl.col("_CUT").is_not_null() & ~pl.col("_DIR").is_in(list(DIRECTIONS)))
+    if bad_dir.height:
+        r = bad_dir.row(0, named=True)
+        raise ValueError(
+            f"{source}: row {r['_ROW']}, column CUTOFF_DIRECTION, value "
+            f"{r['CUTOFF_DIRECTION']!r} is not one of {', '.join(DIRECTIONS)}; write '>=' when "
+            "a value equal to the cut-off is positive, '>' when it is negative."
+        )
+    dup = p.filter(pl.col("LBTESTCD").is_duplicated())
+    if dup.height:
+        r = dup.row(0, named=True)
+        raise ValueError(
+            f"{source}: row {r['_ROW']}, column LBTESTCD, value {r['LBTESTCD']!r} appears "
+            "more than once; keep one row per test."
+        )
+    return p.select(
+        "LBTESTCD",
+        "LABEL",
+        "UNIT",
+        pl.col("_CUT").alias("CUTOFF"),
+        pl.col("_DIR").alias("CUTOFF_DIRECTION"),
+        "CUTOFF_SOURCE",
+        pl.col("ORDER").cast(pl.Int64),
+    ).sort("ORDER")
+
+
+def compute_positive(value: pl.Expr, cutoff: pl.Expr, direction: pl.Expr) -> pl.Expr:
+    """Positive (boolean) by each row's own comparator: ``value >= cutoff`` where
+    ``direction`` is ">=", ``value > cutoff`` where it is ">"; null when the value or the
+    cut-off is missing (not assessable, never negative). Values are compared rounded to 6
+    decimals (``sle_car._checks.cmp``, instruments.md §0 rule 2)."""
+    v, c = value.round(6), cutoff.round(6)
+    return (
+        pl.when(value.is_null() | cutoff.is_null())
+        .then(None)
+        .when(direction == ">=")
+        .then(v >= c)
+        .when(direction == ">")
+        .then(v > c)
+        .otherwise(None)
+    )
+
+
+def derive_var_abpos(adlb: pl.DataFrame, panel: pl.DataFrame) -> pl.DataFrame:
+    """ADLB analysis records (``ANL01FL`` "Y") of the panel's antibodies with the panel's
+    ``LABEL``, ``UNIT``, ``CUTOFF``, ``CUTOFF_DIRECTION``, ``ORDER`` and ``ABPOS`` (boolean,
+    ``compute_positive``) and ``BASEPOS`` (the baseline record's
+    ``ABPOS``, per subject and antibody). ``panel``: ``check_panel``'s output."""
+    require_columns(
+        adlb, ["USUBJID", "PARAMCD", "AVAL", "ADY", "AVISIT", "ABLFL", "ANL01FL"], "ADLB"
+    )
+    p = panel.select("LBTESTCD", "LABEL", "UNIT", "CUTOFF", "CUTOFF_DIRECTION", "ORDER")
+    x = (
+        adlb.filter(pl.col("ANL01FL") == "Y")
+        .join(p, left_on="PARAMCD", right_on="LBTESTCD", how="inner")
+        .with_columns(
+            compute_positive(pl.col("AVAL"), pl.col("CUTOFF"), pl.col("CUTOFF_DIRECTION")).alias(
+                "ABPOS"
+            ),
+        )
+    )
+    base = pl.when(pl.col("ABLFL") == "Y").then(pl.col("ABPOS").cast(pl.Int8)).max()
+    return x.with_columns(
+        (base.over("USUBJID", "PARAMCD") == 1).alias("BASEPOS"),
+    )
+
+
+def seroconversion_flags(ab: pl.DataFrame) -> pl.DataFrame:
+    """Seroconversion to negative, defined only for patients positive at baseline: rows of
+    ``derive_var_abpos`` after the infusion (``ADY`` > 0) whose ``BASEPOS`` is true, with
+    ``SERONEG`` = not ``ABPOS`` (null when the result is not assessable). A patient negative
+    or unmeasured at baseline cannot seroconvert and is not in the denominator."""
+    require_columns(ab, ["ABPOS", "BASEPOS", "ADY"], "seroconversion_flags", "derive_var_abpos")
+    return ab.filter(pl.col("BASEPOS").fill_null(False) & (pl.col("ADY") > 0)).with_columns(
+        (~pl.col("ABPOS")).alias("SERONEG")
+    )
+
+
+def positivity_by_month(ab: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
+    """Per antibody (``ORDER``, ``LABEL``) and immunology time point (baseline, then months 1,
+    3, 6, ..., 24): patients positive ``k`` of those with a result ``n_evaluable``, with the
+    follow-up accounting of ``rates_by_timepoint``. ``ab``: ``derive_var_abpos``."""
+    return rates_by_timepoint(
+        ab,
+        timepoints={"Baseline": "BASELINE", **IMMUNOLOGY_MONTHS},
+        population=population,
+        flag="ABPOS",
+        reason=None,
+        by=["ORDER", "LABEL"],
+    )
+
+
+def seroconversion_by_month(ab: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
+    """Per antibody and month (1, 3, 6, ..., 24): among the patients of ``population``
+    positive for that antibody at baseline only, ``k`` negative of ``n_evaluable`` with a
+    result (``seroconversion_flags``); ``n_population`` is the number positive at baseline.
+    Antibodies nobody was positive for at baseline have no row."""
+    require_columns(
+        ab, ["ORDER", "LABEL", "BASEPOS"], "seroconversion_by_month", "derive_var_abpos"
+    )
+    positive = ab.filter(pl.col("BASEPOS").fill_null(False))
+    parts = [
+        rates_by_timepoint(
+            seroconversion_flags(g),
+            timepoints=IMMUNOLOGY_MONTHS,
+            # every patient positive at baseline, with or without a later result
+            population=population.filter(pl.col("USUBJID").is_in(g["USUBJID"].implode())),
+            flag="SERONEG",
+            reason=None,
+            by=["ORDER", "LABEL"],
+        )
+        for _, g in positive.group_by("ORDER", maintain_order=True)  # one group per antibody
+    ]
+    return pl.concat(parts).sort("ORDER") if parts else pl.DataFrame()
+
+
+# --- log scales -------------------------------------------------------------------------------
+def log_floor(
+    df: pl.DataFrame, *, value: str = "AVAL", by: str | list[str] | None = None
+) -> pl.DataFrame:
+    """Values a log axis cannot draw, made explicit: adds ``LOGY`` (the value, or for a value
+    ≤ 0 — zero or below detection — half the smallest positive value of its group ``by``) and
+    ``BELOWFL`` (true for those). The figure draws them at ``LOGY`` with their own marker and
+    the notebook states how many there are (``below_detection_text``): never dropped silently.
+    A group without any positive value keeps null ``LOGY`` (nothing to anchor the floor; the
+    count still says so). Null values stay null and not flagged (not measured)."""
+    require_columns(df, [value], "log_floor")
+    floor = pl.col(value).filter(pl.col(value) > 0).min() / 2
+    if by:
+        floor = floor.over(by)
+    below = pl.col(value) <= 0
+    return df.with_columns(
+        pl.when(below).then(floor).otherwise(pl.col(value)).alias("LOGY"),
+        below.alias("BELOWFL"),
+    )
+
+
+def below_detection_text(df: pl.DataFrame, what: str) -> str:
+    """One sentence: how many of the plotted results were zero or below detection and where
+    they are drawn, e.g. "CD19+ B cells: 8 of 91 results were 0 (below detection), drawn at
+    half the lowest measured value with open markers." (``log_floor``'s output)."""
+    require_columns(df, ["BELOWFL"], "below_detection_text", "log_floor")
+    n = df.filter(pl.col("BELOWFL").is_not_null()).height
+    k = int(df["BELOWFL"].fill_null(False).sum())
+    if k == 0:
+        return f"{what}: all {n} results were above zero; none is drawn at a floor."
+    return (
+        f"{what}: {k} of {n} results were 0 (below detection), drawn at half the lowest "
+        "measured value with open markers."
+    )

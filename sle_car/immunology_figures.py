@@ -1,0 +1,210 @@
+"""Figures of notebook 05 (immunology) to the figures standard of issue 18
+(``sle_car.figures``): the shared patient palette and labels, a days axis for the first 28
+days and a months axis for follow-up, reference lines for thresholds, log scales for counts
+and antibodies with values a log axis cannot draw shown by their own marker and counted
+(``sle_car.immunology.log_floor``).
+
+What ``sle_car.figures`` lacks and is written here: reference lines that differ between the
+panels of one facetted figure (``facet_reference_lines``: each antibody its own cut-off, each
+immunoglobulin its own lower limit) and per-patient event lines (``event_lines``).
+
+``show`` wraps ``sle_car.figures.show`` so that every draw works on a copy of the plot (see its
+docstring: ``save_figure`` draws and then saves the same plotnine object).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import polars as pl
+from plotnine import (
+    aes,
+    facet_wrap,
+    geom_hline,
+    geom_line,
+    geom_point,
+    geom_text,
+    geom_vline,
+    ggplot,
+    guides,
+    labs,
+    scale_shape_manual,
+    scale_x_continuous,
+    scale_y_log10,
+    theme,
+)
+
+from sle_car.figures import (
+    DAYS_PER_MONTH,
+    EARLY_DAYS,
+    MIN_TEXT_PT,
+    patient_label_expr,
+    scale_colour_patient,
+    theme_journal,
+)
+from sle_car.immunology import log_floor
+
+REF_COLOUR = "#555555"
+BELOW = "0 (below detection)"
+SHAPES = {"measured": "o", BELOW: "v"}
+"""Marker per kind of value: a measured value is a filled circle; a value of 0 (below
+detection), drawn at a floor on a log axis, an open triangle pointing down."""
+
+
+def facet_reference_lines(refs: pl.DataFrame, *, label: bool = True) -> list:
+    """Dashed reference lines, one per row of ``refs`` (``REF``: the y value; the facet
+    columns of the figure; optional ``REFLAB``: text above the line's right end), so that every
+    panel of a facetted figure carries its own threshold."""
+    if refs.height == 0:
+        return []
+    layers = [
+        geom_hline(refs, aes(yintercept="REF"), linetype="dashed", color=REF_COLOUR, size=0.4)
+    ]
+    if label and "REFLAB" in refs.columns:
+        layers.append(
+            geom_text(
+                refs,
+                aes(y="REF", label="REFLAB"),
+                x=float("inf"),
+                ha="right",
+                va="bottom",
+                size=MIN_TEXT_PT + 0.5,
+                color=REF_COLOUR,
+                inherit_aes=False,
+            )
+        )
+    return layers
+
+
+def _course_layers(d: pl.DataFrame, patients: list[str], log: bool) -> list:
+    below = pl.col("KIND") == BELOW
+    kinds = [k for k in SHAPES if k in d["KIND"].unique().to_list()]
+    layers = [
+        geom_line(size=0.5),
+        geom_point(d.filter(~below), aes(shape="KIND"), size=1.3),
+        scale_colour_patient(patients),
+        scale_shape_manual(values=SHAPES, name="Result", limits=kinds),
+        theme_journal(),
+    ]
+    if BELOW in kinds:
+        layers.insert(2, geom_point(d.filter(below), aes(shape="KIND"), size=1.5, fill="white"))
+    else:  # nothing drawn at a floor: no "Result" legend
+        layers.append(guides(shape="none"))
+    if log:
+        layers.append(scale_y_log10())
+    return layers
+
+
+def _prepare(
+    df: pl.DataFrame, *, y: str, log: bool, by: str | list[str] | None
+) -> tuple[pl.DataFrame, str]:
+    d = df.filter(pl.col(y).is_not_null()).with_columns(patient_label_expr())
+    if log:
+        d = log_floor(d, value=y, by=by).filter(pl.col("LOGY").is_not_null())
+        yy = "LOGY"
+    else:
+        d = d.with_columns(pl.lit(False).alias("BELOWFL"))
+        yy = y
+    kind = pl.when(pl.col("BELOWFL")).then(pl.lit(BELOW))
+    d = d.with_columns(kind.otherwise(pl.lit("measured")).alias("KIND"))
+    return d.sort("Patient", "ADY"), yy
+
+
+def course_plot(
+    df: pl.DataFrame,
+    *,
+    patients: list[str],
+    y: str = "AVAL",
+    facet: str | None = None,
+    refs: pl.DataFrame | None = None,
+    log: bool = False,
+    unit: str = "months",
+    last: float | None = None,
+    y_label: str = "",
+    ncol: int = 2,
+    free_y: bool = False,
+) -> ggplot:
+    """Per-patient courses (``USUBJID``, ``ADY``, ``y``) on one continuous time axis:
+    ``unit="months"`` (day / 30.4375, breaks every 3 months) or ``"days"`` (breaks every 7
+    days), facetted by ``facet`` (free y scales), with ``refs`` as per-panel reference lines
+    (``facet_reference_lines``). ``log=True``: log10 y axis, zeros drawn at a floor with their
+    own marker (``log_floor`` per ``facet``). ``patients``: the whole cohort (fixed colours)."""
+    d, yy = _prepare(df, y=y, log=log, by=facet)
+    if unit == "months":
+        d = d.with_columns((pl.col("ADY") / DAYS_PER_MONTH).alias("_X"))
+        top = last if last is not None else max(float(d["_X"].max() or 0), 1.0)
+        xs = scale_x_continuous(
+            breaks=list(range(0, int(top) + 3, 3)), name="Months after CAR T-cell infusion"
+        )
+    elif unit == "days":
+        d = d.with_columns(pl.col("ADY").cast(pl.Float64).alias("_X"))
+        top = last if last is not None else EARLY_DAYS
+        d = d.filter(pl.col("_X") <= top)
+        first = min(0, int(d["_X"].min() or 0) // 7 * 7)
+        xs = scale_x_continuous(
+            breaks=list(range(first, int(top) + 1, 7)), name="Days after CAR T-cell infusion"
+        )
+    else:
+        raise ValueError(f"unit must be 'months' or 'days', not {unit!r}")
+    p = (
+        ggplot(d, aes("_X", yy, color="Patient", group="Patient"))
+        + _course_layers(d, patients, log)
+        + xs
+        + labs(y=y_label)
+    )
+    if facet:
+        p = p + facet_wrap(facet, ncol=ncol, scales="free_y" if free_y else "fixed")
+    if refs is not None:
+        p = p + facet_reference_lines(refs)
+    return p
+
+
+def event_lines(events: pl.DataFrame, *, dodge: float = 0.3) -> list:
+    """Vertical dotted lines at each patient's event day (``USUBJID``, ``ADY``), in the
+    patient's colour, for a days axis (e.g. CRS onset on the cytokine panels). Patients with
+    an event on the same day are moved apart by ``dodge`` days each, so no line hides another."""
+    if events.height == 0:
+        return []
+    e = (
+        events.with_columns(patient_label_expr())
+        .sort("ADY", "Patient")
+        .with_columns(
+            (
+                pl.col("ADY").cast(pl.Float64)
+                + dodge
+                * (
+                    pl.int_range(pl.len()).over("ADY").cast(pl.Float64)
+                    - (pl.len().over("ADY").cast(pl.Float64) - 1) / 2
+                )
+            ).alias("_X")
+        )
+    )
+    return [geom_vline(e, aes(xintercept="_X", color="Patient"), linetype="dotted", size=0.6)]
+
+
+def legend_bottom() -> theme:
+    """Legends under the panels: a single-column (85 mm) figure keeps its panel width."""
+    return theme(legend_position="bottom", legend_box="vertical")
+
+
+class _CopyOnDraw(ggplot):
+    """A ggplot whose ``draw`` works on a copy: plotnine's ``ggplot._build`` modifies the
+    object ("the caller is responsible for making a copy"), and ``figures.save_figure`` draws
+    a plot (to check its text sizes) and then saves the same object."""
+
+    def draw(self, *, show: bool = False):
+        return ggplot.draw(copy.deepcopy(self), show=show)
+
+
+def show(plot: ggplot, name: str, **kwargs: object) -> object:
+    """``sle_car.figures.show`` for this notebook's figures, each draw on its own copy.
+
+    Why: ``save_figure`` (figures standard, issue 18) calls ``plot.draw()`` and then
+    ``plot.save()`` on the same object; with plotnine 0.15 the saved file is then drawn over
+    the first drawing at 100 dpi instead of the requested dpi, and any facet with free scales
+    fails with ``IndexError``. Once ``save_figure`` draws a copy, this is a plain call."""
+    from sle_car import figures
+
+    fresh = copy.deepcopy(plot)
+    fresh.__class__ = _CopyOnDraw
+    return figures.show(fresh, name, **kwargs)
