@@ -41,25 +41,6 @@ from sle_car.figures import (
 MONTH_AXIS = "Months after CAR T-cell infusion"
 
 
-class _FreshDrawPlot(ggplot):
-    """A ggplot whose ``draw`` draws a copy. plotnine 0.15 keeps state from a first ``draw``:
-    a later ``save`` of the same object writes a 100-dpi figure at the default size with
-    doubled texts, and a plot with free facet scales fails (IndexError in ``get_scales``).
-    :func:`sle_car.figures.save_figure` draws (to check text sizes) and then saves the same
-    object; drawing a copy keeps the plot itself undrawn, so the saved file is right."""
-
-    def draw(self, *args, **kwargs):
-        import copy
-
-        return ggplot.draw(copy.deepcopy(self), *args, **kwargs)
-
-
-def fresh_draw(p: ggplot) -> ggplot:
-    """``p`` with :class:`_FreshDrawPlot`'s ``draw`` (see there), for ``save_figure``."""
-    p.__class__ = _FreshDrawPlot
-    return p
-
-
 def _month_breaks(last_month: float) -> list[int]:
     top = max(3, math.ceil(last_month / 3.0) * 3)
     return list(range(0, top + 1, 3))
@@ -100,7 +81,7 @@ def rate_over_time_plot(
         )
         + theme_journal()
     )
-    return fresh_draw(p)
+    return p
 
 
 def gc_taper_plot(
@@ -119,7 +100,7 @@ def gc_taper_plot(
         ]
     ).sort("Patient", "MONTH")
     last = float(pts["MONTH"].max() or 6)
-    return fresh_draw(
+    return (
         ggplot(pts, aes("MONTH", "PREDDOSE", color="Patient", group="Patient"))
         + reference_line(threshold)
         + geom_step(direction="hv", size=0.7)
@@ -190,7 +171,7 @@ def renal_plot(course: pl.DataFrame, cohort: list[str], *, upcr_threshold: float
         + theme_journal()
         + theme(plot_subtitle=element_text(size=MIN_TEXT_PT + 1))
     )
-    return fresh_draw(p)
+    return p
 
 
 BILAG_FILL = {
@@ -216,7 +197,7 @@ def bilag_tile_plot(systems: pl.DataFrame) -> ggplot:
         pl.format("Patient {}", "Patient").alias("Panel"),
     )
     last = float(d["MONTH"].max() or 6)
-    return fresh_draw(
+    return (
         ggplot(d, aes("MONTH", "SYSTEM", fill="GRADE"))
         + geom_tile(width=0.8, height=0.9, color="white", size=0.2)
         + facet_wrap("Panel", ncol=1)
@@ -248,7 +229,7 @@ def change_plot(
         [base, df.select("USUBJID", "Patient", "MONTH", pl.col(y).cast(pl.Float64))]
     ).sort("Patient", "MONTH")
     last = float(d["MONTH"].max() or 6)
-    return fresh_draw(
+    return (
         ggplot(d, aes("MONTH", y, color="Patient", group="Patient"))
         + geom_hline(yintercept=0, color="#333333", size=0.3)
         + reference_line(mid, mid_label)

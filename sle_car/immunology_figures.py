@@ -7,14 +7,9 @@ and antibodies with values a log axis cannot draw shown by their own marker and 
 What ``sle_car.figures`` lacks and is written here: reference lines that differ between the
 panels of one facetted figure (``facet_reference_lines``: each antibody its own cut-off, each
 immunoglobulin its own lower limit) and per-patient event lines (``event_lines``).
-
-``show`` wraps ``sle_car.figures.show`` so that every draw works on a copy of the plot (see its
-docstring: ``save_figure`` draws and then saves the same plotnine object).
 """
 
 from __future__ import annotations
-
-import copy
 
 import polars as pl
 from plotnine import (
@@ -185,26 +180,3 @@ def event_lines(events: pl.DataFrame, *, dodge: float = 0.3) -> list:
 def legend_bottom() -> theme:
     """Legends under the panels: a single-column (85 mm) figure keeps its panel width."""
     return theme(legend_position="bottom", legend_box="vertical")
-
-
-class _CopyOnDraw(ggplot):
-    """A ggplot whose ``draw`` works on a copy: plotnine's ``ggplot._build`` modifies the
-    object ("the caller is responsible for making a copy"), and ``figures.save_figure`` draws
-    a plot (to check its text sizes) and then saves the same object."""
-
-    def draw(self, *, show: bool = False):
-        return ggplot.draw(copy.deepcopy(self), show=show)
-
-
-def show(plot: ggplot, name: str, **kwargs: object) -> object:
-    """``sle_car.figures.show`` for this notebook's figures, each draw on its own copy.
-
-    Why: ``save_figure`` (figures standard, issue 18) calls ``plot.draw()`` and then
-    ``plot.save()`` on the same object; with plotnine 0.15 the saved file is then drawn over
-    the first drawing at 100 dpi instead of the requested dpi, and any facet with free scales
-    fails with ``IndexError``. Once ``save_figure`` draws a copy, this is a plain call."""
-    from sle_car import figures
-
-    fresh = copy.deepcopy(plot)
-    fresh.__class__ = _CopyOnDraw
-    return figures.show(fresh, name, **kwargs)

@@ -83,6 +83,30 @@ def test_every_embed_resolves_to_a_labelled_cell_with_output() -> None:
         assert cells[(path, label)]["outputs"], f"{path}#{label} has no stored output"
 
 
+PAPER_ORDER = [
+    ("Patients and product", ["tbl-baseline", "fig-flow", "tbl-product"]),
+    ("Efficacy", ["tbl-endpoints-by-visit", "tbl-remission-duration"]),
+    ("Safety", ["tbl-ae-grade", "tbl-crs-icans", "tbl-aesi"]),
+    ("Immunology", ["tbl-bcell-aplasia", "fig-autoantibodies"]),
+    ("Organ function", ["fig-renal"]),
+    ("Quality of life", ["fig-facit"]),
+    ("Comparison with published cohorts", ["tbl-published", "fig-forest"]),
+]
+"""Issue #18: the manuscript page embeds the key tables and figures in the paper's order."""
+
+
+def test_manuscript_embeds_the_key_outputs_in_paper_order() -> None:
+    text = (ROOT / "manuscript.qmd").read_text()
+    sections = re.findall(r"^## (.+)$", text, re.M)
+    assert sections == [name for name, _ in PAPER_ORDER]
+    embedded = re.findall(r"\{\{< embed [^#\s]+#([\w-]+) >\}\}", text)
+    wanted = [label for _, labels in PAPER_ORDER for label in labels]
+    missing = [label for label in wanted if label not in embedded]
+    assert not missing, f"manuscript.qmd does not embed {missing}"
+    positions = [embedded.index(label) for label in wanted]
+    assert positions == sorted(positions), "manuscript embeds are not in paper order"
+
+
 def test_labels_are_unique_across_notebooks() -> None:
     labels = [label for _, label in _labelled_cells()]
     assert len(labels) == len(set(labels))
