@@ -55,10 +55,10 @@ validate: $(STAMP)  ## validate the bundled raw data (report in reports/data-iss
 	$(BIN)/sle-car validate $(DATA)
 
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
-# pytest-xdist: one worker per core (JOBS=1 runs in one process). Each notebook stays on one
-# worker, its cells in order (xdist_group, see tests/conftest.py); other tests spread freely.
+# pytest-xdist: one worker per core (JOBS=1 runs in one process). --dist loadfile keeps each
+# file on one worker in order: a notebook's cells share its kernel, a module's fixtures run once.
 JOBS   ?= auto
-XDIST  := $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadgroup)
+XDIST  := $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile)
 
 test: $(STAMP)  ## fast full-coverage feedback, as CI does: lint, notebooks (nbval), every test but the slow ones
 	$(BIN)/ruff check .
