@@ -135,33 +135,38 @@ def test_split_printed_text_is_joined_and_order_kept() -> None:
 # --- the pipeline with the cache ----------------------------------------------------------------
 
 
-def test_a_warm_run_reuses_and_any_change_executes_again(tmp_path: Path, capsys) -> None:
+def _figure_run(tmp_path: Path, capsys) -> tuple[Path, Path, Path, dict[str, bytes]]:
+    """A first run of a notebook that exports a figure: executed, then stored."""
     d = foreign_cut(tmp_path / "cut", manifest="none")
     write_manifest_for_cut(d, label="cache test")
     out = tmp_path / "out"
     nb = _notebook(tmp_path / "01_fig.ipynb", FIGURE)
-
     assert pipeline.run(d, out, notebooks=[nb]) == 0
     assert "01_fig.ipynb: executed" in _said(capsys)
     first = _tree(out)
     assert "reports/figures/fig-cache-test.png" in first
     assert b'"5\\n"' in first["project/notebooks/01_fig.ipynb"]
+    return d, out, nb, first
 
+
+def test_a_warm_run_reuses_the_notebook_and_its_figures(tmp_path: Path, capsys) -> None:
+    d, out, nb, first = _figure_run(tmp_path, capsys)
     assert pipeline.run(d, out, notebooks=[nb]) == 0  # nothing changed: reused, same bytes
     assert "01_fig.ipynb: unchanged, reused" in _said(capsys)
     assert _tree(out) == first
 
+
+@pytest.mark.slow
+def test_no_cache_and_a_changed_source_execute_again(tmp_path: Path, capsys) -> None:
+    d, out, nb, first = _figure_run(tmp_path, capsys)
     assert pipeline.run(d, out, notebooks=[nb], use_cache=False) == 0  # --no-cache
     assert "01_fig.ipynb: executed" in _said(capsys)
     assert _tree(out) == first
-
     _notebook(nb, FIGURE.replace("geom_point()", "geom_point(size=3)"))  # the source changed
     assert pipeline.run(d, out, notebooks=[nb]) == 0
     assert "01_fig.ipynb: executed" in _said(capsys)
-    assert (
-        _tree(out)["reports/figures/fig-cache-test.png"]
-        != first["reports/figures/fig-cache-test.png"]
-    )
+    png = "reports/figures/fig-cache-test.png"
+    assert _tree(out)[png] != first[png]
 
 
 def test_a_failed_run_never_fills_the_cache(tmp_path: Path) -> None:
