@@ -20,8 +20,19 @@ from data_schemas.ex import EX
 from data_schemas.lb import LB, LBClean
 from data_schemas.qs import QS
 from data_schemas.vs import VS
+from data_schemas.xp import XP
 
-RAW_DOMAINS = {"dm": DM, "ex": EX, "ae": AE, "lb": LB, "vs": VS, "qs": QS, "cm": CM, "ds": DS}
+RAW_DOMAINS = {
+    "dm": DM,
+    "ex": EX,
+    "ae": AE,
+    "lb": LB,
+    "vs": VS,
+    "qs": QS,
+    "cm": CM,
+    "ds": DS,
+    "xp": XP,
+}
 """Collected domains, by file stem (``dm.csv`` or ``dm.parquet``)."""
 
 ANALYSIS_DATASETS = {
@@ -50,5 +61,6 @@ __all__ = [
     "QS",
     "RAW_DOMAINS",
     "VS",
+    "XP",
     "LBClean",
 ]

@@ -127,7 +127,8 @@ _LAB_TESTS = [
     LabTest("C3", "Complement C3", "IMMUNOLOGY", "SERUM", "g/L", 0.02, 6),
     LabTest("C4", "Complement C4", "IMMUNOLOGY", "SERUM", "g/L", 0.0, 2),
     LabTest("DDNAIGAB", "Anti-Double Stranded DNA IgG", "IMMUNOLOGY", "SERUM", "IU/mL", 0, 100000),
-    LabTest("TRIM21", "Anti-Ro/SS-A (TRIM21)", "IMMUNOLOGY", "SERUM", "U/mL", 0, 100000),
+    # CDISC TRIM21 (C163491) is the Ro52 protein: the anti-Ro52 antibody, not Ro60/SS-A 60
+    LabTest("TRIM21", "Anti-Ro52 (TRIM21) Antibody", "IMMUNOLOGY", "SERUM", "U/mL", 0, 100000),
     LabTest(
         "SMAB",
         "Anti-Smith Antibody",
@@ -137,6 +138,21 @@ _LAB_TESTS = [
         0,
         100000,
         source="SPONSOR",
+    ),
+    # Extended autoantibody panel (issue #18; autoantibody_panel.csv): sponsor codes, no
+    # C65047 term exists in the bundled CDISC release. ANATITER is the reciprocal titre.
+    *(
+        LabTest(code, name, "IMMUNOLOGY", "SERUM", unit, 0, high, source="SPONSOR")
+        for code, name, unit, high in (
+            ("ANATITER", "Antinuclear Antibody Titer", "titre", 100000),
+            ("U1RNPAB", "Anti-U1 RNP Antibody", "U/mL", 100000),
+            ("RO60AB", "Anti-Ro60 (SS-A 60 kDa) Antibody", "U/mL", 100000),
+            ("LAAB", "Anti-La (SS-B) Antibody", "U/mL", 100000),
+            ("C1QAB", "Anti-C1q Antibody", "U/mL", 100000),
+            ("NUCLEOAB", "Anti-Nucleosome Antibody", "U/mL", 100000),
+            ("ACLIGG", "Anticardiolipin IgG", "GPL U/mL", 100000),
+            ("B2GP1IGG", "Anti-Beta2 Glycoprotein I IgG", "U/mL", 100000),
+        )
     ),
     LabTest("IGG", "Immunoglobulin G", "IMMUNOLOGY", "SERUM", "g/L", 0, 60),
     LabTest("IGA", "Immunoglobulin A", "IMMUNOLOGY", "SERUM", "g/L", 0, 30),
@@ -195,6 +211,21 @@ def unit_factors() -> pl.DataFrame:
             for s in unit_spellings(u)
         ]
     )
+
+
+def autoantibody_panel() -> pl.DataFrame:
+    """The autoantibody panel of issue #18, in display order: LBTESTCD, LABEL, UNIT, CUTOFF,
+    CUTOFF_DIRECTION (``>=`` or ``>``: the comparator that makes a result positive),
+    CUTOFF_SOURCE, ORDER — from ``data_schemas/autoantibody_panel.csv`` (each cut-off cites
+    its source there; assay-specific cut-offs say "configure")."""
+    from importlib import resources
+
+    text = resources.files("data_schemas").joinpath("autoantibody_panel.csv").read_bytes()
+    return pl.read_csv(
+        text,
+        schema_overrides={"CUTOFF": pl.Float64, "ORDER": pl.Int64},
+        infer_schema_length=0,
+    ).sort("ORDER")
 
 
 LB_CATEGORIES = tuple(sorted({t.category for t in _LAB_TESTS}))
@@ -396,16 +427,86 @@ AE_OUTCOME = (
 """AEOUT: CDISC codelist C66768 (Outcome of Event)."""
 
 # --- Disposition ----------------------------------------------------------------------------------
-DS_DECOD = (
+DS_MILESTONES = (
     "INFORMED CONSENT OBTAINED",
+    "ENTERED INTO TRIAL",
+    "APHERESIS PERFORMED",
+    "CAR T PRODUCT MANUFACTURED",
+    "CAR T MANUFACTURING FAILED",
+    "LYMPHODEPLETION STARTED",
+    "CAR T CELLS INFUSED",
+)
+"""DSDECOD of DSCAT PROTOCOL MILESTONE, in the order of the CONSORT-style flow (issue #18).
+INFORMED CONSENT OBTAINED and ENTERED INTO TRIAL are CDISC PROTMLST (C114118) terms; the
+cell-therapy steps have no CDISC term and extend that extensible codelist (sponsor)."""
+
+DS_SPONSOR_MILESTONES = (
+    "APHERESIS PERFORMED",
+    "CAR T PRODUCT MANUFACTURED",
+    "CAR T MANUFACTURING FAILED",
+    "LYMPHODEPLETION STARTED",
+    "CAR T CELLS INFUSED",
+)
+
+DS_REASONS = (
     "COMPLETED",
     "ADVERSE EVENT",
     "DEATH",
     "WITHDRAWAL BY SUBJECT",
     "LOST TO FOLLOW-UP",
     "PHYSICIAN DECISION",
+    "NEVER DOSED",
+    "PROTOCOL DEVIATION",
+    "WITHDRAWAL OF CONSENT",
+    "LACK OF EFFICACY",
 )
+"""DSDECOD of DSCAT DISPOSITION EVENT: CDISC NCOMPLT (C66727) terms."""
+
+SCREENING_REASONS = (
+    "SCREEN FAILURE",
+    "SCREENING NOT COMPLETED",
+    "WITHDRAWAL OF CONSENT",
+    "MET ELIGIBILITY CRITERIA BUT NOT NEEDED",
+    "PHYSICIAN DECISION",
+    "DEATH",
+    "LOST TO FOLLOW-UP",
+)
+"""Reasons a screened patient was not enrolled (CDISC NCOMPLT C66727 terms), the keys of the
+manifest's ``screening.not_enrolled`` counts (:func:`sle_car.cut.screening_log`)."""
+
+DS_DECOD = tuple(dict.fromkeys((*DS_MILESTONES, *DS_REASONS)))
 DS_CATEGORIES = ("PROTOCOL MILESTONE", "DISPOSITION EVENT")
+
+# --- Lupus nephritis class (DM.LNCLASS) -------------------------------------------------------
+LN_CLASSES = ("I", "II", "III", "IV", "V", "VI", "III+V", "IV+V")
+"""ISN/RPS 2003 classification of lupus nephritis (Weening et al., J Am Soc Nephrol 2004;
+15:241-50): classes I-VI, with class V combined with III or IV written III+V, IV+V."""
+
+
+# --- Product characteristics (XP, sponsor-defined findings domain) -------------------------
+@dataclass(frozen=True)
+class ProductTest:
+    """One CAR-T product characteristic (XP): code, name, unit and plausible range."""
+
+    code: str
+    name: str
+    unit: str
+    low: float
+    high: float
+    qualitative: tuple[str, ...] = ()
+
+
+_PRODUCT_TESTS = [
+    ProductTest("MFGRES", "Manufacturing Result", "", 0, 0, ("SUCCESS", "FAILURE")),
+    ProductTest("TOTCART", "Total CAR+ T Cells Infused", "10^6 cells", 1, 10000),
+    ProductTest("VIABLE", "Viability", "%", 0, 100),
+    ProductTest("CD4CD8", "CD4/CD8 Ratio", "ratio", 0.01, 100),
+    ProductTest("TRANSEFF", "Transduction Efficiency", "%", 0, 100),
+    ProductTest("V2VDUR", "Vein-to-Vein Time", "days", 1, 365),
+]
+PRODUCT_TESTS: dict[str, ProductTest] = {t.code: t for t in _PRODUCT_TESTS}
+"""Product characteristics of the CAR-T product (issue #18), sponsor-defined: SDTMIG reserves
+domain codes beginning X, Y, Z for sponsor domains; the infused dose per kg stays in EX."""
 
 
 # --- Visits ---------------------------------------------------------------------------------------

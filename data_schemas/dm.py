@@ -50,6 +50,25 @@ class DM(SubjectRecord):
         nullable=True,
         **describe("Number of prior immunosuppressive or biologic therapies failed"),
     )
+    # Optional columns (issue #18): a DM without them validates with a "not collected" warning
+    # (sle_car.validate.OPTIONAL_COLUMNS) and they are read as empty.
+    LNCLASS: str = pa.Field(
+        isin=list(cl.LN_CLASSES),
+        nullable=True,
+        **describe(
+            "Lupus nephritis class of the diagnostic kidney biopsy, ISN/RPS 2003 (I-VI, "
+            "III+V, IV+V); empty without nephritis or when not recorded (optional column)"
+        ),
+    )
+    LNBXDY: int = pa.Field(
+        ge=-36500,
+        le=-1,
+        nullable=True,
+        **describe(
+            "Study day of that kidney biopsy (before the infusion; optional column)",
+            unit="study day",
+        ),
+    )
 
     class Config:
         name = "DM"

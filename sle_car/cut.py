@@ -186,3 +186,66 @@ def current_cut() -> Cut:
     from sle_car.paths import study_data_dir
 
     return describe_cut(study_data_dir())
+
+
+def screening_log(data_dir: Path | str) -> dict | None:
+    """The screening-log counts of a cut (issue #18 flow), or None when not collected.
+
+    Screened patients who were never enrolled are not subjects of the analysis (no DM or DS
+    rows, so ADSL and every derived dataset of the enrolled patients stay as they are). Their
+    number comes from the screening log and is carried in the cut's ``manifest.json``::
+
+        "screening": {"screened": 7, "not_enrolled": {"SCREEN FAILURE": 2},
+                      "source": "screening log"}
+
+    ``screened`` counts every patient screened, the enrolled included; ``not_enrolled`` maps
+    a CDISC NCOMPLT reason (:data:`data_schemas.codelists.SCREENING_REASONS`) to a count.
+    Returns ``{"screened": int, "not_enrolled": {reason: int}, "source": str}``; a block of
+    another shape raises :class:`ManifestError` naming the key and what to write."""
+    import json
+
+    from data_schemas.codelists import SCREENING_REASONS
+    from sle_car.io import MANIFEST
+
+    path = Path(data_dir) / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ManifestError(f"{path} is not valid JSON; regenerate it") from None
+    block = manifest.get("screening") if isinstance(manifest, dict) else None
+    if block is None:
+        return None
+    shape = (
+        '{"screened": <count>, "not_enrolled": {"<NCOMPLT reason>": <count>, ...}, '
+        '"source": "screening log"}'
+    )
+
+    def bad(what: str) -> ManifestError:
+        return ManifestError(f"{path}: 'screening' {what}; write it as {shape} or remove it")
+
+    if not isinstance(block, dict):
+        raise bad("is not an object")
+    screened = block.get("screened")
+    if not isinstance(screened, int) or isinstance(screened, bool) or screened < 0:
+        raise bad(f"'screened' is {screened!r}, not a count (a whole number >= 0)")
+    not_enrolled = block.get("not_enrolled", {})
+    if not isinstance(not_enrolled, dict):
+        raise bad("'not_enrolled' is not an object of reason: count")
+    for reason, n in not_enrolled.items():
+        if reason not in SCREENING_REASONS:
+            raise bad(
+                f"'not_enrolled' reason {reason!r} is not one of {', '.join(SCREENING_REASONS)}"
+            )
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise bad(f"'not_enrolled' count of {reason!r} is {n!r}, not a whole number >= 0")
+    if sum(not_enrolled.values()) > screened:
+        raise bad(
+            f"counts {sum(not_enrolled.values())} patients not enrolled of {screened} screened"
+        )
+    return {
+        "screened": screened,
+        "not_enrolled": dict(not_enrolled),
+        "source": str(block.get("source", "screening log")),
+    }

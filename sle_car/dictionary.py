@@ -80,6 +80,7 @@ def data_dictionary() -> str:
         out.append(
             f"| `{t.code}` | {t.name} | {t.specimen} | {t.unit or ' / '.join(t.qualitative)} | {conv} | {t.source} |"
         )
+    out += _issue18_sections()
     out += [
         "",
         "## Sponsor code lists (no CDISC terminology exists)",
@@ -121,3 +122,62 @@ def data_dictionary() -> str:
     ]
     out += [f"| {v.visitnum} | {v.name} | {v.day} | {v.window} |" for v in cl.VISITS]
     return "\n".join(out) + "\n"
+
+
+def _issue18_sections() -> list[str]:
+    """The optional data of issue #18: the autoantibody panel with its cut-offs, the
+    disposition milestones and reasons, product characteristics (XP), lupus nephritis classes
+    and the screening log carried in the manifest."""
+    panel = cl.autoantibody_panel()
+    out = [
+        "",
+        "### Autoantibody panel (optional; `data_schemas/autoantibody_panel.csv`)",
+        "",
+        "A result is positive when it is `CUTOFF_DIRECTION` the cut-off (e.g. ≥ 30 IU/mL).",
+        "",
+        "| Order | LBTESTCD | Antibody | Unit | Positive when | Source of code and cut-off |",
+        "|---|---|---|---|---|---|",
+    ]
+    out += [
+        f"| {r['ORDER']} | `{r['LBTESTCD']}` | {r['LABEL']} | {r['UNIT']} | "
+        f"{'≥' if r['CUTOFF_DIRECTION'] == '>=' else '>'} {r['CUTOFF']:g} | "
+        f"{r['CUTOFF_SOURCE'].replace('|', '/')} |"
+        for r in panel.iter_rows(named=True)
+    ]
+    out += [
+        "",
+        "## Disposition (DS) terms",
+        "",
+        "| DSCAT | DSDECOD | Source |",
+        "|---|---|---|",
+    ]
+    out += [
+        f"| PROTOCOL MILESTONE | {m} | "
+        f"{'sponsor extension of PROTMLST' if m in cl.DS_SPONSOR_MILESTONES else 'CDISC PROTMLST (C114118)'} |"
+        for m in cl.DS_MILESTONES
+    ]
+    out += [f"| DISPOSITION EVENT | {m} | CDISC NCOMPLT (C66727) |" for m in cl.DS_REASONS]
+    out += [
+        "",
+        "Screened patients who were not enrolled are not subjects of the analysis: their number "
+        "comes from the screening log, in the cut's `manifest.json` as "
+        '`"screening": {"screened": n, "not_enrolled": {"<reason>": n}, "source": "screening '
+        'log"}`, reasons from: ' + ", ".join(cl.SCREENING_REASONS) + ".",
+        "",
+        "## Product characteristics (XP, sponsor-defined)",
+        "",
+        "| XPTESTCD | Characteristic | Unit | Plausible values |",
+        "|---|---|---|---|",
+    ]
+    out += [
+        f"| `{t.code}` | {t.name} | {t.unit or '—'} | "
+        f"{' / '.join(t.qualitative) if t.qualitative else f'{t.low:g}–{t.high:g}'} |"
+        for t in cl.PRODUCT_TESTS.values()
+    ]
+    out += [
+        "",
+        "## Lupus nephritis class (DM.LNCLASS, ISN/RPS 2003)",
+        "",
+        ", ".join(f"`{c}`" for c in cl.LN_CLASSES),
+    ]
+    return out

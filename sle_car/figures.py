@@ -8,6 +8,7 @@ salt is fixed and the date metadata removed (see ``shared/reference/stack_notes.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from pathlib import Path
 
@@ -39,6 +40,16 @@ PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F
 """Okabe-Ito colours: distinguishable with colour-vision deficiency."""
 SVG_SALT = "sle-car"
 
+COLUMN_MM = {"single": 85.0, "double": 178.0}
+"""Final printed widths of a one-column and a two-column journal figure (mm). Figures are
+saved at their final size, so a font size in points is the size the reader sees."""
+MIN_TEXT_PT = 6.0
+"""Smallest text allowed at final size (journal artwork guidelines: 6-8 pt minimum)."""
+DAYS_PER_MONTH = 30.4375
+"""Days per month for a month axis (365.25 / 12)."""
+EARLY_DAYS = 28
+"""Figures of the first post-infusion weeks use days 0-28; follow-up figures use months."""
+
 
 def configure_matplotlib() -> None:
     """Fonts, a fixed SVG hash salt and no timestamps: deterministic figure files."""
@@ -65,11 +76,28 @@ def theme_journal(base_size: float = 8) -> theme:
     )
 
 
+class FigureTextTooSmall(ValueError):
+    """A figure would print text below :data:`MIN_TEXT_PT` at its final size."""
+
+
+def small_texts(figure: matplotlib.figure.Figure, min_pt: float = MIN_TEXT_PT) -> list[str]:
+    """The visible, non-empty texts of a drawn matplotlib ``figure`` smaller than ``min_pt``
+    points, as "'text' (size pt)" strings (empty when every text is large enough)."""
+    from matplotlib.text import Text
+
+    found = []
+    for t in figure.findobj(Text):
+        if t.get_visible() and t.get_text().strip() and t.get_fontsize() < min_pt - 1e-9:
+            found.append(f"{t.get_text()[:40]!r} ({t.get_fontsize():g} pt)")
+    return sorted(set(found))
+
+
 def save_figure(
     plot: ggplot,
     name: str,
     *,
-    width_mm: float = 120,
+    column: str | None = None,
+    width_mm: float | None = None,
     height_mm: float = 80,
     out_dir: Path | str | None = None,
     dpi: int = 300,
@@ -81,15 +109,46 @@ def save_figure(
     Every exported figure names its data: ``data_label`` (default: the caption of the cut the
     notebooks analyse, :func:`sle_car.cut.current_cut`) is drawn as the figure's caption, so a
     synthetic figure says "Synthetic data" visibly, and is written into the file's metadata
-    (PNG text chunk and SVG ``dc:description``)."""
+    (PNG text chunk and SVG ``dc:description``).
+
+    Size: ``column="single"`` (85 mm) or ``"double"`` (178 mm, :data:`COLUMN_MM`) saves at the
+    final printed width; ``width_mm`` overrides it (default: the double column). The figure is
+    saved at that size, so point sizes are final, and any text below :data:`MIN_TEXT_PT` is
+    refused (:class:`FigureTextTooSmall`) before a file is written."""
     from sle_car.paths import figures_dir
 
     configure_matplotlib()
+    if width_mm is None:
+        if column not in (None, *COLUMN_MM):
+            raise ValueError(f"column must be one of {sorted(COLUMN_MM)}, not {column!r}")
+        width_mm = COLUMN_MM[column or "double"]
     if data_label is None:
         from sle_car.cut import current_cut
 
         data_label = current_cut().caption
-    plot = plot + labs(caption=data_label) + theme(plot_caption=element_text(size=6, ha="left"))
+    plot = (
+        plot
+        + labs(caption=data_label)
+        + theme(
+            plot_caption=element_text(size=MIN_TEXT_PT, ha="left"),
+            figure_size=(width_mm / 25.4, height_mm / 25.4),
+        )
+    )
+    # Draw a copy: drawing mutates a plotnine plot (a second draw by ``save`` would lose the
+    # dpi and break facetted layouts).
+    figure = copy.deepcopy(plot).draw()
+    try:
+        too_small = small_texts(figure)
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+    if too_small:
+        raise FigureTextTooSmall(
+            f"figure {name!r} at {width_mm:g} x {height_mm:g} mm has text below "
+            f"{MIN_TEXT_PT:g} pt: {', '.join(too_small)}; enlarge those texts (theme or "
+            "geom size) or save it wider"
+        )
     out = Path(out_dir) if out_dir else figures_dir()
     out.mkdir(parents=True, exist_ok=True)
     paths = {"png": out / f"{name}.png", "svg": out / f"{name}.svg"}
@@ -126,9 +185,109 @@ def file_sha256(path: Path | str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+# --- one patient label, one patient palette, one time axis ---------------------------------------
+def patient_label(usubjid: str) -> str:
+    """The label a patient has in every figure and table: the subject number, i.e. the part
+    of ``USUBJID`` after its last "-" ("SLECAR01-01-001" -> "001")."""
+    return str(usubjid).rsplit("-", 1)[-1]
+
+
+def patient_label_expr(col: str = "USUBJID") -> pl.Expr:
+    """:func:`patient_label` as a polars expression (named ``"Patient"``)."""
+    return pl.col(col).cast(pl.Utf8).str.split("-").list.last().alias("Patient")
+
+
+def patient_palette(patients: list[str]) -> dict[str, str]:
+    """One colour per patient, the same in every figure: ``patients`` is the WHOLE cohort
+    (e.g. ADSL's ``USUBJID`` or their labels), sorted, coloured in :data:`PALETTE` order, so a
+    figure showing only some patients keeps each patient's colour. Keys are labels."""
+    labels = sorted({patient_label(p) for p in patients})
+    return {lab: PALETTE[i % len(PALETTE)] for i, lab in enumerate(labels)}
+
+
+def scale_colour_patient(patients: list[str], *, aesthetic: str = "color", name: str = "Patient"):
+    """A plotnine manual scale mapping patient labels to :func:`patient_palette` colours
+    (``aesthetic="fill"`` for fills). Map the aesthetic to the label column
+    (:func:`patient_label_expr`), not to ``USUBJID``."""
+    from plotnine import scale_fill_manual
+
+    values = patient_palette(patients)
+    scale = scale_fill_manual if aesthetic == "fill" else scale_color_manual
+    return scale(values=values, name=name, breaks=list(values), limits=list(values))
+
+
+def months(col: str = "ADY") -> pl.Expr:
+    """Study day as months after infusion (day / :data:`DAYS_PER_MONTH`), named ``"MONTH"``."""
+    return (pl.col(col) / DAYS_PER_MONTH).alias("MONTH")
+
+
+def scale_x_months(
+    last_month: float = 24, step: int = 3, name: str = "Months after CAR T-cell infusion"
+):
+    """Continuous follow-up axis in months: breaks every ``step`` months up to ``last_month``."""
+    breaks = list(range(0, int(np.ceil(last_month)) + 1, step))
+    return scale_x_continuous(breaks=breaks, name=name)
+
+
+def scale_x_days(
+    last_day: int = EARLY_DAYS, step: int = 7, name: str = "Days after CAR T-cell infusion"
+):
+    """Continuous early axis in days (default 0-28, a break every week)."""
+    return scale_x_continuous(breaks=list(range(0, last_day + 1, step)), name=name)
+
+
+def reference_line(
+    value: float,
+    label: str | None = None,
+    *,
+    axis: str = "y",
+    color: str = "#777777",
+    text_size: float = MIN_TEXT_PT + 0.5,
+) -> list:
+    """A dashed threshold line (``axis="y"``: horizontal at ``value``; ``"x"``: vertical)
+    with an optional label at its start: aplasia limits, antibody cut-offs, the MID. Add it
+    to a plot with ``p + reference_line(30, "cut-off 30 IU/mL")``."""
+    from plotnine import geom_hline, geom_text, geom_vline
+
+    frame = pl.DataFrame({"v": [float(value)], "lab": [label or ""]})
+    if axis == "y":
+        layers = [geom_hline(yintercept=float(value), linetype="dashed", color=color, size=0.4)]
+        if label:
+            layers.append(
+                geom_text(
+                    frame,
+                    aes(y="v", label="lab"),
+                    x=-np.inf,
+                    ha="left",
+                    va="bottom",
+                    size=text_size,
+                    color=color,
+                    inherit_aes=False,
+                    nudge_y=0,
+                )
+            )
+    elif axis == "x":
+        layers = [geom_vline(xintercept=float(value), linetype="dashed", color=color, size=0.4)]
+        if label:
+            layers.append(
+                geom_text(
+                    frame,
+                    aes(x="v", label="lab"),
+                    y=np.inf,
+                    ha="left",
+                    va="top",
+                    angle=90,
+                    size=text_size,
+                    color=color,
+                    inherit_aes=False,
+                )
+            )
+    else:
+        raise ValueError(f"axis must be 'x' or 'y', not {axis!r}")
+    return layers
+
+
 # --- plots ------------------------------------------------------------------------------------
-def _subject_colours(subjects: list[str]) -> dict[str, str]:
-    return {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(sorted(subjects))}
 
 
 def spaghetti_plot(
@@ -141,30 +300,24 @@ def spaghetti_plot(
     y_label: str = "",
     title: str | None = None,
     hline: float | None = None,
+    patients: list[str] | None = None,
 ) -> ggplot:
-    """One line per patient (for n = 5, individual courses rather than means). Other columns
-    of ``df`` stay available for facetting."""
-    d = df.drop_nulls(subset=[x, y, group])
-    colours = _subject_colours(d[group].unique().to_list())
+    """One line per patient (for n = 5, individual courses rather than means), coloured and
+    labelled as in every other figure (:func:`patient_palette` over ``patients``, the whole
+    cohort; default: the patients in ``df``). Other columns of ``df`` stay available for
+    facetting."""
+    d = df.drop_nulls(subset=[x, y, group]).with_columns(patient_label_expr(group))
+    cohort = patients if patients is not None else d[group].unique().to_list()
     p = (
-        ggplot(d, aes(x, y, color=group, group=group))
+        ggplot(d, aes(x, y, color="Patient", group="Patient"))
         + geom_line(size=0.6)
         + geom_point(size=1.2)
-        + scale_color_manual(values=colours, name="Patient")
+        + scale_colour_patient(cohort)
         + labs(x=x_label, y=y_label, title=title)
         + theme_journal()
     )
     if hline is not None:
-        p = p + annotate(
-            "segment",
-            x=d[x].min(),
-            xend=d[x].max(),
-            y=hline,
-            yend=hline,
-            linetype="dashed",
-            color="#777777",
-            size=0.4,
-        )
+        p = p + reference_line(hline)
     return p
 
 
@@ -207,7 +360,7 @@ def swimmer_plot(
         + scale_shape_manual(values=shapes)
         + scale_color_manual(values=dict(zip(shapes, PALETTE, strict=False)))
         + scale_y_continuous(
-            breaks=list(pos.values()), labels=[s[-3:] for s in order], name="Patient"
+            breaks=list(pos.values()), labels=[patient_label(s) for s in order], name="Patient"
         )
         + scale_x_continuous(name=x_label)
         + labs(title=title, shape="Event", color="Event")

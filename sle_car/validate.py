@@ -738,7 +738,8 @@ def validate_domain(
     """
     study = study or load_study_config()
     model = RAW_DOMAINS[name]
-    structure = _structure(file, raw, model)
+    raw, absent = _add_optional_columns(name, raw)
+    structure = pl.concat([_structure(file, raw, model), _columns_not_collected(file, absent)])
     if structure.filter(pl.col("rule") == "missing_column").height:
         return None, structure
     raw = raw.select([ROW, *[c for c in model.to_schema().columns]])
@@ -849,6 +850,7 @@ def validate_study(
         if typed is not None:
             domains[name] = typed
     parts.append(_cross_domain(files, {n: drop_copies(d) for n, d in domains.items()}))
+    parts.append(_not_collected_items(files, domains))
     for fname in files.values():
         if fname in not_collected:
             continue
@@ -874,10 +876,82 @@ def validate_study(
     return Validation(sort_report(pl.concat(parts)), domains, files)
 
 
-OPTIONAL_DOMAINS = ("ae", "vs", "cm", "ds")
+OPTIONAL_DOMAINS = ("ae", "vs", "cm", "ds", "xp")
 """Domains a cut may lack: without them the analysis runs and says what it cannot show
-(adverse events, vital signs, medications, disposition). DM, EX, LB and QS are required: the
-population, the infusion (day 0) and the disease assessments."""
+(adverse events, vital signs, medications, disposition, product characteristics). DM, EX, LB
+and QS are required: the population, the infusion (day 0) and the disease assessments."""
+
+OPTIONAL_COLUMNS = {"dm": ("LNCLASS", "LNBXDY")}
+"""Columns of a domain a cut may lack (issue #18): a missing one is read as empty, with one
+``column_not_collected`` warning, so that the analysis says it was not collected."""
+
+
+def _add_optional_columns(name: str, raw: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """``raw`` with every missing optional column of ``name`` added as empty text, and the
+    names of those columns."""
+    absent = [c for c in OPTIONAL_COLUMNS.get(name, ()) if c not in raw.columns]
+    if not absent:
+        return raw, []
+    return raw.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in absent), absent
+
+
+def _columns_not_collected(file: str, columns: list[str]) -> pl.DataFrame:
+    rows = [
+        (
+            file,
+            None,
+            c,
+            None,
+            "column_not_collected",
+            "warning",
+            f"optional column {c} is not in this cut: it is read as empty, and what needs it "
+            "is shown as not collected",
+        )
+        for c in columns
+    ]
+    return pl.DataFrame(rows, schema=REPORT_COLUMNS, orient="row") if rows else empty_report()
+
+
+def _not_collected_items(v_files: dict[str, str], domains: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """One warning per optional item of issue #18 a cut did not collect: autoantibodies of
+    the panel (``data_schemas/autoantibody_panel.csv``) without any LB row, and the protocol
+    milestones of the flow without any DS row (when DS is present)."""
+    rows = []
+    lb = domains.get("lb")
+    if lb is not None and "LBTESTCD" in lb.columns:
+        have = set(lb.get_column("LBTESTCD").unique().to_list())
+        missing = [c for c in cl.autoantibody_panel()["LBTESTCD"] if c not in have]
+        if missing:
+            rows.append(
+                (
+                    v_files["lb"],
+                    None,
+                    "LBTESTCD",
+                    ", ".join(missing),
+                    "test_not_collected",
+                    "warning",
+                    "autoantibodies of the panel with no result in this cut: they are shown as "
+                    "not collected",
+                )
+            )
+    ds = domains.get("ds")
+    if ds is not None and ds.height and "DSDECOD" in ds.columns:
+        have = set(ds.get_column("DSDECOD").unique().to_list())
+        missing = [m for m in cl.DS_MILESTONES if m not in have and "FAILED" not in m]
+        if missing:
+            rows.append(
+                (
+                    v_files["ds"],
+                    None,
+                    "DSDECOD",
+                    ", ".join(missing),
+                    "milestone_not_collected",
+                    "warning",
+                    "protocol milestones with no DS record in this cut: the flow shows them as "
+                    "not collected",
+                )
+            )
+    return pl.DataFrame(rows, schema=REPORT_COLUMNS, orient="row") if rows else empty_report()
 
 
 def _empty_raw(columns: list[str]) -> pl.DataFrame:

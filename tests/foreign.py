@@ -27,21 +27,30 @@ def foreign_cut(
     follow_up_day: int | None = None,
     manifest: str = "documented",
     label: str | None = "external test cut",
+    drop_domains: tuple[str, ...] = (),
+    drop_dm_columns: tuple[str, ...] = (),
+    drop_dsdecod: tuple[str, ...] = (),
 ) -> Path:
     """Copy the bundled cohort to ``dst`` without the LB tests ``drop_lb`` and the QS
     categories ``drop_qscat``; move every post-infusion visit day by ``shift_visits`` days
     (off the protocol day, inside its window); drop records after ``follow_up_day``; write a
     manifest that is ``"documented"`` (files + label), ``"flat"`` (file -> SHA-256 only) or
-    ``"none"``. Returns ``dst``."""
+    ``"none"``. Issue #18 optional data: ``drop_domains`` leaves out whole domain files
+    (e.g. ``("xp",)``), ``drop_dm_columns`` DM columns (``("LNCLASS", "LNBXDY")``) and
+    ``drop_dsdecod`` DS records by DSDECOD (e.g. the protocol milestones). Returns ``dst``."""
     src = synthetic_dir()
     dst.mkdir(parents=True, exist_ok=True)
     for path in sorted(src.glob("*.csv")):
         name = path.stem
-        if name == "truth":
+        if name == "truth" or name in drop_domains:
             continue
         df = pl.read_csv(path, infer_schema=False)
         if name == "lb" and drop_lb:
             df = df.filter(~pl.col("LBTESTCD").is_in(list(drop_lb)))
+        if name == "dm" and drop_dm_columns:
+            df = df.drop([c for c in drop_dm_columns if c in df.columns])
+        if name == "ds" and drop_dsdecod:
+            df = df.filter(~pl.col("DSDECOD").is_in(list(drop_dsdecod)))
         if name == "qs" and drop_qscat:
             df = df.filter(~pl.col("QSCAT").is_in(list(drop_qscat)))
         day = DAY.get(name)

@@ -7,7 +7,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from data_schemas import codelists as cl
 from sle_car import __version__
+from sle_car.simulate import extended
 from sle_car.simulate.clinical import _ae, _cm, _dm, _ds, _ex, _gc_periods, _qs, _truth
 from sle_car.simulate.core import INJECTED_FILE, TRUTH_FILE, Cohort, _values, load_config
 from sle_car.simulate.labs import _lb, _lb_domain, _patient_labs, _vs
@@ -23,7 +25,12 @@ disk, and memory stays flat however many patients are simulated."""
 
 
 def _simulate_chunk(
-    pid0: int, n: int, width: int, rng: np.random.Generator, p: dict
+    pid0: int,
+    n: int,
+    width: int,
+    rng: np.random.Generator,
+    p: dict,
+    rng18: np.random.Generator | None = None,
 ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
     pt = _patients(n, rng, p, pid0)
     ds_state = _disease_state(pt, rng, p)
@@ -40,7 +47,44 @@ def _simulate_chunk(
     domains["cm"] = _cm(pt, labs, width, rng)
     domains["ae"] = _ae(pt_all, lbv, rng, p, width)
     domains["ds"] = _ds(pt, sched, width)
+    if rng18 is not None:
+        _add_issue18(domains, pt, sched, width, rng18, p)
     return domains, _truth(pt_all, _gc_periods(pt), width)
+
+
+def _add_issue18(
+    domains: dict[str, pl.DataFrame],
+    pt: pl.DataFrame,
+    sched: pl.DataFrame,
+    width: int,
+    rng: np.random.Generator,
+    p: dict,
+) -> None:
+    """Issue #18 data (:mod:`sle_car.simulate.extended`) from its own generator: appended
+    LB and DS rows, DM.LNCLASS/LNBXDY and the XP domain; existing records unchanged."""
+    vals = extended.autoantibody_values(sched, pt, rng, p)
+    meta = pl.DataFrame(
+        [
+            {"LBTESTCD": t.code, "LBSPEC": t.specimen, "LBTEST": t.name, "LBCAT": t.category}
+            | {"UNIT": t.unit}
+            for t in cl.LAB_TESTS.values()
+        ]
+    )
+    lb_new = _lb_domain(vals.join(meta, on=["LBTESTCD", "LBSPEC"], how="left"), width)
+    lb_new = lb_new.with_columns(
+        pl.when(pl.col("LBTESTCD") == "ANATITER")
+        .then(pl.col("LBORRES").str.replace(r"\.0$", ""))
+        .otherwise(pl.col("LBORRES"))
+        .alias("LBORRES")
+    )
+    domains["lb"] = extended.append_seq(domains["lb"], lb_new, "LB")
+    ds_new, days = extended.milestones(pt, sched, domains["ex"], rng, p, width)
+    domains["ds"] = extended.append_seq(domains["ds"], ds_new.drop("pid"), "DS")
+    domains["xp"] = extended.product(pt, domains["ex"], days, rng, p)
+    ln = extended.nephritis(pt, rng, p)
+    domains["dm"] = domains["dm"].with_columns(
+        pl.Series("LNCLASS", ln["LNCLASS"]), pl.Series("LNBXDY", ln["LNBXDY"])
+    )
 
 
 def _chunks(n_patients: int, seed: int, p: dict, progress: bool, chunk_size: int):
@@ -53,7 +97,8 @@ def _chunks(n_patients: int, seed: int, p: dict, progress: bool, chunk_size: int
     starts = range(0, n_patients, chunk_size)
     for k, pid0 in enumerate(tqdm(starts, desc="simulate", unit="chunk", disable=not progress)):
         rng = np.random.default_rng([seed, k])
-        yield _simulate_chunk(pid0, min(chunk_size, n_patients - pid0), width, rng, p)
+        rng18 = np.random.default_rng([seed, k, extended.STREAM])
+        yield _simulate_chunk(pid0, min(chunk_size, n_patients - pid0), width, rng, p, rng18)
 
 
 def simulate(
@@ -76,12 +121,19 @@ def simulate(
     injected = None
     if messy:
         domains, injected = inject_problems(domains, np.random.default_rng([seed, 999_999]))
-    return Cohort(domains, truth, injected, seed, n_patients, cfg.get("version", "?"))
+    screening = extended.screening_log(n_patients, seed, _values(cfg))
+    return Cohort(domains, truth, injected, seed, n_patients, cfg.get("version", "?"), screening)
 
 
 # --- writing ------------------------------------------------------------------------------------
 def _manifest_extra(
-    n: int, seed: int, version: str, messy: bool, command: str | None, out: Path
+    n: int,
+    seed: int,
+    version: str,
+    messy: bool,
+    command: str | None,
+    out: Path,
+    screening: dict | None = None,
 ) -> dict:
     return {
         "generator": "sle_car.simulate",
@@ -92,6 +144,7 @@ def _manifest_extra(
         "messy": messy,
         "command": command or f"sle-car simulate --patients {n} --seed {seed} --out {out.name}",
         "synthetic": True,
+        **({"screening": screening} if screening else {}),
     }
 
 
@@ -113,6 +166,7 @@ def write_cohort(cohort: Cohort, out_dir: Path | str, command: str | None = None
         cohort.injected is not None,
         command,
         out,
+        cohort.screening,
     )
     write_manifest(out, extra)
     return out
@@ -149,6 +203,15 @@ def simulate_to_dir(
         for handle in handles.values():
             handle.close()
     write_manifest(
-        out, _manifest_extra(n_patients, seed, cfg.get("version", "?"), False, command, out)
+        out,
+        _manifest_extra(
+            n_patients,
+            seed,
+            cfg.get("version", "?"),
+            False,
+            command,
+            out,
+            extended.screening_log(n_patients, seed, _values(cfg)),
+        ),
     )
     return out

@@ -65,6 +65,8 @@ class Cohort:
     seed: int
     n_patients: int
     config_version: str
+    screening: dict | None = None
+    """The screening-log counts written into the manifest (``screening``; issue #18)."""
 
 
 def _with_seq(df: pl.DataFrame, prefix: str, order: list[str]) -> pl.DataFrame:
