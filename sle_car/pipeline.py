@@ -18,6 +18,11 @@ pipeline hands them the cut and its analysis datasets through the environment
 pipeline wrote (same manifest, code and options) and reads them. In a bare JupyterLab session
 the same ``load_study()`` builds what it needs.
 
+**Executed once per change.** A notebook whose inputs (cells, data, derived datasets, code,
+options, software, environment: :mod:`sle_car.notebook_cache`) are the same as in an earlier
+successful run is not executed again; its executed copy and figures come from the cache
+(``--no-cache`` executes everything). The others run one per core, the longest first.
+
 **Never stale.** Everything is built in a staging folder (``<output root>/.sle-car-staging``)
 and replaces the previous outputs only when every step succeeded. A failed step raises
 :class:`StepFailed`: the command prints one message naming the step (for a notebook: the
