@@ -1,7 +1,8 @@
 # sle-car — every command of the README is a target here.
 #
 #   make report   build everything from the bundled synthetic data (the main job)
-#   make test     run the whole test suite (unit, schema, notebooks, lint)
+#   make test     fast feedback: lint, notebooks (nbval) and every test but the slow ones
+#   make test-all everything, the slow tests included (what CI runs)
 #
 # Both create the virtual environment .venv on first use (locked versions from
 # requirements.lock, installed with uv) and reuse it afterwards.
@@ -21,7 +22,7 @@ export PYTHONHASHSEED := 0
 DATA    ?= data/synthetic
 DERIVED ?= data/derived
 
-.PHONY: help venv report release report-real data validate test test-fast lint format lab bench lock clean distclean
+.PHONY: help venv report release report-real data validate test test-slow test-all test-fast lint format lab bench lock clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/' | expand -t 14
@@ -38,7 +39,7 @@ $(STAMP): requirements.lock pyproject.toml
 venv: $(STAMP)  ## create or update the virtual environment (locked versions)
 
 report: $(STAMP)  ## validate and derive the bundled data, execute notebooks, export figures, render the site
-	$(BIN)/sle-car report --data $(DATA)$(if $(ACCEPT_QUARANTINE), --accept-quarantine)$(if $(OPTIONS), --options "$(OPTIONS)")
+	$(BIN)/sle-car report --data $(DATA)$(if $(ACCEPT_QUARANTINE), --accept-quarantine)$(if $(OPTIONS), --options "$(OPTIONS)")$(if $(FRESH), --no-cache)
 
 data: $(STAMP)  ## regenerate the bundled synthetic cohort (after a simulator change)
 	$(BIN)/sle-car simulate --patients 5 --seed 20250101 --out data/synthetic --force --quiet
@@ -48,20 +49,30 @@ release: report  ## render this release into reports/releases/v<version>/ and up
 
 report-real: $(STAMP)  ## analyse a real data cut: make report-real DATA=/secure/export OUT=/secure/output (both outside git)
 	@test -n "$(DATA)" -a -n "$(OUT)" || { echo "usage: make report-real DATA=/path/outside/git OUT=/path/outside/git"; exit 2; }
-	$(BIN)/sle-car report-real --data "$(DATA)" --out "$(OUT)"$(if $(ACCEPT_QUARANTINE), --accept-quarantine)$(if $(OPTIONS), --options "$(OPTIONS)")
+	$(BIN)/sle-car report-real --data "$(DATA)" --out "$(OUT)"$(if $(ACCEPT_QUARANTINE), --accept-quarantine)$(if $(OPTIONS), --options "$(OPTIONS)")$(if $(FRESH), --no-cache)
 
 validate: $(STAMP)  ## validate the bundled raw data (report in reports/data-issues/)
 	$(BIN)/sle-car validate $(DATA)
 
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# pytest-xdist: one worker per core (JOBS=1 runs in one process). --dist loadfile keeps each
+# file on one worker in order: a notebook's cells share its kernel, a module's fixtures run once.
+JOBS   ?= auto
+XDIST  := $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile)
 
-test: $(STAMP)  ## run the whole test suite, as CI does (lint, notebooks with nbval, tests)
+test: $(STAMP)  ## fast full-coverage feedback, as CI does: lint, notebooks (nbval), every test but the slow ones
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(NBVAL) notebooks tests
+	$(BIN)/python -m pytest $(XDIST) $(NBVAL) -m "not slow" notebooks tests
+
+test-slow: $(STAMP)  ## only the slow tests (large cohorts, the whole pipeline on a foreign cut)
+	$(BIN)/python -m pytest $(XDIST) -m slow tests
+
+# TEST_DONE=1 (set by .ci/run right after `make test` passed): only the slow tests are left.
+test-all: $(if $(TEST_DONE),,test) test-slow  ## everything: `make test`, then the slow tests (CI)
 
 test-fast: $(STAMP)  ## the unit tests without the slow ones and without notebooks
-	$(BIN)/python -m pytest -m "not slow" tests
+	$(BIN)/python -m pytest $(XDIST) -m "not slow" tests
 
 lint: $(STAMP)  ## ruff lint and format check
 	$(BIN)/ruff check .

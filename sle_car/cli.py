@@ -325,6 +325,7 @@ def _pipeline_settings(args: argparse.Namespace) -> dict:
         "accept_changed_files": args.accept_changed_files,
         "study_config": args.study_config,
         "options_file": args.options,
+        "use_cache": not getattr(args, "no_cache", False),
     }
 
 
@@ -346,6 +347,12 @@ def _pipeline_flags(p: argparse.ArgumentParser, options: bool = True) -> None:
     )
     if options:
         p.add_argument("--options", help="YAML file of analysis options (the SAP's choices)")
+        p.add_argument(
+            "--no-cache",
+            action="store_true",
+            help="execute every notebook even when an executed copy with the same inputs is "
+            "cached (~/.cache/sle-car/notebooks); the cache is refreshed",
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:

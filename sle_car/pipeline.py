@@ -18,6 +18,11 @@ pipeline hands them the cut and its analysis datasets through the environment
 pipeline wrote (same manifest, code and options) and reads them. In a bare JupyterLab session
 the same ``load_study()`` builds what it needs.
 
+**Executed once per change.** A notebook whose inputs (cells, data, derived datasets, code,
+options, software, environment: :mod:`sle_car.notebook_cache`) are the same as in an earlier
+successful run is not executed again; its executed copy and figures come from the cache
+(``--no-cache`` executes everything). The others run one per core, the longest first.
+
 **Never stale.** Everything is built in a staging folder (``<output root>/.sle-car-staging``)
 and replaces the previous outputs only when every step succeeded. A failed step raises
 :class:`StepFailed`: the command prints one message naming the step (for a notebook: the
@@ -39,6 +44,7 @@ from pathlib import Path
 
 import polars as pl
 
+from sle_car import notebook_cache
 from sle_car.cut import Cut, ManifestError, describe_cut
 from sle_car.paths import (
     ENV_DATA,
@@ -116,6 +122,10 @@ class Run:
     options_file: Path | None = None
     options: dict = field(default_factory=dict)
     notebooks: tuple[Path, ...] = ()
+    use_cache: bool = True
+    """Reuse executed notebooks from :mod:`sle_car.notebook_cache` (``--no-cache``: never)."""
+    cache_entries: dict = field(default_factory=dict, compare=False)
+    """Cache entries this run staged (stored once the run succeeded, discarded otherwise)."""
 
     @property
     def staging(self) -> Path:
@@ -215,6 +225,7 @@ def plan(
     study_config: Path | str | None = None,
     options_file: Path | str | None = None,
     notebooks: list[Path] | None = None,
+    use_cache: bool = True,
 ) -> Run:
     """Check the locations and the manifest and return the :class:`Run`.
 
@@ -307,6 +318,7 @@ def plan(
         options_file=options_file,
         options=options,
         notebooks=nbs,
+        use_cache=use_cache,
     )
 
 
@@ -442,9 +454,36 @@ class NotebookFailed(Exception):
         super().__init__(f"{path.name}, {where}: {last_line}")
 
 
+def join_split_streams(nb) -> None:
+    """Join adjacent stream outputs of the same stream (stdout or stderr) of a cell into one.
+
+    The kernel sends printed text in chunks when it flushes (every 0.2 s, or when busy), so a
+    cell printing several lines on a loaded machine can store them as two outputs instead of
+    one: same text, different bytes. Joining only adjacent ones keeps the order of text and
+    displays as they were shown."""
+    for cell in nb.cells:
+        outputs = cell.get("outputs")
+        if not outputs:
+            continue
+        joined: list = []
+        for out in outputs:
+            prev = joined[-1] if joined else None
+            if (
+                prev is not None
+                and out.get("output_type") == "stream"
+                and prev.get("output_type") == "stream"
+                and prev.get("name") == out.get("name")
+            ):
+                prev["text"] = "".join(prev["text"]) + "".join(out["text"])
+            else:
+                joined.append(out)
+        cell["outputs"] = joined
+
+
 def execute_notebook(path: Path, env: dict | None = None, timeout: int = 1200) -> None:
     """Execute a notebook in place (no cell timing metadata, so re-executed files differ only
-    where outputs changed). On an error the partly executed notebook is written to ``path``
+    where outputs changed; adjacent chunks of printed text joined, :func:`join_split_streams`,
+    so the bytes do not depend on the machine's load). On an error the partly executed notebook is written to ``path``
     and :class:`NotebookFailed` names the cell and the exception's last line."""
     import nbformat
     from nbclient import NotebookClient
@@ -462,6 +501,7 @@ def execute_notebook(path: Path, env: dict | None = None, timeout: int = 1200) -
         # the kernel's own start-up chatter (a warning about TCP transport) is not ours to show
         client.execute(env=env if env is not None else dict(os.environ), stderr=subprocess.DEVNULL)
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
+        join_split_streams(nb)
         nbformat.write(nb, path)
         cell = next(
             (
@@ -474,29 +514,83 @@ def execute_notebook(path: Path, env: dict | None = None, timeout: int = 1200) -
         ename, evalue = getattr(err, "ename", type(err).__name__), getattr(err, "evalue", "")
         last = f"{ename}: {evalue}".strip().splitlines()[-1] if evalue else str(err).strip()
         raise NotebookFailed(path, cell, last.splitlines()[-1] if last else ename) from None
+    join_split_streams(nb)
     nbformat.write(nb, path)
+
+
+def _notebook_root(run: Run, path: Path) -> Path:
+    """The output root one notebook writes to: its own folder in the staging area, whose
+    ``data/derived`` is the run's (a link), so that the figures each notebook exports are
+    known (for the cache) while every notebook reads the datasets the pipeline derived."""
+    root = run.staging / ".notebooks" / path.stem
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    link = root / "data" / "derived"
+    if not link.exists():
+        link.symlink_to(run.derived.parent, target_is_directory=True)
+    return root
 
 
 def execute_notebooks(run: Run, workers: int | None = None) -> None:
     """Execute the staged copies of the notebooks against this run's cut, ``workers`` at a
-    time (default: one per core). They are independent once the datasets exist: each reads
-    them and writes only its own figures, so the outputs do not depend on the order."""
+    time (default: one per core), the longest first (their last recorded times). They are
+    independent once the datasets exist: each reads them and writes only its own figures, so
+    the outputs do not depend on the order.
+
+    A notebook whose cache entry (:mod:`sle_car.notebook_cache`: keyed by everything that can
+    change its outputs) exists is not executed: its executed copy and figures are restored.
+    Unless ``run.use_cache`` is False (``--no-cache``), which executes every notebook. The
+    entries of executed notebooks are staged and stored only when the whole run succeeded
+    (:func:`run_pipeline`)."""
+    import time
     from concurrent.futures import ThreadPoolExecutor
+
+    from sle_car import notebook_cache as cache
 
     env = run.env()
     staged = [run.project / "notebooks" / nb.name for nb in run.notebooks]
-    workers = workers or min(len(staged), os.cpu_count() or 1) or 1
+    figures = run.staging / "reports" / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
+    fingerprint = cache.run_fingerprint(run, env)
+    written: dict[str, str] = {}  # figure file -> notebook that wrote it
 
-    def one(path: Path) -> NotebookFailed | None:
+    def claim(names: list[str], notebook: str) -> None:
+        for n in names:
+            if n in written:
+                raise StepFailed(
+                    "execute notebooks",
+                    f"{notebook} and {written[n]} both export the figure {n}; give one "
+                    "of them another name",
+                )
+            written[n] = notebook
+
+    todo: list[tuple[Path, str]] = []
+    for path in staged:
+        key = cache.notebook_key(fingerprint, path, env)
+        entry = cache.lookup(path.name, key) if run.use_cache else None
+        if entry is None:
+            todo.append((path, key))
+            continue
+        claim(cache.restore(entry, path, figures), path.name)
+        print(f"    {path.name}: unchanged, reused (executed in {cache.seconds(entry):.1f} s)")
+    # longest first: a long notebook started last would leave the other worker idle
+    todo.sort(key=lambda t: -(cache.last_seconds(t[0].name) or float("inf")))
+    workers = workers or min(len(todo), os.cpu_count() or 1) or 1
+
+    def one(item: tuple[Path, str]) -> tuple[Path, str, float, NotebookFailed | None]:
+        path, key = item
+        root = _notebook_root(run, path)
+        start = time.perf_counter()
         try:
-            execute_notebook(path, env=env)
+            execute_notebook(path, env={**env, ENV_OUTPUT: str(root)})
         except NotebookFailed as err:
-            return err
-        print(f"    {path.name}", flush=True)
-        return None
+            return path, key, time.perf_counter() - start, err
+        secs = time.perf_counter() - start
+        print(f"    {path.name}: executed in {secs:.1f} s", flush=True)
+        return path, key, secs, None
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        failures = [f for f in pool.map(one, staged) if f is not None]
+        results = list(pool.map(one, todo))
+    failures = [err for _, _, _, err in results if err is not None]
     if failures:
         err = failures[0]
         more = f" ({len(failures) - 1} more notebook(s) failed too)" if len(failures) > 1 else ""
@@ -504,6 +598,14 @@ def execute_notebooks(run: Run, workers: int | None = None) -> None:
             "execute notebooks",
             f"{err}{more}. The partly executed notebook is kept for inspection at {err.path}",
         )
+    for path, key, secs, _ in results:
+        own = run.staging / ".notebooks" / path.stem / "reports" / "figures"
+        files = sorted(p for p in own.glob("*") if p.is_file()) if own.is_dir() else []
+        claim([f.name for f in files], path.name)
+        for f in files:
+            shutil.copyfile(f, figures / f.name)
+        run.cache_entries[cache.stage(path.name, key, path, files, secs)] = (path.name, key)
+    shutil.rmtree(run.staging / ".notebooks", ignore_errors=True)
 
 
 def export_tables(run: Run) -> list[Path]:
@@ -654,11 +756,14 @@ def run_pipeline(run: Run) -> int:
         step = "publish"
         publish(run)
     except (UsageError, StepFailed):
+        notebook_cache.discard(run.cache_entries)
         raise
     except Exception as err:
+        notebook_cache.discard(run.cache_entries)
         detail = f"{type(err).__name__}: {err}".strip().splitlines()[0]
         where = f"; what it wrote is in {run.staging}" if run.staging.exists() else ""
         raise StepFailed(step, f"{detail}{where}") from None
+    notebook_cache.commit(run.cache_entries)  # only a run that succeeded fills the cache
     _say(f"done: outputs in {'the repository' if run.in_repository else run.out_root}")
     return 0
 

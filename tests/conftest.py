@@ -1,4 +1,5 @@
-"""Shared fixtures: small simulated cohorts written to temporary directories."""
+"""Shared fixtures: small simulated cohorts written to temporary directories. (The set-up
+for nbval and pytest-xdist is in the repository's top-level ``conftest.py``.)"""
 
 from __future__ import annotations
 
@@ -8,13 +9,6 @@ from pathlib import Path
 import pytest
 
 from sle_car.simulate import simulate, write_cohort
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every nbval cell as a notebook test (``-m "not notebook"`` skips them)."""
-    for item in items:
-        if item.nodeid.split("::")[0].endswith(".ipynb"):
-            item.add_marker(pytest.mark.notebook)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """Static checks of the committed notebooks (nbval, run by `make test`, re-executes them and
-compares their outputs; these tests check what nbval does not)."""
+compares their outputs, and conftest.py checks the figures they export; these tests check what
+nbval does not)."""
 
 from __future__ import annotations
 
@@ -78,8 +79,10 @@ def test_stored_figure_outputs_are_the_exported_files() -> None:
 
 
 def test_exported_figures_match_their_recorded_hashes() -> None:
-    """reports/figures/SHA256SUMS is written by `make report`; nbval re-executes the notebooks
-    before this test in `make test`, so a figure whose pixels changed fails here."""
+    """reports/figures/SHA256SUMS is written by `make report` and agrees with the committed
+    figures. (In `make test` nbval re-executes the notebooks into each worker's own output
+    root; the "exported figures" item after each notebook, conftest.py, compares what they
+    exported with these sums, so a figure whose pixels changed fails there.)"""
     sums = (reports_dir() / "figures" / "SHA256SUMS").read_text().split("\n")
     recorded = dict(reversed(line.split("  ")) for line in sums if line)
     files = sorted(

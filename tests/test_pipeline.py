@@ -222,27 +222,42 @@ def test_collected_says_once_what_a_cut_did_not_collect(capsys) -> None:
 
 
 # --- the whole pipeline on a cut shaped like a real export ------------------------------------
+# `make test` runs two notebooks (03: tables and figures; 06: an instrument not collected) on
+# the foreign cut, once per session; `make test-all` also runs all eight (slow).
+
+FOREIGN = {
+    "drop_lb": ("CARTCE",),
+    "drop_qscat": ("BILAG-2004", "FACIT-FATIGUE 13-ITEM V4"),
+    "shift_visits": 3,
+    "follow_up_day": 300,
+    "label": "external test cut",
+}
+SUBSET = ("03_safety.ipynb", "06_quality_of_life.ipynb")
+
+
+def _foreign_run(tmp: Path, notebooks: tuple[str, ...] | None) -> tuple[int, Path]:
+    cut = foreign_cut(tmp / "export", **FOREIGN)
+    nbs = [ROOT / "notebooks" / n for n in notebooks] if notebooks else None
+    return pipeline.run(cut, tmp / "out", notebooks=nbs), tmp / "out"
 
 
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
-    tmp = tmp_path_factory.mktemp("real")
-    cut = foreign_cut(
-        tmp / "export",
-        drop_lb=("CARTCE",),
-        drop_qscat=("BILAG-2004", "FACIT-FATIGUE 13-ITEM V4"),
-        shift_visits=3,
-        follow_up_day=300,
-        label="external test cut",
-    )
-    return pipeline.run(cut, tmp / "out"), tmp / "out"
+    """All eight notebooks on the foreign cut (slow: `make test-all`)."""
+    return _foreign_run(tmp_path_factory.mktemp("real"), None)
 
 
-def test_a_foreign_cut_runs_to_the_end(real_run: tuple[int, Path]) -> None:
-    status, out = real_run
+@pytest.fixture(scope="module")
+def subset_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
+    """Notebooks 03 and 06 on the foreign cut (`make test`)."""
+    return _foreign_run(tmp_path_factory.mktemp("subset"), SUBSET)
+
+
+def _runs_to_the_end(run: tuple[int, Path], n_notebooks: int) -> None:
+    status, out = run
     assert status == 0
     nbs = sorted((out / "project" / "notebooks").glob("*.ipynb"))
-    assert len(nbs) == 8
+    assert len(nbs) == n_notebooks
     for nb in nbs:
         cells = json.loads(nb.read_text())["cells"]
         assert all(o["output_type"] != "error" for c in cells for o in c.get("outputs", [])), (
@@ -253,22 +268,8 @@ def test_a_foreign_cut_runs_to_the_end(real_run: tuple[int, Path]) -> None:
     assert (out / "data" / "derived" / "export" / "adsl.parquet").is_file()
 
 
-def test_each_absent_piece_is_stated_where_it_would_have_been_shown(
-    real_run: tuple[int, Path],
-) -> None:
-    _, out = real_run
-    text = {nb.name[:2]: nb.read_text() for nb in (out / "project" / "notebooks").glob("*.ipynb")}
-    sentence = ": not collected in this data cut, so this section shows nothing."
-    assert text["04"].count("BILAG-2004" + sentence) == 1
-    assert text["05"].count("CAR T-cell counts" + sentence) == 1
-    assert text["06"].count("FACIT-Fatigue" + sentence) == 1
-    assert (
-        "Not collected in this data cut for the patients analysed: Peak CAR T cells" in text["07"]
-    )
-
-
-def test_nothing_in_a_real_run_says_synthetic(real_run: tuple[int, Path]) -> None:
-    _, out = real_run
+def _says_synthetic_nowhere(run: tuple[int, Path]) -> None:
+    _, out = run
     hits = [
         p.relative_to(out).as_posix()
         for p in out.rglob("*")
@@ -277,8 +278,8 @@ def test_nothing_in_a_real_run_says_synthetic(real_run: tuple[int, Path]) -> Non
     assert hits == []
 
 
-def test_real_outputs_carry_the_cut_label(real_run: tuple[int, Path]) -> None:
-    _, out = real_run
+def _carries_the_cut_label(run: tuple[int, Path]) -> None:
+    _, out = run
     caption = describe_cut(out.parent / "export").caption
     assert caption.startswith("Data cut external test cut (data ")
     figs = sorted((out / "reports" / "figures").glob("*.png"))
@@ -291,6 +292,51 @@ def test_real_outputs_carry_the_cut_label(real_run: tuple[int, Path]) -> None:
     variables = (out / "project" / "_variables.yml").read_text()
     assert "external test cut" in variables and "study data" in variables
     assert "Confidential" in (out / "project" / "reports" / "data-note.md").read_text()
+
+
+NOT_COLLECTED = ": not collected in this data cut, so this section shows nothing."
+
+
+def test_a_foreign_cut_runs_to_the_end_on_two_notebooks(subset_run: tuple[int, Path]) -> None:
+    _runs_to_the_end(subset_run, len(SUBSET))
+
+
+def test_nothing_in_a_real_run_says_synthetic(subset_run: tuple[int, Path]) -> None:
+    _says_synthetic_nowhere(subset_run)
+
+
+def test_real_outputs_carry_the_cut_label(subset_run: tuple[int, Path]) -> None:
+    _carries_the_cut_label(subset_run)
+
+
+def test_an_absent_instrument_is_stated_where_it_would_have_been_shown(
+    subset_run: tuple[int, Path],
+) -> None:
+    _, out = subset_run
+    text = (out / "project" / "notebooks" / "06_quality_of_life.ipynb").read_text()
+    assert text.count("FACIT-Fatigue" + NOT_COLLECTED) == 1
+
+
+@pytest.mark.slow
+def test_a_foreign_cut_runs_to_the_end(real_run: tuple[int, Path]) -> None:
+    """All eight notebooks: end to end, unlabelled as synthetic, labelled with the cut."""
+    _runs_to_the_end(real_run, 8)
+    _says_synthetic_nowhere(real_run)
+    _carries_the_cut_label(real_run)
+
+
+@pytest.mark.slow
+def test_each_absent_piece_is_stated_where_it_would_have_been_shown(
+    real_run: tuple[int, Path],
+) -> None:
+    _, out = real_run
+    text = {nb.name[:2]: nb.read_text() for nb in (out / "project" / "notebooks").glob("*.ipynb")}
+    assert text["04"].count("BILAG-2004" + NOT_COLLECTED) == 1
+    assert text["05"].count("CAR T-cell counts" + NOT_COLLECTED) == 1
+    assert text["06"].count("FACIT-Fatigue" + NOT_COLLECTED) == 1
+    assert (
+        "Not collected in this data cut for the patients analysed: Peak CAR T cells" in text["07"]
+    )
 
 
 def test_the_bundled_cohort_copied_outside_stays_labelled_synthetic(tmp_path: Path) -> None:

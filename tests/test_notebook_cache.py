@@ -1,0 +1,210 @@
+"""The cache of executed notebooks (sle_car.notebook_cache): a warm run reuses them, any
+change to what can change them executes again, a failed run never fills it, a damaged entry is
+never an output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from sle_car import notebook_cache as cache
+from sle_car import pipeline
+from sle_car.cut import write_manifest_for_cut
+from sle_car.paths import repo_root
+from tests.foreign import foreign_cut
+
+ROOT = repo_root()
+
+
+def _notebook(path: Path, *sources: str) -> Path:
+    nb = json.loads((ROOT / "notebooks" / "02_endpoint_derivation.ipynb").read_text())
+    nb["cells"] = [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": f"c{i}",
+            "metadata": {},
+            "outputs": [],
+            "source": src,
+        }
+        for i, src in enumerate(sources)
+    ]
+    path.write_text(json.dumps(nb))
+    return path
+
+
+FIGURE = """from plotnine import aes, geom_point, ggplot
+from sle_car.figures import save_figure
+from sle_car import load_study
+ds = load_study()
+p = ggplot(ds['adsl'].to_pandas(), aes('AGE', 'AGE')) + geom_point()
+save_figure(p, 'fig-cache-test', width_mm=40, height_mm=30)
+print(ds['adsl'].height)"""
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _said(capsys) -> str:
+    return capsys.readouterr().out
+
+
+# --- the key -----------------------------------------------------------------------------------
+
+
+def test_outputs_and_execution_counts_are_not_input_but_sources_are(tmp_path: Path) -> None:
+    a = _notebook(tmp_path / "a.ipynb", "print(1)")
+    nb = json.loads(a.read_text())
+    digest = cache.notebook_input_digest(a)
+    nb["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "1\n"}]
+    nb["cells"][0]["execution_count"] = 1
+    a.write_text(json.dumps(nb))
+    assert cache.notebook_input_digest(a) == digest
+    nb["cells"][0]["source"] = "print(2)"
+    a.write_text(json.dumps(nb))
+    assert cache.notebook_input_digest(a) != digest
+
+
+def test_an_empty_code_cell_keeps_its_outputs_so_they_are_input(tmp_path: Path) -> None:
+    a = _notebook(tmp_path / "a.ipynb", "   ")
+    digest = cache.notebook_input_digest(a)
+    nb = json.loads(a.read_text())
+    nb["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "old\n"}]
+    a.write_text(json.dumps(nb))
+    assert cache.notebook_input_digest(a) != digest  # not executed: the old output stays
+
+
+def test_the_environment_that_can_change_outputs_is_keyed_and_the_commit_is_not() -> None:
+    env = {
+        "SLE_CAR_EXACT_VALUES": "1",
+        "POLARS_FMT_MAX_ROWS": "5",
+        "SLE_CAR_GIT_COMMIT": "abc",
+        "SLE_CAR_NOTEBOOK_CACHE": "/x",
+        "TERM": "xterm",
+        "TZ": "UTC",
+    }
+    assert cache.keyed_environment(env) == {
+        "POLARS_FMT_MAX_ROWS": "5",
+        "SLE_CAR_EXACT_VALUES": "1",
+        "TZ": "UTC",
+    }
+
+
+def test_a_damaged_entry_is_a_miss_and_is_removed(tmp_path: Path) -> None:
+    nb = _notebook(tmp_path / "x.ipynb", "1")
+    fig = tmp_path / "fig-a.png"
+    fig.write_bytes(b"png")
+    staged = {cache.stage("x.ipynb", "k" * 64, nb, [fig], 1.5): ("x.ipynb", "k" * 64)}
+    cache.commit(staged)
+    entry = cache.lookup("x.ipynb", "k" * 64)
+    assert entry is not None and cache.seconds(entry) == 1.5
+    assert cache.lookup("x.ipynb", "j" * 64) is None
+    (entry / "figures" / "fig-a.png").write_bytes(b"pnG")
+    assert cache.lookup("x.ipynb", "k" * 64) is None
+    assert not entry.exists()
+
+
+def test_split_printed_text_is_joined_and_order_kept() -> None:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="a\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="b\n"),
+        nbformat.v4.new_output("display_data", data={"text/plain": "D"}),
+        nbformat.v4.new_output("stream", name="stdout", text="c\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="w\n"),
+    ]
+    nb.cells = [cell]
+    pipeline.join_split_streams(nb)
+    assert [(o.output_type, o.get("text")) for o in nb.cells[0].outputs] == [
+        ("stream", "a\nb\n"),
+        ("display_data", None),
+        ("stream", "c\n"),
+        ("stream", "w\n"),
+    ]
+
+
+# --- the pipeline with the cache ----------------------------------------------------------------
+
+
+def _figure_run(tmp_path: Path, capsys) -> tuple[Path, Path, Path, dict[str, bytes]]:
+    """A first run of a notebook that exports a figure: executed, then stored."""
+    d = foreign_cut(tmp_path / "cut", manifest="none")
+    write_manifest_for_cut(d, label="cache test")
+    out = tmp_path / "out"
+    nb = _notebook(tmp_path / "01_fig.ipynb", FIGURE)
+    assert pipeline.run(d, out, notebooks=[nb]) == 0
+    assert "01_fig.ipynb: executed" in _said(capsys)
+    first = _tree(out)
+    assert "reports/figures/fig-cache-test.png" in first
+    assert b'"5\\n"' in first["project/notebooks/01_fig.ipynb"]
+    return d, out, nb, first
+
+
+def test_a_warm_run_reuses_the_notebook_and_its_figures(tmp_path: Path, capsys) -> None:
+    d, out, nb, first = _figure_run(tmp_path, capsys)
+    assert pipeline.run(d, out, notebooks=[nb]) == 0  # nothing changed: reused, same bytes
+    assert "01_fig.ipynb: unchanged, reused" in _said(capsys)
+    assert _tree(out) == first
+
+
+@pytest.mark.slow
+def test_no_cache_and_a_changed_source_execute_again(tmp_path: Path, capsys) -> None:
+    d, out, nb, first = _figure_run(tmp_path, capsys)
+    assert pipeline.run(d, out, notebooks=[nb], use_cache=False) == 0  # --no-cache
+    assert "01_fig.ipynb: executed" in _said(capsys)
+    assert _tree(out) == first
+    _notebook(nb, FIGURE.replace("geom_point()", "geom_point(size=3)"))  # the source changed
+    assert pipeline.run(d, out, notebooks=[nb]) == 0
+    assert "01_fig.ipynb: executed" in _said(capsys)
+    png = "reports/figures/fig-cache-test.png"
+    assert _tree(out)[png] != first[png]
+
+
+def test_a_failed_run_never_fills_the_cache(tmp_path: Path) -> None:
+    d = foreign_cut(tmp_path / "cut")
+    ok = _notebook(tmp_path / "01_ok.ipynb", "print('fine')")
+    bad = _notebook(tmp_path / "02_bad.ipynb", "1 / 0")
+    root = cache.cache_root()
+    before = sorted(p.name for p in root.glob("*")) if root.exists() else []
+    assert pipeline.run(d, tmp_path / "out", notebooks=[ok, bad]) == 1
+    after = sorted(p.name for p in root.glob("*")) if root.exists() else []
+    assert after == before  # 01_ok was executed, but the run failed: nothing stored
+
+
+@pytest.mark.parametrize("what", ["options", "code", "raw data", "derived data", "env"])
+def test_the_key_follows_every_input(tmp_path: Path, what: str, monkeypatch) -> None:
+    d = foreign_cut(tmp_path / "cut")
+    nb = _notebook(tmp_path / "01_ok.ipynb", "print(1)")
+    run = pipeline.plan(d, tmp_path / "out", notebooks=[nb])
+    run.derived.mkdir(parents=True)
+    (run.derived / "adsl.parquet").write_bytes(b"x")
+    env = run.env()
+    key = cache.notebook_key(cache.run_fingerprint(run, env), nb, env)
+    assert cache.notebook_key(cache.run_fingerprint(run, env), nb, env) == key  # stable
+    run2 = run
+    if what == "options":
+        opts = tmp_path / "sap.yaml"
+        opts.write_text("stable_days: 60\n")
+        run2 = pipeline.plan(d, tmp_path / "out", notebooks=[nb], options_file=opts)
+    elif what == "code":
+        real = cache.tree_digest
+        monkeypatch.setattr(
+            cache, "tree_digest", lambda p: "changed" if Path(p).name == "sle_car" else real(p)
+        )
+    elif what == "raw data":  # a file that differs from the manifest (--accept-changed-files)
+        (d / "ae.csv").write_text((d / "ae.csv").read_text() + "\n")
+    elif what == "derived data":
+        (run.derived / "adsl.parquet").write_bytes(b"y")
+    else:
+        monkeypatch.setenv("SLE_CAR_EXACT_VALUES", "1")
+    env2 = run2.env()
+    assert cache.notebook_key(cache.run_fingerprint(run2, env2), nb, env2) != key
