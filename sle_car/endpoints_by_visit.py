@@ -494,7 +494,9 @@ def remission_durations(
 
     From ADTTE: ``TTDORIS`` (first remission; censored = not reached by the last evaluable
     assessment), ``DURDORIS`` and ``DURDF`` (start ``STARTDY``; ``CNSR`` 1 = remission still
-    ongoing at the last assessment, written "≥ x", a lower bound: right-censored, Kaplan EL,
+    ongoing at the last assessment, written "≥ x (ongoing)" for a patient still in follow-up and
+    "≥ x (censored at ...)" for one who completed or left the study (ADSL ``EOSSTT``,
+    ``DCSREAS``), a lower bound: right-censored, Kaplan EL,
     Meier P. JASA 1958;53:457-481); ADRS ``DORIS12`` (sustained ≥ ``sustain_days``: "yes",
     "no", or "not evaluable: <reason>"). Columns: ``Patient``, ``first_doris``,
     ``doris_duration``, ``doris_ongoing``, ``df_start``, ``df_duration``, ``df_ongoing``,
@@ -530,8 +532,27 @@ def remission_durations(
         )
         .alias("sustained"),
     )
+    # Why a remission's end is not seen: still in follow-up at the data cut, or the patient
+    # left the study (completed or discontinued) while in remission: "ongoing" only for the
+    # first; the others are censored at their end of study, with the reason.
+    status = (
+        pl.when(pl.col("EOSSTT") == "ONGOING")
+        .then(pl.lit("ongoing"))
+        .when(pl.col("EOSSTT") == "COMPLETED")
+        .then(pl.lit("censored at study completion"))
+        .when(pl.col("EOSSTT") == "DISCONTINUED")
+        .then(
+            pl.format(
+                "censored at discontinuation: {}",
+                pl.col("DCSREAS").fill_null("reason not recorded").str.to_lowercase(),
+            )
+        )
+        .otherwise(pl.lit("censored"))
+        if "EOSSTT" in adsl.columns and "DCSREAS" in adsl.columns
+        else pl.lit("censored")
+    )
     x = (
-        adsl.select("USUBJID")
+        adsl.select("USUBJID", status.alias("_CNSR_TEXT"))
         .join(tte("TTDORIS", "TT"), on="USUBJID", how="left")
         .join(tte("DURDORIS", "DUR"), on="USUBJID", how="left")
         .join(tte("DURDF", "DF"), on="USUBJID", how="left")
@@ -544,7 +565,7 @@ def remission_durations(
             pl.when(pl.col(f"{prefix}_DAYS").is_null())
             .then(pl.lit("–"))
             .when(pl.col(f"{prefix}_CNSR"))
-            .then(pl.format("≥ {} (ongoing)", m))
+            .then(pl.format("≥ {} ({})", m, pl.col("_CNSR_TEXT")))
             .otherwise(m)
         )
 

@@ -193,15 +193,16 @@ def baseline_table(wide: pl.DataFrame) -> pl.DataFrame:
 
 def baseline_per_patient(wide: pl.DataFrame) -> pl.DataFrame:
     """The per-patient appendix of Table 1 with public bands (``sle_car.privacy.public_bands``:
-    age in 5-year bands, disease duration in whole years, unless ``SLE_CAR_EXACT_VALUES``)
-    and without ethnic group (a quasi-identifier at n = 5); patients by their number. Values
+    disease duration in whole years, unless ``SLE_CAR_EXACT_VALUES``), without ethnic group
+    and without age (quasi-identifiers at n = 5: Table 1 gives the cohort's age range, and an
+    age band beside it would single out the youngest or oldest patient's exact age); patients
+    by their number. Values
     are text, "–" where not collected."""
     from sle_car.privacy import public_bands
 
     banded = public_bands(wide)
     return banded.select(
         pl.col("USUBJID").str.split("-").list.last().alias("Patient"),
-        pl.col("AGE").cast(pl.String).alias("Age (years)"),
         pl.col("SEX").alias("Sex"),
         pl.col("DISDURY").alias("SLE duration (years)"),
         pl.col("NPRIORTX").alias("Prior therapies"),
@@ -300,8 +301,10 @@ def flow_counts(
     ``SOURCE`` (where the number comes from) and ``DETAIL`` (reasons, e.g. for
     discontinuation), in flow order.
 
-    - Screened: the screening log in the manifest (``screening``: ``screened``,
-      ``not_enrolled`` reasons), else not recorded (screen failures are not subjects).
+    - Consented and screened: the screening log in the manifest (``screening``: ``screened``,
+      ``not_enrolled`` reasons; patients consent before screening, so this box replaces the
+      consent milestone, which DS records for enrolled patients only), else "Screened" not
+      recorded followed by the consent milestone (screen failures are not subjects).
     - Each milestone of :data:`MILESTONES`: subjects with that DS milestone. Without any
       milestone beyond consent, "Enrolled" is the subjects in DM/ADSL (ENRLFL), "Lymphodepletion"
       the subjects with a fludarabine or cyclophosphamide record (ADSL LDFL from EX) and
@@ -320,7 +323,7 @@ def flow_counts(
         detail = "; ".join(f"{k.lower()}: {v}" for k, v in sorted(reasons.items()))
         rows.append(
             {
-                "STAGE": "Screened",
+                "STAGE": "Consented and screened",
                 "N": int(screening["screened"]),
                 "SOURCE": "screening log",
                 "DETAIL": f"not enrolled: {detail}" if detail else None,
@@ -341,6 +344,8 @@ def flow_counts(
         "CAR T CELLS INFUSED": ("SAFFL", "exposure record (EX)"),
     }
     for stage, decod in MILESTONES:
+        if screening and decod == "INFORMED CONSENT OBTAINED":
+            continue  # the screening log counts everyone who consented to screening
         if decod in recorded and (full or decod == "INFORMED CONSENT OBTAINED"):
             k = ms.filter(pl.col("DSDECOD") == decod)["USUBJID"].n_unique()
             rows.append({"STAGE": stage, "N": k, "SOURCE": "disposition (DS)", "DETAIL": None})

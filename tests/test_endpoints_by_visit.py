@@ -180,7 +180,9 @@ def test_score_states_thresholds_and_missing_scores() -> None:
 def test_remission_durations_censoring() -> None:
     from sle_car.endpoints_by_visit import remission_durations
 
-    adsl = pl.DataFrame({"USUBJID": ["S-001", "S-002", "S-003"]})
+    adsl = pl.DataFrame(
+        {"USUBJID": ["S-001", "S-002", "S-003"], "EOSSTT": ["ONGOING"] * 3, "DCSREAS": [None] * 3}
+    )
     adtte = pl.DataFrame(
         {
             "USUBJID": ["S-001", "S-001", "S-001", "S-002", "S-002", "S-003"],
@@ -264,3 +266,40 @@ def test_glucocorticoid_steps_draw_zero_and_sum_overlaps() -> None:
     assert s.filter(pl.col("Patient") == "002").select("START", "END", "PREDDOSE").rows() == [
         (-30, 100, 0.0)
     ]
+
+
+def test_a_remission_censored_by_withdrawal_is_not_called_ongoing() -> None:
+    """A patient who left the study in remission is censored at withdrawal, not 'ongoing'
+    (still in follow-up at the data cut)."""
+    from sle_car.endpoints_by_visit import remission_durations
+
+    adsl = pl.DataFrame(
+        {
+            "USUBJID": ["S-001", "S-005"],
+            "EOSSTT": ["ONGOING", "DISCONTINUED"],
+            "DCSREAS": [None, "WITHDRAWAL BY SUBJECT"],
+        }
+    )
+    adtte = pl.DataFrame(
+        {
+            "USUBJID": ["S-001", "S-005"],
+            "PARAMCD": ["DURDORIS"] * 2,
+            "AVAL": [365.25, 376.0],
+            "STARTDY": [27, 83],
+            "ADY": [392, 459],
+            "CNSR": [1, 1],
+        }
+    )
+    adrs = pl.DataFrame(
+        schema={
+            "USUBJID": pl.String,
+            "PARAMCD": pl.String,
+            "AVALC": pl.String,
+            "NEREASON": pl.String,
+        }
+    )
+    r = {x["Patient"]: x for x in remission_durations(adsl, adtte, adrs).iter_rows(named=True)}
+    assert r["001"]["doris_duration"] == "≥ 12.0 (ongoing)"
+    assert (
+        r["005"]["doris_duration"] == "≥ 12.4 (censored at discontinuation: withdrawal by subject)"
+    )
