@@ -28,9 +28,28 @@ def _qualitative_ok(data: pa.PolarsData) -> pl.LazyFrame:
     low = code.replace_strict(lo, default=None, return_dtype=pl.Float64)
     high = code.replace_strict(hi, default=None, return_dtype=pl.Float64)
     v = pl.col("XPSTRESN")
-    ok_num = v.is_null() | ((v >= low) & (v <= high))
+    # the numeric result is there, inside its range, and says what XPORRES says ("92%" or a
+    # blank XPSTRESN beside a number is never read silently)
+    ok_num = (
+        v.is_not_null()
+        & (v >= low)
+        & (v <= high)
+        & (pl.col("XPORRES").cast(pl.Float64, strict=False) == v).fill_null(False)
+    )
     return data.lazyframe.select(
         pl.when(code.is_in(list(quali))).then(ok_quali).otherwise(ok_num).alias("ok")
+    )
+
+
+def _unit_ok(data: pa.PolarsData) -> pl.LazyFrame:
+    """The unit of a numeric characteristic is the contract's (10^6 cells, %, ratio, days;
+    :data:`data_schemas.codelists.PRODUCT_TESTS`): no conversion is defined for product
+    characteristics, so another unit (a fraction, weeks, 10^8 cells) is an error, never read
+    as if it were the contract's."""
+    unit = {c: t.unit for c, t in cl.PRODUCT_TESTS.items() if not t.qualitative}
+    want = pl.col("XPTESTCD").replace_strict(unit, default=None, return_dtype=pl.String)
+    return data.lazyframe.select(
+        (want.is_null() | (pl.col("XPORRESU") == want).fill_null(False)).alias("ok")
     )
 
 
@@ -57,11 +76,19 @@ class XP(SubjectRecord):
 
     @pa.dataframe_check(
         description="result allowed for the characteristic (MFGRES: SUCCESS or FAILURE; "
-        "numbers inside the plausible range)"
+        "numbers in XPSTRESN, equal to XPORRES and inside the plausible range)"
     )
     @classmethod
     def result_ok(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return _qualitative_ok(data)
+
+    @pa.dataframe_check(
+        description="unit of a numeric characteristic: 10^6 cells (TOTCART), % (VIABLE, "
+        "TRANSEFF), ratio (CD4CD8), days (V2VDUR); no other unit is converted"
+    )
+    @classmethod
+    def unit_is_the_contract_unit(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return _unit_ok(data)
 
     class Config:
         name = "XP"

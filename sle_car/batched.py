@@ -66,6 +66,7 @@ from sle_car.validate import (
     _empty_raw,
     _not_collected_items,
     _optional_domain_file,
+    _screening_block,
     drop_copies,
     sort_report,
     validate_domain,
@@ -329,6 +330,7 @@ def _validate_clean(
         if name in template
     }
     parts.append(_not_collected_items(files, summary))
+    parts.append(_screening_block(data_dir, dm_typed))
     report = sort_report(
         pl.concat(parts + _manifest_issues(data_dir, files, not_collected, accept))
     )

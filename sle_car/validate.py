@@ -52,6 +52,18 @@ REPORT_COLUMNS = {
     "message": pl.String,
 }
 _DECIMAL_COMMA = r"^[-+]?\d+,\d+$"
+_THOUSANDS_COMMA = r"^[-+]?\d{1,3}(,\d{3})+$"
+"""A comma followed by groups of exactly three digits ("1,280"): a thousands separator as
+readily as a decimal comma (1280 or 1.28), so never repaired by guessing: an error."""
+_AMBIGUOUS_MESSAGE = (
+    "comma followed by three digits: a thousands separator (1,280 = 1280) or a decimal comma "
+    "(1,280 = 1.28)? Write the number without a thousands separator and with '.' for decimals"
+)
+
+
+def _decimal_comma(text: pl.Expr) -> pl.Expr:
+    """A decimal comma that can only be one (rule R2): not :data:`_THOUSANDS_COMMA`."""
+    return text.str.contains(_DECIMAL_COMMA) & text.str.contains(_THOUSANDS_COMMA).not_()
 
 
 def empty_report() -> pl.DataFrame:
@@ -218,14 +230,18 @@ def _coerce(
     checks = {}
     for col, dtype in numeric.items():
         value = pl.col(col).str.replace(",", ".").cast(pl.Float64, strict=False)
-        checks[(col, "decimal_comma")] = pl.col(col).str.contains(_DECIMAL_COMMA)
+        checks[(col, "decimal_comma")] = _decimal_comma(pl.col(col))
+        checks[(col, "ambiguous_comma")] = pl.col(col).str.contains(_THOUSANDS_COMMA)
         checks[(col, "malformed_number")] = pl.col(col).is_not_null() & value.is_null()
         # a number that reads but has no faithful value of the column's type: NaN, infinity,
         # an overflow (1e400, a 100,000-digit number) or, in a whole-number column, beyond the
         # 64-bit range or with a fraction. Never silently missing: each is an error.
         checks[(col, "not_finite")] = value.is_not_null() & value.is_finite().not_()
         checks[(col, "out_of_range")] = (
-            value.is_finite() & parsed[col].is_null() & pl.col(col).is_not_null()
+            value.is_finite()
+            & parsed[col].is_null()
+            & pl.col(col).is_not_null()
+            & pl.col(col).str.contains(_THOUSANDS_COMMA).not_()
         )
         if dtype.is_integer():
             checks[(col, "fraction")] = value.is_finite() & (value != value.round(0))
@@ -244,6 +260,7 @@ def _coerce(
                 "error",
                 f"{col} must be {kind}; correct the value in the source",
             ),
+            "ambiguous_comma": ("ambiguous_comma", "error", _AMBIGUOUS_MESSAGE),
             "not_finite": (
                 "malformed_number",
                 "error",
@@ -276,7 +293,11 @@ def _parse_number(text: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     number 3. Non-finite values (NaN, infinity, overflow) and integers beyond the 64-bit range
     give null here and an error in :func:`_coerce`."""
     text = (
-        pl.when(text.str.contains(_DECIMAL_COMMA)).then(text.str.replace(",", ".")).otherwise(text)
+        pl.when(text.str.contains(_THOUSANDS_COMMA))
+        .then(None)
+        .when(text.str.contains(_DECIMAL_COMMA))
+        .then(text.str.replace(",", "."))
+        .otherwise(text)
     )
     value = text.cast(pl.Float64, strict=False)
     finite = pl.when(value.is_finite()).then(value)
@@ -389,10 +410,12 @@ def _lab_rules(file: str, lb: pl.DataFrame) -> pl.DataFrame:
         & pl.col("_F").is_not_null()
         & (unit != pl.col("_UNIT"))
         & (pl.col("_F") != 1.0),
-        "decimal_comma": numeric & res.str.contains(_DECIMAL_COMMA).fill_null(False),
+        "decimal_comma": numeric & _decimal_comma(res).fill_null(False),
+        "ambiguous_comma": numeric & res.str.contains(_THOUSANDS_COMMA).fill_null(False),
         # NaN, infinity and overflow (1e400) are no result either
         "malformed_number": numeric & res.is_not_null() & value.is_finite().not_().fill_null(True),
         "implausible_value": numeric
+        & res.str.contains(_THOUSANDS_COMMA).not_().fill_null(True)
         & value.is_finite().fill_null(False)
         & ((pl.col("_SI") < pl.col("_LOW")) | (pl.col("_SI") > pl.col("_HIGH"))).fill_null(False),
     }
@@ -457,6 +480,7 @@ def _lab_rules(file: str, lb: pl.DataFrame) -> pl.DataFrame:
             "error",
             pl.format("result of {} must be a finite number; correct it", pl.col("LBTESTCD")),
         ),
+        "ambiguous_comma": ("LBORRES", "error", _AMBIGUOUS_MESSAGE),
         "implausible_value": (
             "LBORRES",
             "error",
@@ -507,7 +531,7 @@ def _vs_rules(file: str, vs: pl.DataFrame) -> pl.DataFrame:
         ),
         _issues(
             file,
-            num.filter(pl.col("VSORRES").str.contains(_DECIMAL_COMMA)),
+            num.filter(_decimal_comma(pl.col("VSORRES"))),
             "VSORRES",
             "decimal_comma",
             "repairable",
@@ -855,7 +879,7 @@ def validate_study(
             domains[name] = typed
     parts.append(_cross_domain(files, {n: drop_copies(d) for n, d in domains.items()}))
     parts.append(_not_collected_items(files, domains))
-    parts.append(_screening_block(data_dir))
+    parts.append(_screening_block(data_dir, domains.get("dm")))
     for fname in files.values():
         if fname in not_collected:
             continue
@@ -917,16 +941,33 @@ def _columns_not_collected(file: str, columns: list[str]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=REPORT_COLUMNS, orient="row") if rows else empty_report()
 
 
-def _screening_block(data_dir: Path) -> pl.DataFrame:
+def _screening_block(data_dir: Path, dm: pl.DataFrame | None = None) -> pl.DataFrame:
     """The manifest's optional ``screening`` block (:func:`sle_car.cut.screening_log`): an
-    error naming the key when it has another shape; nothing when absent or well formed."""
+    error naming the key when it has another shape, or when its counts do not add up with the
+    patients enrolled (the subjects of ``dm``): screened = enrolled + not enrolled (the
+    screening log counts everyone screened, enrolled or not); nothing when absent or right."""
     from sle_car.cut import ManifestError, screening_log
 
-    try:
-        screening_log(data_dir)
-    except ManifestError as err:
-        row = ("manifest.json", None, "screening", None, "screening_log", "error", str(err))
+    def error(message: str, value: str | None = None) -> pl.DataFrame:
+        row = ("manifest.json", None, "screening", value, "screening_log", "error", message)
         return pl.DataFrame([row], schema=REPORT_COLUMNS, orient="row")
+
+    try:
+        log = screening_log(data_dir)
+    except ManifestError as err:
+        return error(str(err))
+    if log is None or dm is None or "USUBJID" not in dm.columns:
+        return empty_report()
+    enrolled = dm.get_column("USUBJID").drop_nulls().n_unique()
+    screened = int(log["screened"])
+    not_enrolled = sum(int(v) for v in (log.get("not_enrolled") or {}).values())
+    if screened != enrolled + not_enrolled:
+        return error(
+            f"the screening log does not add up: screened {screened}, but {enrolled} "
+            f"enrolled (subjects in DM) + {not_enrolled} not enrolled = "
+            f"{enrolled + not_enrolled}; correct the counts in manifest.json's 'screening'",
+            str(screened),
+        )
     return empty_report()
 
 

@@ -512,3 +512,30 @@ def test_without_a_cm_file_doris_is_not_evaluable_never_a_responder(tmp_path) ->
     assert doris.filter(pl.col("AVALC") == "Y").height == 0
     reasons = doris.filter(pl.col("AVALC").is_null())["NEREASON"].unique().to_list()
     assert any("glucocorticoid dose unknown" in r for r in reasons), reasons
+    # sustained DORIS: unknown, for every subject (one row each), never "no"
+    d12 = ds["adrs"].filter(pl.col("PARAMCD") == "DORIS12")
+    assert d12.height == 5
+    assert d12["AVALC"].null_count() == 5, d12.select("USUBJID", "AVALC", "NEREASON")
+
+
+def test_sustained_is_no_only_when_not_evaluable_visits_could_not_hide_a_run() -> None:
+    """N Y(day 30) then not evaluable for a year: a sustained run may be hidden -> not
+    evaluable; the same with an N after 200 days and nothing later -> certainly no."""
+    from sle_car.derive import sustained_response
+
+    days = [10, 30, 100, 200, 300, 400]
+    df = pl.DataFrame(
+        {
+            "USUBJID": ["A"] * 6 + ["B"] * 6,
+            "ADY": days * 2,
+            "AVALC": ["N", "Y", None, None, None, None, "N", "Y", None, "N", "N", "N"],
+        }
+    )
+    left = pl.DataFrame(schema={"USUBJID": pl.String})  # both have left the study
+    got = {
+        r["USUBJID"]: r
+        for r in sustained_response(df, min_days=365, on_study=left).iter_rows(named=True)
+    }
+    assert got["A"]["SUSTFL"] is None
+    assert got["A"]["NEREASON"] == "not-evaluable assessments could hide a sustained remission"
+    assert got["B"]["SUSTFL"] == "N" and got["B"]["NEREASON"] is None

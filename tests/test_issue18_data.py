@@ -311,3 +311,60 @@ def test_il6_and_ferritin_peak_with_crs_ferritin_after_il6() -> None:
     assert crs["PKDY_INTLK6"].is_between(1, 14).all()
     assert (crs["PKDY_FERRITIN"] >= crs["PKDY_INTLK6"]).all()  # ferritin lags IL-6
     assert (crs["V_INTLK6"] > 100).all() and (none["V_INTLK6"] < 20).all()
+
+
+@pytest.mark.parametrize(
+    ("test", "column", "value"),
+    [
+        ("VIABLE", "XPORRESU", "fraction"),  # a unit with no conversion defined
+        ("V2VDUR", "XPORRESU", "weeks"),
+        ("VIABLE", "XPORRES", "92%"),  # text that is not the numeric result
+        ("CD4CD8", "XPSTRESN", ""),  # a number in XPORRES, none in XPSTRESN
+    ],
+)
+def test_product_units_and_results_are_checked(tmp_path, test, column, value) -> None:
+    """A product characteristic in another unit, or whose text result disagrees with its
+    number, is an error, never read as the contract's unit or silently blank."""
+    import shutil
+
+    from sle_car.paths import synthetic_dir
+    from sle_car.validate import validate_study
+
+    cut = tmp_path / "cut"
+    shutil.copytree(synthetic_dir(), cut)
+    xp = pl.read_csv(cut / "xp.csv", infer_schema=False)
+    first = xp.with_row_index("_i").filter(pl.col("XPTESTCD") == test)["_i"][0]
+    xp = xp.with_columns(
+        pl.when(pl.int_range(pl.len()) == first)
+        .then(pl.lit(value or None))
+        .otherwise(pl.col(column))
+        .alias(column)
+    )
+    xp.write_csv(cut / "xp.csv")
+    report = validate_study(cut, accept_changed_files=True).report
+    errors = report.filter((pl.col("file") == "xp.csv") & (pl.col("severity") == "error"))
+    assert errors.height == 1, errors
+    assert errors["row"][0] == first + 2
+
+
+@pytest.mark.parametrize("screened", [3, 8])
+def test_a_screening_log_that_does_not_add_up_is_an_error(tmp_path, screened) -> None:
+    """Screened = enrolled (subjects in DM) + not enrolled; fewer screened than enrolled, or
+    counts that do not add up, would draw an impossible flow. Both engines say so."""
+    import shutil
+
+    from sle_car.batched import validate_clean
+    from sle_car.paths import synthetic_dir
+    from sle_car.validate import validate_study
+
+    cut = tmp_path / "cut"
+    shutil.copytree(synthetic_dir(), cut)
+    manifest = json.loads((cut / "manifest.json").read_text())
+    manifest["screening"]["screened"] = screened  # 5 enrolled + 7 not enrolled = 12
+    (cut / "manifest.json").write_text(json.dumps(manifest))
+    one = validate_study(cut).report.filter(pl.col("rule") == "screening_log")
+    batched = validate_clean(cut, tmp_path / "clean").validation.report
+    for report in (one, batched.filter(pl.col("rule") == "screening_log")):
+        assert report.height == 1 and report["severity"][0] == "error"
+        if screened == 8:  # 3 is already refused by the shape check (7 not enrolled > 3)
+            assert "screened 8, but 5 enrolled" in report["message"][0]

@@ -248,3 +248,32 @@ def test_visit_name_must_match_visit_number(data_copy: Path) -> None:
     row = qs.with_row_index().filter(pl.col("VISIT") == "WEEK 8")["index"][0] + 2
     _edit(data_copy, "qs", row, "VISIT", "WEEK 12")
     _find(validate_study(data_copy).report, "qs.csv", row, None, "visit_name")
+
+
+def test_a_comma_before_three_digits_is_ambiguous_and_an_error(tmp_path) -> None:
+    """ "1,280" may be 1280 (thousands separator) or 1.28 (decimal comma): never guessed.
+    "1,5" can only be a decimal comma: repairable as before."""
+    import shutil
+
+    from sle_car.paths import synthetic_dir
+    from sle_car.validate import validate_study
+
+    cut = tmp_path / "cut"
+    shutil.copytree(synthetic_dir(), cut)
+    lb = pl.read_csv(cut / "lb.csv", infer_schema=False)
+    ana = lb.with_row_index("_i").filter(pl.col("LBTESTCD") == "DDNAIGAB")["_i"].to_list()
+    lb = lb.with_columns(
+        pl.when(pl.int_range(pl.len()) == ana[0])
+        .then(pl.lit("1,250"))
+        .when(pl.int_range(pl.len()) == ana[1])
+        .then(pl.lit("12,5"))
+        .otherwise(pl.col("LBORRES"))
+        .alias("LBORRES")
+    )
+    lb.write_csv(cut / "lb.csv")
+    report = validate_study(cut, accept_changed_files=True).report
+    amb = report.filter(pl.col("rule") == "ambiguous_comma")
+    assert amb.height == 1 and amb["severity"][0] == "error"
+    assert amb["row"][0] == ana[0] + 2 and amb["value"][0] == "1,250"
+    dec = report.filter(pl.col("rule") == "decimal_comma")
+    assert dec.height == 1 and dec["severity"][0] == "repairable"

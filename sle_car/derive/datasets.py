@@ -551,23 +551,10 @@ def _by_param(lab: pl.DataFrame, params: list[str], values: list[str]) -> pl.Dat
     )
 
 
-def sustained_response(
-    df: pl.DataFrame,
-    *,
-    flag: str = "AVALC",
-    min_days: int = DEFAULTS.sustain_days,
-    on_study: pl.DataFrame | None = None,
-) -> pl.DataFrame:
-    """Per subject: ``SUSTDY`` (first day of a run of consecutive "Y" assessments lasting at
-    least ``min_days``, from the run's first to its last assessment), ``_LAST`` (last
-    evaluable assessment), ``SUSTFL`` ("Y" / "N" / null) and ``NEREASON``.
-
-    Y when a run held ≥ ``min_days``; N when every run ended (was lost, or the subject left
-    the study) shorter; not evaluable (null, with the reason) while the run that is ongoing
-    at the last assessment is shorter than ``min_days`` and the subject is still on study
-    (``on_study``: subjects with ``EOSSTT`` "ONGOING"; without it, every subject counts as on
-    study). Not-evaluable assessments (``flag`` null) neither break nor extend a run."""
-    d = (
+def _runs(df: pl.DataFrame, flag: str) -> pl.DataFrame:
+    """The evaluable ("Y"/"N") assessments of ``df`` per subject in day order, numbered by
+    run of equal responses (``_run``); not-evaluable assessments are left out."""
+    return (
         df.filter(pl.col(flag).is_in(["Y", "N"]))
         .sort("USUBJID", "ADY")
         .with_columns(
@@ -578,25 +565,40 @@ def sustained_response(
             .alias("_run")
         )
     )
-    runs = (
+
+
+def _y_runs(d: pl.DataFrame, flag: str) -> pl.DataFrame:
+    return (
         d.filter(pl.col(flag) == "Y")
         .group_by("USUBJID", "_run")
         .agg(pl.col("ADY").min().alias("_start"), pl.col("ADY").max().alias("_end"))
     )
-    first = (
+
+
+def _first_sustained(runs: pl.DataFrame, min_days: int, name: str) -> pl.DataFrame:
+    return (
         runs.filter((pl.col("_end") - pl.col("_start")) >= min_days)
         .group_by("USUBJID")
-        .agg(pl.col("_start").min().alias("SUSTDY"))
+        .agg(pl.col("_start").min().alias(name))
     )
+
+
+def _sustained_core(
+    df: pl.DataFrame, flag: str, min_days: int, on_study: pl.DataFrame | None
+) -> pl.DataFrame:
+    """:func:`sustained_response` reading not-evaluable assessments as neither breaking nor
+    extending a run (its first step)."""
+    d = _runs(df, flag)
+    runs = _y_runs(d, flag)
+    first = _first_sustained(runs, min_days, "SUSTDY")
     last = d.group_by("USUBJID").agg(
         pl.col("ADY").max().alias("_LAST"),
-        pl.col(flag).sort_by("ADY").last().alias("_LASTFL"),
         pl.col("_run").max().alias("_run"),
     )
     ongoing_start = runs.join(last, on=["USUBJID", "_run"], how="inner").select(
         "USUBJID", pl.col("_start").alias("_ONGOING")
     )
-    subjects = df.select("USUBJID").unique()
+    subjects = df.group_by("USUBJID").agg(pl.col("ADY").max().alias("_ANYLAST"))
     out = (
         subjects.join(last.drop("_run"), on="USUBJID", how="left")
         .join(first, on="USUBJID", how="left")
@@ -631,7 +633,52 @@ def sustained_response(
         )
     )
     return out.select(
-        "USUBJID", "_LAST", "SUSTDY", status.alias("SUSTFL"), reason.alias(NEREASON)
+        "USUBJID",
+        "_LAST",
+        "_ANYLAST",
+        "SUSTDY",
+        status.alias("SUSTFL"),
+        reason.alias(NEREASON),
+    )
+
+
+def sustained_response(
+    df: pl.DataFrame,
+    *,
+    flag: str = "AVALC",
+    min_days: int = DEFAULTS.sustain_days,
+    on_study: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Per subject: ``SUSTDY`` (first day of a run of consecutive "Y" assessments lasting at
+    least ``min_days``, from the run's first to its last assessment), ``_LAST`` (last
+    evaluable assessment), ``_ANYLAST`` (last assessment, evaluable or not), ``SUSTFL`` ("Y" /
+    "N" / null) and ``NEREASON``.
+
+    Y when a run held ≥ ``min_days``; not-evaluable assessments (``flag`` null) neither break
+    nor extend a run. N when every run ended (was lost, or the subject left the study)
+    shorter, and only if it stays N when every not-evaluable assessment is read as "Y":
+    otherwise the answer depends on what was not evaluable (e.g. a cut without medication
+    records, where the glucocorticoid criterion is unknown at every visit) and it is not
+    evaluable. Also not evaluable (null, with the reason): while the run that is ongoing at the
+    last assessment is shorter than ``min_days`` and the subject is still on study
+    (``on_study``: subjects with ``EOSSTT`` "ONGOING"; without it, every subject counts as on
+    study), and when no assessment is evaluable."""
+    seen = _sustained_core(df, flag, min_days, on_study)
+    hopeful = _sustained_core(
+        df.with_columns(pl.col(flag).fill_null("Y")), flag, min_days, on_study
+    ).select("USUBJID", pl.col("SUSTFL").alias("_HOPEFL"))
+    x = seen.join(hopeful, on="USUBJID", how="left")
+    hidden = (pl.col("SUSTFL") == "N") & (pl.col("_HOPEFL") != "N").fill_null(True)
+    return x.select(
+        "USUBJID",
+        "_LAST",
+        "_ANYLAST",
+        "SUSTDY",
+        pl.when(hidden).then(None).otherwise(pl.col("SUSTFL")).alias("SUSTFL"),
+        pl.when(hidden)
+        .then(pl.lit("not-evaluable assessments could hide a sustained remission"))
+        .otherwise(pl.col(NEREASON))
+        .alias(NEREASON),
     ).sort("USUBJID")
 
 
@@ -758,16 +805,17 @@ def derive_param_sustained(
 ) -> pl.DataFrame:
     """Subject-level ADRS row ``paramcd`` (AVISIT "OVERALL"): the ``source`` response held
     at least ``min_days`` (:func:`sustained_response`; not evaluable while ongoing and
-    shorter on study). ``ADY``: the first day of the sustained run, else the last
-    evaluable assessment."""
+    shorter on study, or when not-evaluable assessments could hide it). One row per subject
+    with any assessment. ``ADY``: the first day of the sustained run, else the last evaluable
+    assessment, else the last assessment."""
     on_study = adsl.filter(pl.col("EOSSTT") == "ONGOING").select("USUBJID")
     sus = sustained_response(
         adrs.filter(pl.col("PARAMCD") == source), min_days=min_days, on_study=on_study
     )
     sus = with_studyid(sus, adsl)
-    return sus.filter(pl.col("_LAST").is_not_null()).select(
+    return sus.filter(pl.col("_ANYLAST").is_not_null()).select(
         "USUBJID",
-        pl.coalesce("SUSTDY", "_LAST").cast(pl.Int64).alias("ADY"),
+        pl.coalesce("SUSTDY", "_LAST", "_ANYLAST").cast(pl.Int64).alias("ADY"),
         pl.lit(paramcd).alias("PARAMCD"),
         pl.lit(f"DORIS remission sustained >= {min_days} days").alias("PARAM"),
         pl.col("SUSTFL").replace_strict({"Y": 1.0, "N": 0.0}, default=None).alias("AVAL"),
