@@ -478,9 +478,13 @@ DS_DECOD = tuple(dict.fromkeys((*DS_MILESTONES, *DS_REASONS)))
 DS_CATEGORIES = ("PROTOCOL MILESTONE", "DISPOSITION EVENT")
 
 # --- Lupus nephritis class (DM.LNCLASS) -------------------------------------------------------
-LN_CLASSES = ("I", "II", "III", "IV", "V", "VI", "III+V", "IV+V")
+LN_CLASSES = (
+    "I", "II", "III", "IV", "IV-S", "IV-G", "V", "VI",
+    "III+V", "IV+V", "IV-S+V", "IV-G+V",
+)  # fmt: skip
 """ISN/RPS 2003 classification of lupus nephritis (Weening et al., J Am Soc Nephrol 2004;
-15:241-50): classes I-VI, with class V combined with III or IV written III+V, IV+V."""
+15:241-50): classes I-VI; class IV may be reported with its segmental (IV-S) or global (IV-G)
+subdivision; class V combined with III or IV is written III+V, IV+V (IV-S+V, IV-G+V)."""
 
 
 # --- Product characteristics (XP, sponsor-defined findings domain) -------------------------

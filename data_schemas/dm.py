@@ -57,7 +57,8 @@ class DM(SubjectRecord):
         nullable=True,
         **describe(
             "Lupus nephritis class of the diagnostic kidney biopsy, ISN/RPS 2003 (I-VI, "
-            "III+V, IV+V); empty without nephritis or when not recorded (optional column)"
+            "IV-S/IV-G, III+V, IV+V); empty without nephritis or when not recorded (optional "
+            "column)"
         ),
     )
     LNBXDY: int = pa.Field(
