@@ -325,54 +325,80 @@ def spaghetti_plot(
     return p
 
 
+SWIMMER_EVENTS = {
+    # event: (marker, colour). Not the patient palette: a colour in these figures means a patient.
+    "DORIS remission": ("o", "#000000"),
+    "Drug-free remission": ("D", "#000000"),
+    "B-cell return": ("^", "#555555"),
+    "CRS": ("s", "#555555"),
+    "Loss of remission": ("x", "#B2182B"),
+    "Left the study": ("|", "#B2182B"),
+    "Death": ("X", "#B2182B"),
+}
+"""Swimmer-plot event markers and colours (black/grey/dark red, apart from the patient
+palette)."""
+
+
 def swimmer_plot(
     lanes: pl.DataFrame,
     events: pl.DataFrame,
     *,
     title: str | None = None,
     x_label: str = "Months after CAR T-cell infusion",
-    day_scale: float = 30.4375,
+    day_scale: float = DAYS_PER_MONTH,
+    step: int = 3,
 ) -> ggplot:
     """Swimmer plot: one lane per patient from day 0 to the end of follow-up (``USUBJID``,
-    ``ENDDY``, ``ONGOING``), with event markers (``USUBJID``, ``ADY``, ``EVENT``)."""
-    lanes = lanes.sort("ENDDY", "USUBJID")
-    events = events.sort("USUBJID", "ADY", "EVENT")  # fixed drawing order: identical files
-    order = lanes["USUBJID"].to_list()
+    ``ENDDY``, ``ONGOING``), patients in number order from the top (as in every legend), with
+    event markers (``USUBJID``, ``ADY``, ``EVENT``, one of :data:`SWIMMER_EVENTS`); events
+    of a lane within 10 days of each other are stacked above the lane so that none hides
+    another; an arrow marks follow-up continuing at the data cut; months every ``step``."""
+    unknown = sorted(set(events["EVENT"].to_list()) - set(SWIMMER_EVENTS))
+    if unknown:
+        raise ValueError(f"swimmer events without a marker: {unknown}; see SWIMMER_EVENTS")
+    order = sorted(lanes["USUBJID"].to_list(), key=patient_label, reverse=True)
     pos = {s: i + 1 for i, s in enumerate(order)}
+    # events of a lane less than `near` days apart form a cluster; the 2nd, 3rd ... of a
+    # cluster are lifted above the lane so that none hides another
+    near = 10
+    events = events.sort("USUBJID", "ADY", "EVENT").with_columns(  # fixed order: same files
+        (pl.col("ADY").diff().over("USUBJID").fill_null(near) >= near)
+        .cum_sum()
+        .over("USUBJID")
+        .alias("_CLUSTER")
+    )
+    events = events.with_columns(
+        (pl.int_range(pl.len()).over("USUBJID", "_CLUSTER") * 0.22).alias("_LIFT")
+    )
     ln = lanes.with_columns(
         pl.col("USUBJID").replace_strict(pos, return_dtype=pl.Float64).alias("_Y"),
         (pl.col("ENDDY") / day_scale).alias("_X"),
     )
     ev = events.with_columns(
-        pl.col("USUBJID").replace_strict(pos, return_dtype=pl.Float64).alias("_Y"),
+        (pl.col("USUBJID").replace_strict(pos, return_dtype=pl.Float64) + pl.col("_LIFT")).alias(
+            "_Y"
+        ),
         (pl.col("ADY") / day_scale).alias("_X"),
     )
-    shapes = {
-        "DORIS remission": "o",
-        "Drug-free remission": "D",
-        "B-cell return": "^",
-        "CRS": "s",
-        "Loss of remission": "x",
-        "Death": "X",
-    }
     from plotnine import scale_shape_manual
 
+    last = float(ln["_X"].max() or 0)
     p = (
         ggplot()
-        + geom_segment(ln, aes(x=0, xend="_X", y="_Y", yend="_Y"), size=4, color="#c6dbef")
-        + geom_point(ev, aes("_X", "_Y", shape="EVENT", color="EVENT"), size=2.2, fill="white")
-        + scale_shape_manual(values=shapes)
-        + scale_color_manual(values=dict(zip(shapes, PALETTE, strict=False)))
+        + geom_segment(ln, aes(x=0, xend="_X", y="_Y", yend="_Y"), size=4, color="#dddddd")
+        + geom_point(ev, aes("_X", "_Y", shape="EVENT", color="EVENT"), size=2.4, fill="white")
+        + scale_shape_manual(values={k: m for k, (m, _) in SWIMMER_EVENTS.items()})
+        + scale_color_manual(values={k: c for k, (_, c) in SWIMMER_EVENTS.items()})
         + scale_y_continuous(
             breaks=list(pos.values()), labels=[patient_label(s) for s in order], name="Patient"
         )
-        + scale_x_continuous(name=x_label)
+        + scale_x_continuous(breaks=list(range(0, int(np.ceil(last)) + step, step)), name=x_label)
         + labs(title=title, shape="Event", color="Event")
         + theme_journal()
     )
     ongoing = ln.filter(pl.col("ONGOING"))
     if ongoing.height:
-        p = p + geom_point(ongoing, aes("_X", "_Y"), shape=">", size=2.5, color="#08519c")
+        p = p + geom_point(ongoing, aes("_X", "_Y"), shape=">", size=2.5, color="#555555")
     return p
 
 

@@ -91,3 +91,22 @@ def test_saving_after_the_size_check_keeps_300_dpi_and_facets(tmp_path) -> None:
         p, "facets", column="single", height_mm=50, out_dir=tmp_path, data_label="x"
     )
     assert Image.open(paths["png"]).size == (int(85 / 25.4 * 300), int(50 / 25.4 * 300))
+
+
+def test_swimmer_lanes_in_patient_order_and_same_day_events_stacked() -> None:
+    lanes = pl.DataFrame(
+        {"USUBJID": ["S-002", "S-001"], "ENDDY": [300, 600], "ONGOING": [True, False]}
+    )
+    events = pl.DataFrame(
+        {
+            "USUBJID": ["S-001", "S-001", "S-001"],
+            "ADY": [100, 104, 200],
+            "EVENT": ["B-cell return", "Drug-free remission", "DORIS remission"],
+        }
+    )
+    p = figures.swimmer_plot(lanes, events)
+    ev = p.layers[1].geom.data.sort("ADY")
+    # 001 on top (y 2), 002 below (y 1): patients in number order from the top
+    assert ev["_Y"].to_list() == pytest.approx([2.0, 2.22, 2.0])
+    with pytest.raises(ValueError, match="without a marker"):
+        figures.swimmer_plot(lanes, events.with_columns(pl.lit("Flare").alias("EVENT")))
