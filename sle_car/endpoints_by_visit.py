@@ -29,7 +29,7 @@ import polars as pl
 
 from sle_car._checks import require_columns
 from sle_car.derive.common import analysis_windows
-from sle_car.figures import DAYS_PER_MONTH
+from sle_car.figures import DAYS_PER_MONTH, patient_label_expr
 from sle_car.stats import clopper_pearson
 
 EFFICACY_WEEKS: dict[str, str] = {f"Week {w}": f"WEEK {w}" for w in range(4, 29, 4)}
@@ -577,7 +577,7 @@ def remission_durations(
         .otherwise(_months_text(pl.col("TT_DAYS")))
     )
     return x.with_columns(
-        pl.col("USUBJID").cast(pl.String).str.split("-").list.last().alias("Patient"),
+        patient_label_expr(),
         first.alias("first_doris"),
         duration("DUR").alias("doris_duration"),
         pl.col("DUR_CNSR").alias("doris_ongoing"),
@@ -632,7 +632,7 @@ def glucocorticoid_steps(
         )
         .select(
             "USUBJID",
-            pl.col("USUBJID").cast(pl.String).str.split("-").list.last().alias("Patient"),
+            patient_label_expr(),
             pl.col("ADY").alias("START"),
             "END",
             "PREDDOSE",

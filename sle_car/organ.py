@@ -16,7 +16,7 @@ import polars as pl
 from data_schemas import codelists as cl
 from sle_car._checks import cmp, require_columns
 from sle_car.derive.common import derive_var_anl01fl, derive_vars_visit_window
-from sle_car.figures import DAYS_PER_MONTH
+from sle_car.figures import DAYS_PER_MONTH, patient_label_expr
 from sle_car.sap import DEFAULTS
 
 RENAL_PARAMS = {"PROTCRT": "UPCR (g/g)", "EGFR": "eGFR (mL/min/1.73 m²)"}
@@ -57,7 +57,7 @@ def renal_course(adlb: pl.DataFrame) -> pl.DataFrame:
         )
         .select(
             "USUBJID",
-            pl.col("USUBJID").cast(pl.String).str.split("-").list.last().alias("Patient"),
+            patient_label_expr(),
             "PARAMCD",
             pl.col("PARAMCD").replace_strict(RENAL_PARAMS).alias("PARAM_LABEL"),
             "AVISIT",
@@ -111,7 +111,7 @@ def bilag_systems_by_visit(qs: pl.DataFrame) -> pl.DataFrame:
             value_name="GRADE",
         )
         .with_columns(
-            pl.col("USUBJID").cast(pl.String).str.split("-").list.last().alias("Patient"),
+            patient_label_expr(),
             (pl.col("ADY") / DAYS_PER_MONTH).alias("MONTH"),
             pl.col("_C").replace_strict(cl.BILAG_DOMAINS).alias("SYSTEM"),
             pl.when(pl.col("GRADE").is_in(BILAG_GRADE_ORDER)).then(pl.col("GRADE")).alias("GRADE"),

@@ -17,9 +17,9 @@ import numpy as np
 import polars as pl
 
 from sle_car._checks import require_columns
+from sle_car.figures import DAYS_PER_MONTH, patient_label_expr
 from sle_car.sap import DEFAULTS
 
-DAYS_PER_MONTH = 30.4375
 NOT_COLLECTED = "not collected"
 
 
@@ -202,7 +202,7 @@ def baseline_per_patient(wide: pl.DataFrame) -> pl.DataFrame:
 
     banded = public_bands(wide)
     return banded.select(
-        pl.col("USUBJID").str.split("-").list.last().alias("Patient"),
+        patient_label_expr(),
         pl.col("SEX").alias("Sex"),
         pl.col("DISDURY").alias("SLE duration (years)"),
         pl.col("NPRIORTX").alias("Prior therapies"),

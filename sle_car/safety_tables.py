@@ -488,7 +488,7 @@ def ae_timeline_frame(
     from month 1) for events starting after day 28; an ongoing event ends at its onset.
     ``Y`` is the patient's lane (whole cohort ``patients``, first patient on top), offset
     per preferred term so that concurrent events do not overlap."""
-    from sle_car.figures import DAYS_PER_MONTH, patient_label
+    from sle_car.figures import DAYS_PER_MONTH, patient_label, patient_label_expr
 
     labels = sorted({patient_label(p) for p in patients})
     lane = {lab: float(len(labels) - i) for i, lab in enumerate(labels)}
@@ -502,7 +502,7 @@ def ae_timeline_frame(
         return late_axis_origin(early_end_day) + (day / DAYS_PER_MONTH - 1) * MONTH_WIDTH
 
     return adae.select(
-        pl.col("USUBJID").str.split("-").list.last().alias("Patient"),
+        patient_label_expr(),
         pl.col("ATOXGR").cast(pl.String).alias("Grade"),
         pl.col("AECAT").replace_strict(CATEGORY_LABELS, default="Other").alias("Category"),
         pl.when(early)
@@ -514,7 +514,7 @@ def ae_timeline_frame(
         .otherwise(later(end))
         .alias("XEND"),
         (
-            pl.col("USUBJID").str.split("-").list.last().replace_strict(lane, default=None)
+            patient_label_expr().replace_strict(lane, default=None)
             + pl.col("AEDECOD").replace_strict(offset, default=0.0)
         ).alias("Y"),
     ).sort("Patient", "Y", "X")
