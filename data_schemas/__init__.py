@@ -20,6 +20,7 @@ from data_schemas.ex import EX
 from data_schemas.lb import LB, LBClean
 from data_schemas.qs import QS
 from data_schemas.vs import VS
+from data_schemas.xp import CHECK_COLUMNS as _XP_CHECK_COLUMNS
 from data_schemas.xp import XP
 
 RAW_DOMAINS = {
@@ -34,6 +35,39 @@ RAW_DOMAINS = {
     "xp": XP,
 }
 """Collected domains, by file stem (``dm.csv`` or ``dm.parquet``)."""
+
+_VISIT = {"visit_name": ("VISIT", "VISITNUM")}
+CHECK_COLUMNS = {
+    "AE": {
+        "end_after_start": ("AESTDY", "AEENDY"),
+        "scale_matches_category": ("AECAT", "AETOXGRV"),
+    },
+    "CM": {
+        "end_after_start": ("CMSTDY", "CMENDY"),
+        "gc_has_pred_equivalent": ("CMCLAS", "CMPREDEQ"),
+    },
+    "EX": {"unit_matches_treatment": ("EXTRT", "EXDOSU")},
+    "LB": _VISIT,
+    "QS": _VISIT,
+    "VS": _VISIT,
+    "XP": _XP_CHECK_COLUMNS,
+}
+"""Schema name -> row check (``pa.dataframe_check``) -> the columns it reads, so that the
+validation report names them (issue #18, item 4). A test keeps it complete."""
+
+
+def descriptive_columns(model: type) -> tuple[str, ...]:
+    """The optional descriptive columns of ``model`` (``metadata["role"] == "descriptive"``,
+    set once in the schema with ``describe(..., descriptive=True)``): an invalid value there is
+    blanked with a warning and the record kept (:mod:`sle_car.crosschecks`)."""
+    from data_schemas._base import DESCRIPTIVE
+
+    return tuple(
+        name
+        for name, col in model.to_schema().columns.items()
+        if (col.metadata or {}).get("role") == DESCRIPTIVE
+    )
+
 
 ANALYSIS_DATASETS = {
     "adsl": ADSL,
@@ -53,6 +87,7 @@ __all__ = [
     "ADTTE",
     "AE",
     "ANALYSIS_DATASETS",
+    "CHECK_COLUMNS",
     "CM",
     "DM",
     "DS",
@@ -63,4 +98,5 @@ __all__ = [
     "VS",
     "XP",
     "LBClean",
+    "descriptive_columns",
 ]

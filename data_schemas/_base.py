@@ -7,14 +7,25 @@ import polars as pl
 
 from data_schemas import codelists as cl
 
+DESCRIPTIVE = "descriptive"
+"""``metadata["role"]`` of an optional descriptive column: one no endpoint, population or
+safety count is derived from (e.g. the nephritis class, product characteristics). An invalid
+value there is blanked with a warning and the record kept (``sle_car.crosschecks``), instead
+of setting the record (and, in DM, the whole patient) aside."""
 
-def describe(text: str, unit: str | None = None, source: str | None = None) -> dict:
-    """Field keyword arguments carrying a description and, where it has one, a unit."""
+
+def describe(
+    text: str, unit: str | None = None, source: str | None = None, descriptive: bool = False
+) -> dict:
+    """Field keyword arguments carrying a description and, where it has one, a unit;
+    ``descriptive=True`` marks an optional descriptive column (:data:`DESCRIPTIVE`)."""
     meta: dict[str, str] = {}
     if unit:
         meta["unit"] = unit
     if source:
         meta["source"] = source
+    if descriptive:
+        meta["role"] = DESCRIPTIVE
     return {"description": text, "metadata": meta or None}
 
 
@@ -33,13 +44,17 @@ class SubjectRecord(pa.DataFrameModel):
     )
 
 
-def study_day(text: str, nullable: bool = False) -> object:
+def study_day(text: str, nullable: bool = False, descriptive: bool = False) -> object:
     """A study-day field: day 0 is the CAR-T infusion, inside the protocol window."""
     return pa.Field(
         ge=cl.STUDY_DAY_MIN,
         le=cl.STUDY_DAY_MAX,
         nullable=nullable,
-        **describe(f"{text} (day 0 = CAR-T infusion; no calendar dates)", unit="study day"),
+        **describe(
+            f"{text} (day 0 = CAR-T infusion; no calendar dates)",
+            unit="study day",
+            descriptive=descriptive,
+        ),
     )
 
 

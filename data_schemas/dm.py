@@ -58,7 +58,8 @@ class DM(SubjectRecord):
         **describe(
             "Lupus nephritis class of the diagnostic kidney biopsy, ISN/RPS 2003 (I-VI, "
             "IV-S/IV-G, III+V, IV+V); empty without nephritis or when not recorded (optional "
-            "column)"
+            "column)",
+            descriptive=True,
         ),
     )
     LNBXDY: int = pa.Field(
@@ -68,6 +69,7 @@ class DM(SubjectRecord):
         **describe(
             "Study day of that kidney biopsy (before the infusion; optional column)",
             unit="study day",
+            descriptive=True,
         ),
     )
 

@@ -53,6 +53,15 @@ def _unit_ok(data: pa.PolarsData) -> pl.LazyFrame:
     )
 
 
+CHECK_COLUMNS = {
+    "result_ok": ("XPORRES", "XPSTRESN"),
+    "unit_is_the_contract_unit": ("XPORRESU", "XPORRES", "XPSTRESN"),
+}
+"""The columns each row check of :class:`XP` reads: named in the validation report, and
+blanked together when the check fails (all are descriptive: the record is kept). A result in
+another unit is blanked with its unit, never kept as if it were in the contract's unit."""
+
+
 class XP(SubjectRecord):
     """CAR-T product characteristics (sponsor-defined findings domain), one row per subject
     and characteristic: manufacturing result, total CAR+ T cells infused, viability, CD4:CD8
@@ -65,14 +74,18 @@ class XP(SubjectRecord):
         **describe("Product characteristic code (sponsor-defined)", source="SPONSOR"),
     )
     XPTEST: str = pa.Field(**describe("Product characteristic name"))
-    XPORRES: str = pa.Field(**describe("Result as collected (text)"))
+    XPORRES: str = pa.Field(**describe("Result as collected (text)", descriptive=True))
     XPORRESU: str = pa.Field(
-        nullable=True, **describe("Unit (10^6 cells, %, ratio, days; empty for MFGRES)")
+        nullable=True,
+        **describe("Unit (10^6 cells, %, ratio, days; empty for MFGRES)", descriptive=True),
     )
     XPSTRESN: float = pa.Field(
-        nullable=True, **describe("Numeric result (empty for the manufacturing result)")
+        nullable=True,
+        **describe("Numeric result (empty for the manufacturing result)", descriptive=True),
     )
-    XPDY: int = study_day("Day of product release (or of the manufacturing failure)", True)
+    XPDY: int = study_day(
+        "Day of product release (or of the manufacturing failure)", True, descriptive=True
+    )
 
     @pa.dataframe_check(
         description="result allowed for the characteristic (MFGRES: SUCCESS or FAILURE; "

@@ -48,6 +48,7 @@ from sle_car.clean import (
     set_aside_whole,
     write_parquet,
 )
+from sle_car.crosschecks import no_rows
 from sle_car.io import (
     ROW,
     DataFileError,
@@ -240,6 +241,7 @@ def _validate_clean(
                 if name not in OPTIONAL_DOMAINS:
                     raise
                 columns = err.columns
+                parts.append(no_rows(path.name, name))
         typed, issues = validate_domain(name, _empty_raw(columns), files[name], study)
         parts.append(issues)
         whole[name] = typed is None or _file_level(issues)

@@ -6,6 +6,7 @@ import pandera.polars as pa
 
 from data_schemas import ANALYSIS_DATASETS, RAW_DOMAINS
 from data_schemas import codelists as cl
+from data_schemas._base import DESCRIPTIVE
 
 
 def _checks(col: pa.Column) -> str:
@@ -36,6 +37,8 @@ def _checks(col: pa.Column) -> str:
             parts.append(name)
     if not col.nullable:
         parts.append("required")
+    if (col.metadata or {}).get("role") == DESCRIPTIVE:
+        parts.append("descriptive: an invalid value is blanked with a warning, the record kept")
     return "; ".join(parts).replace("|", "\\|")
 
 

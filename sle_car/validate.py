@@ -31,6 +31,7 @@ import polars as pl
 
 from data_schemas import RAW_DOMAINS
 from data_schemas import codelists as cl
+from sle_car import crosschecks
 from sle_car.io import (
     ROW,
     DataFileError,
@@ -141,7 +142,9 @@ def _explain(check: str, column: str, model_name: str) -> str:
         return "the end day is before the onset day; correct one of them"
     if check == "scale_matches_category":
         return "CRS and ICANS are graded with ASTCT 2019, other events with CTCAE V5.0; correct AETOXGRV"
-    return f"fails the rule '{check}'; correct the value"
+    from sle_car.crosschecks import explain_check
+
+    return explain_check(model_name, check) or f"fails the rule '{check}'; correct the value"
 
 
 def _structure(file: str, df: pl.DataFrame, model: type[pa.DataFrameModel]) -> pl.DataFrame:
@@ -677,7 +680,8 @@ def _cross_domain(v_files: dict[str, str], domains: dict[str, pl.DataFrame]) -> 
         df = domains.get(name)
         if df is not None and {"VISITNUM", day, "VISIT"} <= set(df.columns):
             issues.append(_visit_window(v_files[name], df, day))
-    return pl.concat(issues) if issues else empty_report()
+    issues.append(crosschecks.milestone_rules(v_files, domains))
+    return pl.concat(issues)
 
 
 def study_rules(file: str, name: str, typed: pl.DataFrame, study: StudyConfig) -> pl.DataFrame:
@@ -796,7 +800,8 @@ def validate_domain(
         parts.append(_lab_rules(file, typed))
     if name == "vs":
         parts.append(_vs_rules(file, typed))
-    return typed, pl.concat(parts)
+    parts.append(crosschecks.domain_rules(name, file, typed))
+    return crosschecks.soften_descriptive(name, typed, pl.concat(parts))
 
 
 def sort_report(report: pl.DataFrame) -> pl.DataFrame:
@@ -873,6 +878,7 @@ def validate_study(
             if name not in OPTIONAL_DOMAINS:
                 raise
             raw = _empty_raw(err.columns)
+            parts.append(crosschecks.no_rows(path.name, name))
         typed, issues = validate_domain(name, raw, path.name, study)
         parts.append(issues)
         if typed is not None:

@@ -230,17 +230,18 @@ def test_bundled_cut_has_no_not_collected_warning(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("file", "column", "value", "rule"),
+    ("file", "column", "value", "rule", "severity"),
     [
-        ("xp", "XPORRES", "OK", "result_ok"),
-        ("xp", "XPTESTCD", "POTENCY", "isin"),
-        ("dm", "LNCLASS", "VII", "isin"),
-        ("dm", "LNBXDY", "5", "less_than_or_equal_to"),
-        ("ds", "DSDECOD", "ENROLLED", "isin"),
+        # optional descriptive columns: blanked with a warning, the record kept (crosschecks)
+        ("xp", "XPORRES", "OK", "result_ok", "warning"),
+        ("xp", "XPTESTCD", "POTENCY", "isin", "error"),
+        ("dm", "LNCLASS", "VII", "isin", "warning"),
+        ("dm", "LNBXDY", "5", "less_than_or_equal_to", "warning"),
+        ("ds", "DSDECOD", "ENROLLED", "isin", "error"),
     ],
 )
 def test_new_items_are_checked(
-    tmp_path: Path, file: str, column: str, value: str, rule: str
+    tmp_path: Path, file: str, column: str, value: str, rule: str, severity: str
 ) -> None:
     cut = foreign_cut(tmp_path / "cut", manifest="none")
     path = cut / f"{file}.csv"
@@ -256,7 +257,7 @@ def test_new_items_are_checked(
     hit = report.filter(
         (pl.col("file") == f"{file}.csv")
         & pl.col("rule").str.starts_with(rule)
-        & (pl.col("severity") == "error")
+        & (pl.col("severity") == severity)
     )
     assert hit.height >= 1, report
     assert hit["row"].to_list()[0] == 2  # spreadsheet row of the first record
@@ -324,7 +325,8 @@ def test_il6_and_ferritin_peak_with_crs_ferritin_after_il6() -> None:
 )
 def test_product_units_and_results_are_checked(tmp_path, test, column, value) -> None:
     """A product characteristic in another unit, or whose text result disagrees with its
-    number, is an error, never read as the contract's unit or silently blank."""
+    number, is never read as the contract's unit nor silently blank: its result is blanked
+    with a warning naming the row (XP is descriptive: the record is kept, issue #18 item 1)."""
     import shutil
 
     from sle_car.paths import synthetic_dir
@@ -341,10 +343,16 @@ def test_product_units_and_results_are_checked(tmp_path, test, column, value) ->
         .alias(column)
     )
     xp.write_csv(cut / "xp.csv")
-    report = validate_study(cut, accept_changed_files=True).report
-    errors = report.filter((pl.col("file") == "xp.csv") & (pl.col("severity") == "error"))
-    assert errors.height == 1, errors
-    assert errors["row"][0] == first + 2
+    from sle_car.clean import clean_study
+
+    cleaned = clean_study(cut, validate_study(cut, accept_changed_files=True))
+    report = cleaned.validation.report.filter(pl.col("file") == "xp.csv")
+    assert report.filter(pl.col("severity") == "error").height == 0, report
+    hit = report.filter(pl.col("message").str.contains("blanked"))
+    assert hit["row"].to_list() == [first + 2], report
+    assert hit["severity"].to_list() == ["warning"]
+    kept = cleaned.domains["xp"].with_row_index("_i").filter(pl.col("_i") == first)
+    assert kept["XPSTRESN"].to_list() == [None]  # no number read in a unit it is not in
 
 
 @pytest.mark.parametrize("screened", [3, 8])
