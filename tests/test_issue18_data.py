@@ -80,8 +80,23 @@ def test_existing_records_unchanged_by_issue18_stream() -> None:
         assert new[name].equals(old[name]), name
     assert new["dm"].select(old["dm"].columns).equals(old["dm"])
     assert new["dm"].columns[-2:] == ["LNCLASS", "LNBXDY"]
-    lb = new["lb"].filter(pl.col("LBTESTCD").is_in(old["lb"]["LBTESTCD"].unique().implode()))
+    from sle_car.simulate.extended import CYTOKINE_VISITS
+
+    # IL-6 and ferritin at day 28 are new records of tests that existed (appended, issue #18)
+    day28 = pl.col("LBTESTCD").is_in(["INTLK6", "FERRITIN"]) & pl.col("VISIT").is_in(
+        list(CYTOKINE_VISITS)
+    )
+    lb = new["lb"].filter(
+        pl.col("LBTESTCD").is_in(old["lb"]["LBTESTCD"].unique().implode()) & day28.not_()
+    )
     assert lb.equals(old["lb"])
+    assert (
+        new["lb"].filter(day28).height
+        == 2
+        * new["lb"]
+        .filter((pl.col("LBTESTCD") == "CRP") & pl.col("VISIT").is_in(list(CYTOKINE_VISITS)))
+        .height
+    )  # with the routine CRP of that visit
     ds = new["ds"].filter(pl.col("DSSEQ") <= pl.col("DSSEQ").max().over("USUBJID") - 5)
     assert ds.equals(old["ds"])
     assert "xp" in new and "xp" not in old

@@ -13,6 +13,26 @@ The latent structure (what the exploratory analysis must recover): one standard-
 "response strength" ``z`` per patient raises the CAR-T peak, lengthens B-cell aplasia,
 shortens the time to remission and lowers the flare hazard.
 
+Adverse events (AE) and laboratory values. In the simulator some laboratory abnormalities
+are also recorded as adverse events, by one rule each (the lab-grade -> AE rule):
+
+- cytopenias: every run of consecutive samples of days 0-30 at CTCAE v5.0 grade >= 3
+  (strict ``<``: neutrophils < 1.0 / < 0.5 x10^9/L, platelets < 50 / < 25 x10^9/L,
+  lymphocytes < 0.5 / < 0.2 x10^9/L) is one AE ("Neutrophil count decreased", "Platelet
+  count decreased", "Lymphocyte count decreased"), from the run's first to its last sample;
+  grade 1-2 values and values after day 30 are not recorded as AEs;
+- proteinuria (a LICATS event) is kept only where a UPCR sample within its dates is above
+  the upper limit, and graded from the highest such UPCR (CTCAE v5.0: < 1.0, 1.0-3.4,
+  >= 3.5 g/g as g/24 h);
+- no other laboratory value (CRP, ferritin, IL-6, liver tests, immunoglobulins, creatinine)
+  creates an AE; CRS and ICANS are clinical diagnoses graded by ASTCT 2019.
+
+In a real cut none of this holds: the AE domain is what the investigator reported, and a
+grade-3 laboratory value without an AE is not an error. AETERM is the verbatim term, AEDECOD
+the MedDRA preferred term (the name every table uses), AECAT the category (CRS, ICANS,
+LICATS, INFECTION, CYTOPENIA): a LICATS rash is AETERM "Rash (LICATS)", AEDECOD "Rash", AECAT
+"LICATS".
+
 Modules: ``core`` (configuration, constants, ``Cohort``), ``patients`` (patients, schedule,
 latent disease course), ``labs`` (LB and VS), ``clinical`` (CM, QS, AE, EX, DM, DS and the
 ground truth), ``messy`` (injected export problems) and ``cohort`` (chunked simulation and

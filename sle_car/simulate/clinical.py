@@ -455,15 +455,11 @@ def _ae(pt_all, lbv, rng, p, width) -> pl.DataFrame:
     # LICATS: local organ reactions in organs involved before treatment (Hagen 2025)
     lic = rng.random(n) < saf["licats_p_any"]
     organ = rng.choice(4, n, p=[0.35, 0.22, 0.25, 0.18])
-    terms = np.array(
-        [
-            "LICATS - skin rash",
-            "LICATS - proteinuria",
-            "LICATS - arthralgia",
-            "LICATS - pleuritic pain",
-        ]
-    )
+    # AETERM is the investigator's verbatim term, AEDECOD its MedDRA preferred term (what
+    # every table names the event by), AECAT the category of special interest (LICATS): one
+    # event is "Rash" everywhere, counted under LICATS where categories are shown
     decods = np.array(["Rash", "Proteinuria", "Arthralgia", "Pleuritic pain"])
+    terms = np.char.add(decods, " (LICATS)")
     socs = np.array(
         [
             "Skin and subcutaneous tissue disorders",

@@ -49,6 +49,11 @@ def _simulate_chunk(
     domains["ds"] = _ds(pt, sched, width)
     if rng18 is not None:
         _add_issue18(domains, pt, sched, width, rng18, p)
+        domains["lb"] = extended.append_seq(
+            domains["lb"],
+            _lb_domain(extended.cytokines_day28(sched, pt_all, rng18, p), width),
+            "LB",
+        )
     return domains, _truth(pt_all, _gc_periods(pt), width)
 
 

@@ -301,3 +301,35 @@ def screening_log(n_enrolled: int, seed: int, p: dict) -> dict:
         "not_enrolled": {k: v for k, v in not_enrolled.items() if v},
         "source": "screening log (simulated)",
     }
+
+
+CYTOKINE_VISITS = ("WEEK 4",)
+"""Visits beyond day 14 at which IL-6 and ferritin are also measured (issue #18): WEEK 4 =
+day 28, the end of the CRS/ICANS observation window, so that their return to baseline is seen
+(CRP is measured at every follow-up visit with the routine chemistry already). The schedule
+has no day-21 visit; one would shift every visit after it."""
+
+
+def cytokines_day28(
+    sched: pl.DataFrame, pt_all: pl.DataFrame, rng: np.random.Generator, p: dict
+) -> pl.DataFrame:
+    """INTLK6 and FERRITIN at :data:`CYTOKINE_VISITS`, with the same kinetics as days 0-14
+    (:func:`sle_car.simulate.labs._lab_values`: IL-6 halves daily after CRS, ferritin falls
+    with a ~5-day half-life) and measurement noise from the issue-#18 generator, so that
+    every existing record stays unchanged. Rows as ``_lb`` returns them (with LBTEST etc.)."""
+    from sle_car.simulate.labs import _lab_values, _planned
+
+    planned = (
+        _planned(sched, list(CYTOKINE_VISITS), [("INTLK6", "SERUM"), ("FERRITIN", "SERUM")])
+        .rename({"ITEM": "LBTESTCD", "SPEC": "LBSPEC"})
+        .join(pt_all, on="pid", how="left")
+    )
+    vals = _lab_values(planned, rng, p)
+    meta = pl.DataFrame(
+        [
+            {"LBTESTCD": t.code, "LBSPEC": t.specimen, "LBTEST": t.name, "LBCAT": t.category}
+            | {"UNIT": t.unit}
+            for t in cl.LAB_TESTS.values()
+        ]
+    )
+    return vals.join(meta, on=["LBTESTCD", "LBSPEC"], how="left")

@@ -180,8 +180,14 @@ def _disease_state(pt: pl.DataFrame, rng: np.random.Generator, p: dict) -> pl.Da
     """Per patient: baseline descriptor set and the day each clinical descriptor resolves."""
     n = pt.height
     ln = pt["LN"].to_numpy()
+    # every patient with lupus nephritis has active nephritis at baseline, proteinuria
+    # included: baseline UPCR, the BILAG-2004 renal grade (A/B) and DM.LNCLASS (a class with
+    # active lesions, or membranous V) then agree for every patient (issue #18: a class III+V
+    # patient with BILAG renal B and UPCR 0.14 g/g was incoherent). Patients without
+    # nephritis have no renal descriptor, UPCR 0.05-0.3 g/g, BILAG renal E, no class. The
+    # probability 1.0 consumes the same draws as before (other patients are unchanged).
     probs = {
-        "PROTEIN": np.where(ln, 0.95, 0.0),
+        "PROTEIN": np.where(ln, 1.0, 0.0),
         "HEMATUR": np.where(ln, 0.6, 0.0),
         "UCASTS": np.where(ln, 0.35, 0.0),
         "PYURIA": np.where(ln, 0.3, 0.0),
