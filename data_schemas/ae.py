@@ -15,7 +15,9 @@ class AE(SubjectRecord):
 
     DOMAIN: str = pa.Field(isin=["AE"], **describe("Domain code 'AE'"))
     AESEQ: int = pa.Field(ge=1, **describe("Sequence number within subject"))
-    AETERM: str = pa.Field(**describe("Reported term (verbatim; never free-text identifiers)"))
+    AETERM: str = pa.Field(
+        **describe("Reported term (verbatim; never free-text identifiers)", descriptive=True)
+    )
     AEDECOD: str = pa.Field(**describe("Dictionary-derived term (MedDRA preferred term)"))
     AEBODSYS: str = pa.Field(**describe("Body system or organ class (MedDRA SOC)"))
     AECAT: str = pa.Field(isin=list(cl.AE_CATEGORIES), **describe("Category of event"))

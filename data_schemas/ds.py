@@ -26,7 +26,7 @@ class DS(SubjectRecord):
             "steps) or CDISC NCOMPLT reason"
         ),
     )
-    DSTERM: str = pa.Field(**describe("Reported term"))
+    DSTERM: str = pa.Field(**describe("Reported term", descriptive=True))
     DSSTDY: int = study_day("Day of the event")
 
     class Config:

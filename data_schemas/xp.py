@@ -73,7 +73,7 @@ class XP(SubjectRecord):
         isin=list(cl.PRODUCT_TESTS),
         **describe("Product characteristic code (sponsor-defined)", source="SPONSOR"),
     )
-    XPTEST: str = pa.Field(**describe("Product characteristic name"))
+    XPTEST: str = pa.Field(**describe("Product characteristic name", descriptive=True))
     XPORRES: str = pa.Field(**describe("Result as collected (text)", descriptive=True))
     XPORRESU: str = pa.Field(
         nullable=True,

@@ -6,8 +6,9 @@ Kept apart from :mod:`sle_car.validate` (which calls them) so that both engines 
 is within one subject, so a batch of whole subjects sees all it needs.
 
 1. **Optional descriptive columns** (:func:`soften_descriptive`): a column marked
-   ``describe(..., descriptive=True)`` in ``data_schemas`` (DM.LNCLASS, DM.LNBXDY, the result
-   columns of XP) feeds no endpoint, population or safety count. An invalid value there is
+   ``describe(..., descriptive=True)`` in ``data_schemas`` (DM.LNCLASS, DM.LNBXDY, the XP
+   columns but its keys, the verbatim terms AE.AETERM and DS.DSTERM) feeds no endpoint,
+   population or safety count. An invalid value there is
    blanked, the record kept, and the report lists it as a ``warning`` naming file, row,
    column, value and what was done. Before issue #18 such a value set the record aside (for DM:
    the whole patient, by rule R6). An error in any other column of the same record still sets
@@ -132,12 +133,17 @@ def soften_descriptive(
         .then(pl.col("_v"))
         .otherwise(pl.col("value"))
         .alias("value"),
-        pl.format(
-            "{}; blanked ({}) and the record kept: an optional descriptive column, nothing is "
-            "derived from it",
-            pl.col("message"),
-            pl.col("_cols").list.join(", "),
-        ).alias("message"),
+        pl.when(pl.col("rule") == "not_nullable")
+        .then(pl.format("{}; the record is kept without it", pl.col("message")))
+        .otherwise(
+            pl.format(
+                "{}; blanked ({}) and the record kept",
+                pl.col("message"),
+                pl.col("_cols").list.join(", "),
+            )
+        )
+        .add(": an optional descriptive column, nothing is derived from it")
+        .alias("message"),
         pl.lit("warning").alias("severity"),
     )
     blank = soft.select("row", "_cols").explode("_cols")

@@ -48,9 +48,12 @@ def _subject(usubjid: str) -> pl.Expr:
 # --- metadata ----------------------------------------------------------------------------------
 def test_descriptive_columns_are_defined_once_in_the_schemas() -> None:
     assert descriptive_columns(DM) == ("LNCLASS", "LNBXDY")
-    assert descriptive_columns(XP) == ("XPORRES", "XPORRESU", "XPSTRESN", "XPDY")
+    assert descriptive_columns(XP) == ("XPTEST", "XPORRES", "XPORRESU", "XPSTRESN", "XPDY")
+    # verbatim terms: every table names an event or milestone by its coded term
+    assert descriptive_columns(RAW_DOMAINS["ae"]) == ("AETERM",)
+    assert descriptive_columns(RAW_DOMAINS["ds"]) == ("DSTERM",)
     # endpoint, population and safety inputs stay strict
-    for name in ("ex", "ae", "lb", "qs", "ds", "vs", "cm"):
+    for name in ("ex", "lb", "qs", "vs", "cm"):
         assert descriptive_columns(RAW_DOMAINS[name]) == (), name
 
 
@@ -131,6 +134,22 @@ def test_product_result_in_another_unit_loses_value_and_unit(tmp_path: Path) -> 
     assert hit["value"][0].startswith("XPORRESU=weeks, ")
     row = cleaned.domains["xp"].filter(where)
     assert row.select("XPORRESU", "XPORRES", "XPSTRESN").row(0) == (None, None, None)
+
+
+def test_empty_verbatim_term_keeps_the_adverse_event(tmp_path: Path) -> None:
+    cut = _cut(tmp_path)
+    ae = pl.read_csv(cut / "ae.csv", infer_schema=False)
+    crs = _subject(P1) & (pl.col("AEDECOD") == "Cytokine release syndrome")
+    assert ae.filter(crs).height == 1
+    _set(cut / "ae.csv", crs, "AETERM", None)
+    cleaned = clean_study(cut)
+    hit = cleaned.validation.report.filter(pl.col("column") == "AETERM")
+    assert hit.select("rule", "severity").rows() == [("not_nullable", "warning")]
+    assert hit["message"][0].endswith(
+        "the record is kept without it: an optional descriptive column, nothing is derived from it"
+    )
+    kept = cleaned.domains["ae"].filter(crs)
+    assert kept.height == 1 and kept["AETERM"][0] is None  # the CRS is still counted
 
 
 # --- 3. LNCLASS without nephritis -----------------------------------------------------------
