@@ -51,6 +51,15 @@ MILESTONE_RANK = {
 consent <= apheresis <= manufacturing <= lymphodepletion <= infusion, each ``<=`` (two steps
 may fall on the same day). Entry into the trial (eligibility confirmed) shares apheresis's
 rank: trials differ on which comes first, so they are not compared with each other."""
+CELL_THERAPY_STEPS = [
+    "APHERESIS PERFORMED",
+    MANUFACTURED,
+    FAILED,
+    "LYMPHODEPLETION STARTED",
+    INFUSED,
+]
+"""Milestones of the cell-therapy steps (issue #18): a subject with any of them is expected
+to have CAR T CELLS INFUSED beside an EX infusion."""
 ORDER_TEXT = "consent ≤ apheresis ≤ manufacturing ≤ lymphodepletion ≤ infusion"
 
 DOMAIN_CONTENT = {
@@ -230,8 +239,9 @@ def milestone_rules(v_files: dict[str, str], domains: dict[str, pl.DataFrame]) -
     - ``milestone_order``: a milestone's day is before that of a milestone earlier in the
       protocol (:data:`MILESTONE_RANK`; same day allowed);
     - ``milestone_infusion_day``: CAR T CELLS INFUSED not on day 0 (day 0 is the infusion);
-    - ``infusion_without_milestone``: an EX infusion for a subject whose DS has milestones
-      but not CAR T CELLS INFUSED (subjects without any milestone: not collected for them);
+    - ``infusion_without_milestone``: an EX infusion for a subject whose DS has cell-therapy
+      milestones (:data:`CELL_THERAPY_STEPS`) but not CAR T CELLS INFUSED (a subject with
+      consent or entry alone, or none: not collected for them);
     - ``milestone_without_infusion``: CAR T CELLS INFUSED in DS and no EX infusion;
     - ``failure_but_infused``: a manufacturing failure (XP MFGRES = FAILURE, or the DS
       milestone CAR T MANUFACTURING FAILED) for a subject with an EX infusion;
@@ -286,7 +296,10 @@ def milestone_rules(v_files: dict[str, str], domains: dict[str, pl.DataFrame]) -
                 pl.col("DSSTDY"),
             )
         )
-        with_ms = ms["USUBJID"].unique().implode()
+        # subjects whose DS records the cell-therapy steps (consent and entry are older,
+        # generic milestones: a cut with only those did not collect the infusion milestone)
+        steps = ms.filter(pl.col("DSDECOD").is_in(CELL_THERAPY_STEPS))
+        with_ms = steps["USUBJID"].unique().implode()
         ds_inf = ms.filter(pl.col("DSDECOD") == INFUSED)
         parts.append(
             _report(

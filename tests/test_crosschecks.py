@@ -214,12 +214,17 @@ def test_infusion_in_ex_without_the_milestone(tmp_path: Path) -> None:
     ]
 
 
-def test_cut_without_milestones_is_not_asked_for_them(tmp_path: Path) -> None:
+@pytest.mark.parametrize("keep", [(), ("INFORMED CONSENT OBTAINED", "ENTERED INTO TRIAL")])
+def test_cut_without_cell_therapy_milestones_is_not_asked_for_them(
+    tmp_path: Path, keep: tuple[str, ...]
+) -> None:
     from data_schemas.codelists import DS_MILESTONES
 
-    cut = foreign_cut(tmp_path / "cut", manifest="none", drop_dsdecod=DS_MILESTONES)
+    drop = tuple(m for m in DS_MILESTONES if m not in keep)
+    cut = foreign_cut(tmp_path / "cut", manifest="none", drop_dsdecod=drop)
     report = validate_study(cut).report
     assert _rule(report, "infusion_without_milestone").height == 0
+    assert _rule(report, "milestone_not_collected").height == 1
 
 
 def test_infusion_milestone_without_infusion_in_ex(tmp_path: Path) -> None:

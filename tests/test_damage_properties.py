@@ -286,10 +286,18 @@ def _check(data: st.DataObject) -> None:
 
 def _no_silent_loss(d: Path, cleaned, note: str) -> None:
     """No non-empty raw cell of a row kept by cleaning is missing in its typed value unless
-    the report names that cell (then cleaning has set the row aside)."""
+    the report names that cell: then cleaning has set the row aside, or (an optional
+    descriptive column, issue #18) blanked the value with a warning saying so."""
+    from data_schemas import RAW_DOMAINS, descriptive_columns
+
     v = cleaned.validation
     aside = cleaned.quarantine.select("file", "row")
+    blanked = v.report.filter(
+        (pl.col("severity") == "warning") & pl.col("message").str.contains("blanked \\(")
+    )
     for name, typed in v.domains.items():
+        if not (d / v.files[name]).exists():  # an optional domain not collected: no raw cell
+            continue
         raw = read_domain(d / v.files[name])
         kept = typed.join(
             aside.filter(pl.col("file") == v.files[name]).select(pl.col("row").alias(ROW)),
@@ -297,9 +305,20 @@ def _no_silent_loss(d: Path, cleaned, note: str) -> None:
             how="anti",
         )
         cols = [c for c in kept.columns if c != ROW and c in raw.columns]
+        told = blanked.filter(pl.col("file") == v.files[name])["row"].implode()
+        desc = set(descriptive_columns(RAW_DOMAINS[name]))
         both = kept.join(raw.select(ROW, *cols), on=ROW, suffix="_raw")
         lost = both.select(
-            *[(pl.col(c).is_null() & pl.col(f"{c}_raw").is_not_null()).any().alias(c) for c in cols]
+            *[
+                (
+                    pl.col(c).is_null()
+                    & pl.col(f"{c}_raw").is_not_null()
+                    & (pl.col(ROW).is_in(told) if c in desc else pl.lit(False)).not_()
+                )
+                .any()
+                .alias(c)
+                for c in cols
+            ]
         ).row(0, named=True)
         assert not any(lost.values()), f"{note}: {name} lost {[c for c, x in lost.items() if x]}"
 
