@@ -98,7 +98,7 @@ def clean_study(data_dir: Path | str, validation: Validation | None = None) -> C
     pipeline and ``sle-car derive`` use :func:`sle_car.batched.validate_clean`, which gives
     the same outcome in batches of subjects (a validation it produced is returned as is).
     """
-    from sle_car.io import domain_file, read_domain
+    from sle_car.io import EmptyDomainFile, domain_file, read_domain
 
     if validation is not None and validation.cleaned is not None:
         return validation.cleaned  # the batched engine cleaned while it validated
@@ -118,7 +118,10 @@ def clean_study(data_dir: Path | str, validation: Validation | None = None) -> C
         df = v.domains.get(name)
         file_errors = row_errors.filter((pl.col("file") == file) & pl.col("row").is_null())
         if df is None or file_errors.height:
-            raw = read_domain(domain_file(Path(data_dir), name))
+            try:
+                raw = read_domain(domain_file(Path(data_dir), name))
+            except EmptyDomainFile:  # an optional domain with a header only: no row to list
+                raw = pl.DataFrame(schema={ROW: pl.Int64})
             a, r = set_aside_whole(name, file, raw.select(ROW), file_errors)
             aside.append(a)
             rules.append(r)
