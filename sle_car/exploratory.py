@@ -383,7 +383,10 @@ def display_association(assoc: pl.DataFrame, *, with_min_p: bool = True) -> pl.D
         pl.col("n_excluded").alias("Patients excluded, n"),
         pl.col("excluded").fill_null("none").alias("Excluded: reason"),
         pl.col("rho").alias("Spearman rho"),
-        pl.col("p").alias("p, two-sided"),
+        pl.when(pl.col("p") < 0.001)
+        .then(pl.lit("< 0.001"))
+        .otherwise(pl.col("p").round(3).cast(pl.String))
+        .alias("p, two-sided"),
     ]
     if with_min_p:
         cols.append(pl.col("min_p").alias("Smallest possible p at this n"))
@@ -446,13 +449,16 @@ PANEL_LABELS = {
     "C3BL": "C3 at baseline\n(g/L)",
     "DISDURY": "Disease duration\n(whole years)",
     "NPRIORTX": "Prior therapies failed\n(number)",
-    "CARTPK": "Peak CAR T cells, days 0-28\n(cells/µL, log10 scale)",
-    "CARTPKDY": "Day of the CAR T-cell peak\n(day after infusion)",
-    "BCELLLM": "B cells, last count days 1-28\n(cells/µL; dashed: aplasia)",
+    "CARTPK": "Peak CAR T cells\n(cells/µL, log10 scale)",
+    "CARTPKDY": "CAR T-cell peak day\n(day after infusion)",
+    "BCELLLM": "B cells, last count\n(cells/µL; dashed: aplasia)",
 }
 """Figure panel titles of :data:`PREDICTORS` (two lines, the unit and the axis scale)."""
 
-SET_TAGS = {"baseline": "BASELINE, all from day 0", "landmark": "DAYS 0-{landmark}, landmark"}
+SET_TAGS = {
+    "baseline": "BASELINE, all from day 0",
+    "landmark": "DAYS 0-{landmark}, landmark {landmark}",
+}
 """The first line of a panel title: the analysis set (:data:`ANALYSIS_SETS`)."""
 
 
@@ -538,11 +544,43 @@ def biomarker_plot(
         .otherwise(pl.lit("excluded"))
         .alias("fillkey"),
     )
+    # a label whose point nearly coincides with an earlier one (in panel-relative units) goes
+    # below its point instead of above, so that no two labels overlap
+    rel = d.with_columns(
+        ((pl.col("x") - pl.col("x").min()) / (pl.col("x").max() - pl.col("x").min()))
+        .over("panel")
+        .fill_nan(0.5)
+        .alias("_rx"),
+        ((pl.col("y") - pl.col("y").min()) / (pl.col("y").max() - pl.col("y").min()))
+        .fill_nan(0.5)
+        .alias("_ry"),
+    ).with_row_index("_i")
+    close = (
+        rel.join(rel, on="panel", suffix="_o")
+        .filter(
+            (pl.col("_i_o") < pl.col("_i"))
+            & ((pl.col("_rx") - pl.col("_rx_o")).abs() < 0.4)
+            & ((pl.col("_ry") - pl.col("_ry_o")).abs() < 0.08)
+        )
+        .group_by("_i")
+        .len()
+    )
+    d = (
+        rel.join(close, on="_i", how="left")
+        .with_columns((pl.col("len").fill_null(0) % 2 == 1).alias("_below"))
+        .drop("_i", "_rx", "_ry", "len")
+    )
+    above, below = d.filter(~pl.col("_below")), d.filter(pl.col("_below"))
     fills = {**patient_palette(cohort), "excluded": "white"}
     p = (
         ggplot(d, aes("x", "y", color="Patient"))
         + geom_point(aes(shape="status", fill="fillkey"), size=2.2, stroke=0.7)
-        + geom_text(aes(label="Patient"), va="bottom", nudge_y=0.12, size=6.5, show_legend=False)
+        + geom_text(
+            above, aes(label="Patient"), va="bottom", nudge_y=0.12, size=6.5, show_legend=False
+        )
+        + geom_text(
+            below, aes(label="Patient"), va="top", nudge_y=-0.12, size=6.5, show_legend=False
+        )
         + facet_wrap("panel", ncol=5, scales="free_x")
         + scale_colour_patient(cohort)
         + scale_fill_manual(values=fills, guide=None)
