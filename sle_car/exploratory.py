@@ -35,6 +35,7 @@ intervals are not valid at n = 5, nor are bootstrap or Hodges-Lehmann intervals)
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import polars as pl
 
@@ -353,7 +354,9 @@ def association_table(
                 "rho": rho,
                 "p": p,
                 "min_p": 2 / math.factorial(n) if 0 < n <= SPEARMAN_EXACT_MAX_N else None,
-                "method": spearman_p_method(n),
+                "method": spearman_p_method(n)
+                if n >= min_n
+                else f"not tested (fewer than {min_n} patients)",
             }
         )
     return pl.DataFrame(
@@ -411,7 +414,7 @@ def design_check(
     association. Columns ``landmark``, ``set`` (label), ``n``, ``n_excluded``, ``rho``."""
     rows = []
     for day in landmarks:
-        opts = ReportingOptions(**{**options.__dict__, "landmark_day": day})
+        opts = replace(options, landmark_day=day)
         sets = outcome_sets(adsl, adtte, options=opts).join(
             latent.select("USUBJID", "Z"), on="USUBJID", how="inner"
         )

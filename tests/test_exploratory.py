@@ -181,6 +181,7 @@ def test_exact_spearman_at_n_5_and_no_test_where_undefined() -> None:
     assert car["method"].startswith("exact permutation")
     assert t["C3BL"]["rho"] is None  # constant predictor: rho undefined
     assert t["SLEDAIBL"]["n"] == 2 and t["SLEDAIBL"]["p"] is None  # fewer than 3 patients
+    assert t["SLEDAIBL"]["method"] == "not tested (fewer than 3 patients)"
     assert "BCAPLDUR" not in E.PREDICTORS and set(t) <= set(E.PREDICTORS)
 
 
