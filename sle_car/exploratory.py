@@ -388,7 +388,7 @@ def display_association(assoc: pl.DataFrame, *, with_min_p: bool = True) -> pl.D
         pl.col("rho").alias("Spearman rho"),
         pl.when(pl.col("p") < 0.001)
         .then(pl.lit("< 0.001"))
-        .otherwise(pl.col("p").round(3).cast(pl.String))
+        .otherwise(pl.col("p").round(3).cast(pl.String).str.pad_end(5, "0"))
         .alias("p, two-sided"),
     ]
     if with_min_p:

@@ -209,3 +209,28 @@ def test_on_1000_simulated_patients_the_forward_method_finds_the_built_in_associ
     late = rows[(84, "Early measures (days 0-84)")]
     assert base28["n"] == base84["n"] > late["n"] + 300
     assert base84["rho"] < -0.3 and late["rho"] > base84["rho"] + 0.1
+
+
+def test_the_shown_table_has_clinical_labels_and_p_to_three_decimals() -> None:
+    assoc = pl.DataFrame(
+        {
+            "code": ["A", "B", "C"],
+            "predictor": ["SLEDAI-2K at baseline (points)"] * 3,
+            "set": ["Baseline: all infused patients, time from day 0"] * 3,
+            "n": [5, 5, 990],
+            "n_excluded": [0, 1, 10],
+            "excluded": [
+                None,
+                "first DORIS remission on or before day 28 (the landmark): 001",
+                "x",
+            ],
+            "rho": [0.1, 0.2, 0.3],
+            "p": [1.0, 0.95, 1e-9],
+            "min_p": [2 / 120, 2 / 120, None],
+            "method": ["exact"] * 3,
+        }
+    )
+    shown = E.display_association(assoc)
+    assert shown["p, two-sided"].to_list() == ["1.000", "0.950", "< 0.001"]
+    assert shown["Excluded: reason"][0] == "none"
+    assert not {"code", "rho", "p", "n"} & set(shown.columns)
