@@ -2,8 +2,12 @@
 
 The published numbers are ``sle_car/data/published_cohorts.csv``: one row per study and
 endpoint, each with its provenance code (T: the paper's abstract; C: conference abstract; S:
-secondary source; D: arithmetic on published numbers) and where it was read (``source``), as
-collected in ``shared/reference/published_cart_sle.md`` (§1-3). Rules of the comparison:
+secondary source; D: arithmetic on or inference from published numbers), where it was read
+(``source``), as collected in ``shared/reference/published_cart_sle.md`` (§1-3), and
+``verified``: whether the number was checked against the primary paper's own text (primary,
+with the place: abstract, Results) or rests on a secondary source (which one), and whether
+that check was made when the comparison was last revised (issue 18: the primary full texts of
+Mackensen 2022 and Müller 2024 were not retrievable, so their safety numbers stay secondary). Rules of the comparison:
 
 - the same definition and time point as the pilot: DORIS remission *at* month 3 and *at* month
   6 (the pilot at the same analysis visits, from ADRS), CRS of any grade and of grade ≥ 2,
@@ -57,6 +61,7 @@ _SCHEMA = {
     "provenance": pl.String,
     "source": pl.String,
     "overlap_group": pl.String,
+    "verified": pl.String,
 }
 
 
@@ -161,6 +166,7 @@ def pilot_results(
                 "provenance": "this study",
                 "source": f"{dataset} of this data cut",
                 "overlap_group": "PILOT",
+                "verified": "this study",
                 "not_evaluable": ne,
             }
             for code, k, n, ne, text, dataset in rows
@@ -240,6 +246,7 @@ def comparison_rows(pilot: pl.DataFrame, cohorts: pl.DataFrame) -> pl.DataFrame:
                     "provenance": "D",
                     "source": "pooled here",
                     "overlap_group": "POOLED",
+                    "verified": "pooled here from the rows above",
                 }
             )
     pooled_df = pl.DataFrame(pooled, schema={**_SCHEMA, "not_evaluable": pl.Int64})
@@ -296,6 +303,7 @@ def display_table(rows: pl.DataFrame) -> pl.DataFrame:
         .alias("Same definition and time point as the pilot"),
         pl.col("provenance").alias("Provenance"),
         pl.col("source").alias("Source (table/page)"),
+        pl.col("verified").alias("Checked against the primary source"),
     )
 
 
@@ -308,14 +316,24 @@ FOREST_ENDPOINTS = {
 }
 """Forest-plot panels: only the endpoints measured the same way in the pilot and the papers."""
 
-PRODUCT_COLOURS = {
-    "this pilot": "#000000",
-    "autologous CD19": "#0072B2",
-    "CD19 + BCMA": "#D55E00",
-    "allogeneic CD19": "#009E73",
-    "various (systematic review)": "#777777",
+PRODUCT_SHAPES = {
+    "autologous CD19": "o",
+    "CD19 + BCMA": "^",
+    "allogeneic CD19": "s",
+    "various (systematic review)": "X",
 }
-"""One colour per product type (Okabe-Ito), the pilot in black."""
+"""One marker shape per product type (the pilot is an autologous CD19 product). Not the
+patient palette: a colour in this repository's figures means a patient, so product types are
+shapes and the kind of row is black, grey or open."""
+
+ROW_STYLES = {
+    "this pilot": ("#000000", "#000000"),
+    "published, SLE only": ("#666666", "#666666"),
+    "mixed diseases (not pooled)": ("#666666", "#FFFFFF"),
+    "pooled, no overlap": ("#000000", "#FFFFFF"),
+}
+"""The kind of row -> (line and edge colour, fill): the pilot solid black, published SLE-only
+rows solid grey, mixed-disease rows open grey, pooled rows open black (greys and black only)."""
 
 
 def forest_frame(rows: pl.DataFrame) -> pl.DataFrame:
@@ -358,8 +376,10 @@ def forest_frame(rows: pl.DataFrame) -> pl.DataFrame:
 def forest_plot(rows: pl.DataFrame):
     """Forest plot of :func:`forest_frame`: one panel per endpoint (height by its number of
     rows), the pilot on top of each, then product types in :data:`PRODUCT_TYPES` order and
-    year; proportion with its exact 95 % interval; colour = product type, shape = pilot,
-    published SLE-only, mixed diseases (open) or pooled (diamond)."""
+    year; proportion with its exact 95 % interval. Product type = marker shape
+    (:data:`PRODUCT_SHAPES`); the kind of row = black/grey and solid/open (:data:`ROW_STYLES`):
+    the pilot solid black, published SLE-only solid grey, mixed diseases open grey, pooled open
+    black. No colour: the patient palette is kept for patients."""
     from plotnine import (
         aes,
         element_text,
@@ -382,44 +402,34 @@ def forest_plot(rows: pl.DataFrame):
     d = forest_frame(rows)
     labels = d["label"].to_list()[::-1]
     panels = [p for p in FOREST_ENDPOINTS.values() if p in set(d["panel"])]
+    kinds = [k for k in ROW_STYLES if k in set(d["marker"])]
+    products = [p for p in PRODUCT_SHAPES if p in set(d["product_type"])]
     d = d.with_columns(
         pl.col("label").cast(pl.Enum(labels)),
         pl.col("panel").cast(pl.Enum(panels)),
-        pl.col("group").cast(pl.Enum(list(PRODUCT_COLOURS))),
-        pl.when(pl.col("marker").str.starts_with("mixed"))
-        .then(pl.lit("open"))
-        .otherwise(pl.col("group"))
-        .alias("fillkey"),
+        pl.col("marker").cast(pl.Enum(kinds)),
+        pl.col("product_type").cast(pl.Enum(products)),
     )
-    markers = {
-        "this pilot": "s",
-        "published, SLE only": "o",
-        "mixed diseases (not pooled)": "o",
-        "pooled, no overlap": "D",
-    }
-    present = [g for g in PRODUCT_COLOURS if g in set(d["group"].cast(pl.String))]
-    shown = [m for m in markers if m in set(d["marker"])]
     heights = [max(d.filter(pl.col("panel") == p).height, 2.5) for p in panels]
+    edge = {k: ROW_STYLES[k][0] for k in kinds}
+    fill = {k: ROW_STYLES[k][1] for k in kinds}
     return (
-        ggplot(d, aes("rate", "label", color="group"))
+        ggplot(d, aes("rate", "label", color="marker"))
         + geom_errorbarh(aes(xmin="ci_low", xmax="ci_high"), height=0.3, size=0.5)
-        + geom_point(aes(shape="marker", fill="fillkey"), size=2.2, stroke=0.6)
+        + geom_point(aes(shape="product_type", fill="marker"), size=2.2, stroke=0.7)
         + facet_grid("panel ~ .", scales="free_y", space={"x": [1], "y": heights})
         + scale_x_continuous(
             limits=(0, 1), breaks=[0, 0.25, 0.5, 0.75, 1], labels=["0", "25", "50", "75", "100"]
         )
-        + scale_color_manual(values=PRODUCT_COLOURS, breaks=present, name="Product")
-        + scale_shape_manual(values=markers, breaks=shown, name="Row")
-        + scale_fill_manual(values={**PRODUCT_COLOURS, "open": "white"}, guide=None)
+        + scale_color_manual(values=edge, breaks=kinds, name="Row")
+        + scale_fill_manual(values=fill, breaks=kinds, name="Row")
+        + scale_shape_manual(
+            values={p: PRODUCT_SHAPES[p] for p in products}, breaks=products, name="Product"
+        )
         + guides(
             color=guide_legend(nrow=2),
-            shape=guide_legend(
-                nrow=2,
-                override_aes={
-                    "fill": ["white" if m.startswith("mixed") else "black" for m in shown],
-                    "color": "black",
-                },
-            ),
+            fill=guide_legend(nrow=2),
+            shape=guide_legend(nrow=2, override_aes={"fill": "#666666", "color": "#666666"}),
         )
         + labs(x="Patients with the event (%, exact 95% interval)", y="")
         + theme_journal()

@@ -229,3 +229,32 @@ def test_shipped_pools_use_sle_only_primary_reports_within_a_product() -> None:
     assert P.pooled_without_overlap(c, "DORIS_M3").height == 0  # only Mackensen on that definition
     # the old name stays importable
     assert S.pooled_without_overlap(c, "ICANS_ANY")["n"].to_list() == [15]
+
+
+def test_every_shipped_number_says_whether_it_was_checked_against_the_primary_paper() -> None:
+    c = P.published_cohorts()
+    assert c["verified"].null_count() == 0
+    kinds = c["verified"].str.extract(r"^(primary|secondary|conference abstract)")
+    assert kinds.null_count() == 0
+    # Mackensen 2022's CRS count comes from a review table: it stays secondary, says which
+    mack = c.filter((pl.col("study") == "Mackensen 2022") & (pl.col("endpoint") == "CRS_ANY"))
+    assert mack["verified"].item().startswith("secondary: Pediatr Rheumatol 2024 review, Table 1")
+    assert mack["provenance"].item() == "S"
+    # an inference from an abstract is coded D, not T
+    feng = c.filter((pl.col("study") == "Feng 2025") & (pl.col("endpoint") == "CRS_G2"))
+    assert feng["provenance"].item() == "D"
+    adsl = pl.DataFrame({"USUBJID": ["1"], "SAFFL": ["Y"]})
+    adae = pl.DataFrame(schema={"USUBJID": pl.String, "AECAT": pl.String, "ATOXGR": pl.Int64})
+    shown = P.display_table(P.comparison_rows(P.pilot_results(adsl, adae, _adrs([])), c))
+    assert shown["Checked against the primary source"][0] == "this study"
+
+
+def test_the_forest_plot_uses_no_patient_colour() -> None:
+    from sle_car.figures import PALETTE
+
+    patient_colours = {c.upper() for c in PALETTE if c.upper() != "#000000"}
+    used = {c.upper() for style in P.ROW_STYLES.values() for c in style}
+    assert used.isdisjoint(patient_colours)
+    # greys and black only (r = g = b)
+    assert all(c[1:3] == c[3:5] == c[5:7] for c in used)
+    assert set(P.PRODUCT_SHAPES) == set(P.PRODUCT_TYPES)
