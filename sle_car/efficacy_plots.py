@@ -14,6 +14,7 @@ from plotnine import (
     annotate,
     element_blank,
     element_text,
+    expand_limits,
     facet_wrap,
     geom_errorbar,
     geom_hline,
@@ -24,7 +25,6 @@ from plotnine import (
     ggplot,
     labs,
     scale_fill_manual,
-    scale_x_continuous,
     scale_y_continuous,
     scale_y_discrete,
     theme,
@@ -33,17 +33,19 @@ from plotnine import (
 from sle_car.figures import (
     DAYS_PER_MONTH,
     MIN_TEXT_PT,
+    km_plot,
     reference_line,
     scale_colour_patient,
+    scale_x_months,
+    spaghetti_plot,
     theme_journal,
 )
 
 MONTH_AXIS = "Months after CAR T-cell infusion"
 
 
-def _month_breaks(last_month: float) -> list[int]:
-    top = max(3, math.ceil(last_month / 3.0) * 3)
-    return list(range(0, top + 1, 3))
+KM_COLOUR = "#000000"
+"""Kaplan-Meier curves are black: a colour of the patient palette means a patient."""
 
 
 def rate_over_time_plot(
@@ -59,7 +61,7 @@ def rate_over_time_plot(
     p = (
         ggplot(d, aes("month", "rate"))
         + geom_errorbar(aes(ymin="ci_low", ymax="ci_high"), width=0.35, size=0.4, color="#555555")
-        + geom_point(size=1.8, color="#0072B2")
+        + geom_point(size=1.8, color="#000000")
         + annotate(
             "text",
             x=rates["month"].to_list(),
@@ -76,9 +78,8 @@ def rate_over_time_plot(
             labels=lambda b: [f"{x:.0%}" for x in b],
             name=y_label,
         )
-        + scale_x_continuous(
-            breaks=_month_breaks(last), limits=(0, max(3.0, last) + 0.3), name=MONTH_AXIS
-        )
+        + scale_x_months(max(3.0, last))
+        + expand_limits(x=(0, max(3.0, last) + 0.3))
         + theme_journal()
     )
     return p
@@ -106,7 +107,7 @@ def gc_taper_plot(
         + geom_step(direction="hv", size=0.7)
         + facet_wrap("Patient", nrow=1, labeller=lambda s: f"Patient {s}")
         + scale_colour_patient(cohort)
-        + scale_x_continuous(breaks=_month_breaks(last)[::2], name=MONTH_AXIS)
+        + scale_x_months(max(3.0, last), step=6)
         + scale_y_continuous(name="Prednisolone equivalent (mg/day)")
         + labs(subtitle=f"Dashed line: {threshold_label}")
         + theme_journal()
@@ -163,7 +164,7 @@ def renal_plot(course: pl.DataFrame, cohort: list[str], *, upcr_threshold: float
         )
         + facet_wrap("PARAM_LABEL", nrow=1, scales="free_y")
         + scale_colour_patient(cohort)
-        + scale_x_continuous(breaks=_month_breaks(last), name=MONTH_AXIS)
+        + scale_x_months(max(3.0, last))
         + scale_y_continuous(breaks=_log_or_linear_breaks, labels=_log_or_linear_labels, name="")
         + labs(
             subtitle=f"UPCR on a log scale; dashed line: UPCR {upcr_threshold:g} g/g (active nephritis)"
@@ -203,7 +204,7 @@ def bilag_tile_plot(systems: pl.DataFrame) -> ggplot:
         + facet_wrap("Panel", ncol=1)
         + scale_fill_manual(values=BILAG_FILL, breaks=list(BILAG_FILL), name="BILAG-2004 grade")
         + scale_y_discrete(limits=order, name="")
-        + scale_x_continuous(breaks=_month_breaks(last), name=MONTH_AXIS)
+        + scale_x_months(max(3.0, last))
         + theme_journal()
         + theme(panel_grid_major=element_blank(), legend_position="bottom")
     )
@@ -219,7 +220,10 @@ def change_plot(
     mid_label: str,
 ) -> ggplot:
     """Change from baseline per patient over months (baseline = 0 at month 0), with the
-    minimal important difference as a dashed reference line and zero as a solid one."""
+    minimal important difference as a dashed reference line and zero as a solid one. The MID
+    label sits above the dashed line in the right margin of the panel, beyond the last
+    assessment, on two lines ("MID" / "4 points"), so that it never covers a patient's line
+    (issue 18: no overlapping labels)."""
     base = (
         df.select("USUBJID", "Patient")
         .unique()
@@ -229,14 +233,77 @@ def change_plot(
         [base, df.select("USUBJID", "Patient", "MONTH", pl.col(y).cast(pl.Float64))]
     ).sort("Patient", "MONTH")
     last = float(d["MONTH"].max() or 6)
+    label_x = last + 0.25
     return (
         ggplot(d, aes("MONTH", y, color="Patient", group="Patient"))
         + geom_hline(yintercept=0, color="#333333", size=0.3)
-        + reference_line(mid, mid_label)
+        + reference_line(mid)
+        + annotate(
+            "text",
+            x=label_x,
+            y=mid,
+            label=mid_label.replace(" ", "\n", 1),
+            ha="left",
+            va="bottom",
+            size=MIN_TEXT_PT + 0.5,
+            color="#555555",
+        )
         + geom_line(size=0.6)
         + geom_point(size=1.2)
         + scale_colour_patient(cohort)
-        + scale_x_continuous(breaks=list(range(0, math.ceil(last) + 1)), name=MONTH_AXIS)
+        + scale_x_months(math.ceil(last), step=1)
+        + expand_limits(x=label_x + MARGIN_LABEL_MONTHS)
         + labs(y=y_label)
         + theme_journal()
+    )
+
+
+MARGIN_LABEL_MONTHS = 1.6
+"""Room (months of axis) right of the last assessment for a reference line's label."""
+
+
+def km_months_plot(tte: pl.DataFrame, *, y_label: str, step: int | None = None) -> ggplot:
+    """Cumulative incidence (1 - Kaplan-Meier) of an ADTTE parameter (``AVAL`` days,
+    ``CNSR`` 0 = event) on a month axis (day / 30.4375, :data:`~sle_car.figures.DAYS_PER_MONTH`),
+    numbers at risk at every break (each month up to 9 months, else every 3 months, as
+    :func:`~sle_car.figures.scale_x_months`), drawn in black (:data:`KM_COLOUR`), not in a
+    patient's colour. Estimation as :func:`~sle_car.figures.km_plot` (Kaplan EL, Meier P.
+    JASA 1958;53:457-481; log-log Greenwood band)."""
+    from sle_car._checks import require_columns
+
+    require_columns(tte, ["AVAL", "CNSR"], "km_months_plot", "ADTTE")
+    t = (tte["AVAL"].cast(pl.Float64) / DAYS_PER_MONTH).to_numpy()
+    last = float(np.max(t)) if len(t) else 1.0
+    step = step or (1 if last <= 9 else 3)
+    at_risk = list(range(0, math.ceil(last / step) * step + 1, step))
+    return km_plot(
+        t,
+        (tte["CNSR"] == 0).to_numpy(),
+        at_risk_times=at_risk,
+        x_label=MONTH_AXIS,
+        y_label=y_label,
+        cumulative=True,
+        color=KM_COLOUR,
+    )
+
+
+def patient_panels_plot(
+    df: pl.DataFrame,
+    cohort: list[str],
+    *,
+    y: str = "AVAL",
+    y_label: str,
+    last_month: float = 24,
+    step: int = 6,
+) -> ggplot:
+    """One small panel per patient (``df`` with ``USUBJID``, ``MONTH`` and ``y``): lines of
+    several patients at the same value (e.g. SLEDAI-2K = 0 after remission) cannot hide each
+    other, and no value is moved to separate them. Patient colours and labels as everywhere
+    (:func:`~sle_car.figures.spaghetti_plot`); the panel strip names the patient, so there is
+    no legend."""
+    return (
+        spaghetti_plot(df, x="MONTH", y=y, x_label=MONTH_AXIS, y_label=y_label, patients=cohort)
+        + facet_wrap("Patient", nrow=1, labeller=lambda s: f"Patient {s}")
+        + scale_x_months(last_month, step=step)
+        + theme(legend_position="none")
     )

@@ -727,3 +727,183 @@ def by_timepoint_wide(rows: pl.DataFrame, parts: Mapping[str, pl.DataFrame]) -> 
             maintain_order="left",
         ).with_columns(pl.col(label).fill_null("–"))
     return out
+
+
+# --- long tables: one row per measure and time point, one count per column ----------------------
+def visit_records(
+    adqs: pl.DataFrame, paramcd: str, *, reason: str = "score not evaluable"
+) -> pl.DataFrame:
+    """One record per patient and analysis visit of the ADQS parameter ``paramcd``, for
+    :func:`summary_by_timepoint`: the analysis record (``ANL01FL`` "Y", a score closest to the
+    nominal day) where the visit has a score; otherwise, where the visit holds only records
+    without a score (an incomplete instrument, e.g. a BILAG-2004 system not graded), the
+    earliest of them, with ``AVAL`` and ``CHG`` null and ``NEREASON`` ``reason``: assessed and
+    not evaluable, never a 0 and never a missed visit (instruments.md §0 rule 3). Columns:
+    ``USUBJID``, ``AVISIT``, ``ADY``, ``AVAL``, ``BASE``, ``CHG``, ``NEREASON``, ``ANL01FL``."""
+    require_columns(
+        adqs,
+        ["USUBJID", "PARAMCD", "AVISIT", "ADY", "AVAL", "BASE", "CHG", "ANL01FL"],
+        "visit_records",
+        "ADQS",
+    )
+    d = adqs.filter((pl.col("PARAMCD") == paramcd) & pl.col("AVISIT").is_not_null())
+    flagged = d.filter(pl.col("ANL01FL") == "Y")
+    unscored = (
+        d.join(flagged, on=["USUBJID", "AVISIT"], how="anti")
+        .filter(pl.col("AVAL").is_null())
+        .sort("USUBJID", "AVISIT", "ADY")
+        .unique(subset=["USUBJID", "AVISIT"], keep="first", maintain_order=True)
+    )
+    cols = ["USUBJID", "AVISIT", "ADY", "AVAL", "BASE", "CHG"]
+    return (
+        pl.concat(
+            [
+                flagged.select(*cols, pl.lit(None, dtype=pl.String).alias("NEREASON")),
+                unscored.select(
+                    "USUBJID",
+                    "AVISIT",
+                    "ADY",
+                    pl.lit(None, dtype=pl.Float64).alias("AVAL"),
+                    "BASE",
+                    pl.lit(None, dtype=pl.Float64).alias("CHG"),
+                    pl.lit(reason).alias("NEREASON"),
+                ),
+            ],
+            how="vertical_relaxed",
+        )
+        .with_columns(pl.lit("Y").alias("ANL01FL"))
+        .sort("USUBJID", "ADY")
+    )
+
+
+COUNT_LABELS: dict[str, str] = {
+    "n_follow_up": "In follow-up (n)",
+    "n_assessed": "Assessed (n)",
+    "n_missed": "Missed (n)",
+    "n_evaluable": "Evaluable (n)",
+}
+"""Clinical column labels of the per-time-point accounting: in follow-up = assessed + missed;
+evaluable ≤ assessed (an assessed record whose score or response is not evaluable)."""
+
+
+def _out_of_follow_up_text() -> pl.Expr:
+    """Patients of the analysis set not in follow-up at the time point, in words."""
+    return pl.concat_str(
+        [
+            pl.when(pl.col("n_left_study") > 0).then(pl.format("{} left study", "n_left_study")),
+            pl.when(pl.col("n_not_reached") > 0).then(pl.format("{} not reached", "n_not_reached")),
+        ],
+        separator="; ",
+        ignore_nulls=True,
+    ).fill_null("")
+
+
+def rate_rows(
+    rates: pl.DataFrame, labels: Mapping[str, str], *, by: str = "PARAMCD"
+) -> pl.DataFrame:
+    """A :func:`rates_by_timepoint` frame (with ``by``) as a long table: one row per outcome
+    measure (in the order of ``labels``, code -> clinical label; codes not in ``labels`` are
+    left out) and time point, each count in its own labelled column: "Outcome measure", "Time
+    point", "In follow-up (n)", "Assessed (n)", "Missed (n)", "Evaluable (n)", "Responders
+    (k)", "Responders (%)" (k / evaluable, whole percent), "Exact 95% CI (%)" (Clopper-Pearson,
+    whole percent), "Not evaluable (reason)", "Not in follow-up". "–" where nobody was
+    evaluable. In follow-up = assessed + missed; analysis set = in follow-up + left study +
+    not reached."""
+    require_columns(rates, [by, *RATE_COLUMNS], "rate_rows")
+    order = pl.DataFrame(
+        {by: list(labels), "Outcome measure": list(labels.values()), "_M": range(len(labels))},
+        schema={by: rates.schema[by], "Outcome measure": pl.String, "_M": pl.Int64},
+    )
+
+    def pct(c: str) -> pl.Expr:
+        return fixed_text(pl.col(c) * 100, 0)
+
+    some = pl.col("n_evaluable") > 0
+    return (
+        rates.with_row_index("_T")
+        .join(order, on=by, how="inner")
+        .sort("_M", "_T")
+        .select(
+            "Outcome measure",
+            pl.col("timepoint").alias("Time point"),
+            *[pl.col(c).alias(lab) for c, lab in COUNT_LABELS.items()],
+            pl.when(some)
+            .then(pl.col("k").cast(pl.String))
+            .otherwise(pl.lit("–"))
+            .alias("Responders (k)"),
+            pl.when(some).then(pct("rate")).otherwise(pl.lit("–")).alias("Responders (%)"),
+            pl.when(some)
+            .then(pl.format("{}–{}", pct("ci_low"), pct("ci_high")))
+            .otherwise(pl.lit("–"))
+            .alias("Exact 95% CI (%)"),
+            pl.when(pl.col("n_not_evaluable") > 0)
+            .then(pl.col("reasons"))
+            .otherwise(pl.lit(""))
+            .alias("Not evaluable (reason)"),
+            _out_of_follow_up_text().alias("Not in follow-up"),
+        )
+    )
+
+
+def score_rows(
+    parts: Mapping[str, tuple[pl.DataFrame, pl.DataFrame | None]], *, decimals: int = 1
+) -> pl.DataFrame:
+    """Continuous scores as a long table: per score (label -> (:func:`summary_by_timepoint` of
+    the score, of its change from baseline ``CHG`` or None), in the order of ``parts``) and
+    time point: "Score", "Time point", "In follow-up (n)", "Assessed (n)", "Missed (n)",
+    "Evaluable (n)" (assessed with a score), "Median (range)", "Change evaluable (n)" (a score
+    now and at baseline; "–" where no change is defined, e.g. at baseline), "Change from baseline, median (range)", "Not in follow-up". An
+    assessed record without a score (incomplete instrument) is assessed, not evaluable."""
+    frames = []
+    for label, (score, change) in parts.items():
+        s = score.with_columns(
+            pl.col("n").alias("n_evaluable"),
+            median_range_text(decimals).alias("Median (range)"),
+        )
+        if change is not None:
+            c = change.select(
+                "timepoint",
+                pl.col("n").alias("Change evaluable (n)"),
+                median_range_text(decimals, signed=True).alias(
+                    "Change from baseline, median (range)"
+                ),
+            )
+            s = s.join(c, on="timepoint", how="left", maintain_order="left")
+        else:
+            s = s.with_columns(
+                pl.lit(None, dtype=pl.Int64).alias("Change evaluable (n)"),
+                pl.lit(None, dtype=pl.String).alias("Change from baseline, median (range)"),
+            )
+        frames.append(
+            s.select(
+                pl.lit(label).alias("Score"),
+                pl.col("timepoint").alias("Time point"),
+                *[pl.col(c).alias(lab) for c, lab in COUNT_LABELS.items()],
+                "Median (range)",
+                pl.col("Change evaluable (n)").cast(pl.String).fill_null("–"),
+                pl.col("Change from baseline, median (range)").fill_null("–"),
+                _out_of_follow_up_text().alias("Not in follow-up"),
+            )
+        )
+    if not frames:
+        return pl.DataFrame(
+            schema={
+                "Score": pl.String,
+                "Time point": pl.String,
+                **{lab: pl.Int64 for lab in COUNT_LABELS.values()},
+                "Median (range)": pl.String,
+                "Change evaluable (n)": pl.String,
+                "Change from baseline, median (range)": pl.String,
+                "Not in follow-up": pl.String,
+            }
+        )
+    return pl.concat(frames, how="vertical")
+
+
+def grouped_table(df: pl.DataFrame, *, group: str, id: str, **kwargs: object):
+    """:func:`sle_car.tables.table` with the rows grouped under the values of ``group`` (one
+    row-group heading per outcome measure, a time point per row)."""
+    from sle_car.tables import Table, table
+
+    t = table(df, id=id, **kwargs)  # type: ignore[arg-type]
+    return Table(t.gt.tab_stub(groupname_col=group), t.id, t.n_rows)

@@ -397,26 +397,12 @@ def flow_counts(
     )
 
 
-def flow_plot(counts: pl.DataFrame):
-    """``fig-flow``: the CONSORT-style flow as boxes (plotnine): the stages top to bottom
-    joined by arrows, the end-of-study boxes side by side at the bottom, reasons in the box
-    text; a stage not recorded in the cut says "not recorded"."""
+def flow_layout(counts: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The geometry of ``fig-flow`` (:func:`flow_plot`) from :func:`flow_counts`: ``boxes``
+    (``x``, ``y`` centre, ``xmin``/``xmax``/``ymin``/``ymax``, ``label``, ``kind`` recorded or
+    not), ``arrows`` (``x``, ``y`` -> ``xend``, ``yend``: each ends at the centre of a box's
+    top edge) and ``lines`` (the elbow to the end-of-study boxes, without arrow heads)."""
     import textwrap
-
-    from plotnine import (
-        aes,
-        arrow,
-        element_blank,
-        geom_rect,
-        geom_segment,
-        geom_text,
-        ggplot,
-        scale_linetype_manual,
-        scale_x_continuous,
-        scale_y_continuous,
-        theme,
-        theme_void,
-    )
 
     def text(r: dict, width: int) -> str:
         lines = textwrap.wrap(r["STAGE"], width)
@@ -458,20 +444,62 @@ def flow_plot(counts: pl.DataFrame):
     arrows = pl.DataFrame(
         {
             "x": [0.0] * (len(chain) - 1),
+            "xend": [0.0] * (len(chain) - 1),
             "y": chain_b["ymin"].to_list()[:-1],
             "yend": chain_b["ymax"].to_list()[1:],
-        }
+        },
+        schema={c: pl.Float64 for c in ("x", "xend", "y", "yend")},
     )
     last = chain_b.row(-1, named=True)
     end_b = b.tail(len(ends))
+    # CONSORT-style elbow: a line down from the last stage's bottom edge to a horizontal bar
+    # half-way to the end boxes, then an arrow down into the centre of each end box's top edge
+    # (never a diagonal that lands near a corner)
+    bar_y = (last["ymin"] + float(end_b["ymax"].max())) / 2
+    end_x = end_b["x"].to_list()
+    lines = pl.DataFrame(
+        {
+            "x": [0.0, min(end_x)],
+            "xend": [0.0, max(end_x)],
+            "y": [last["ymin"], bar_y],
+            "yend": [bar_y, bar_y],
+        }
+    )
     fan = pl.DataFrame(
         {
-            "x": [0.0] * len(ends),
-            "xend": end_b["x"].to_list(),
-            "y": [last["ymin"]] * len(ends),
+            "x": end_x,
+            "xend": end_x,
+            "y": [bar_y] * len(ends),
             "yend": end_b["ymax"].to_list(),
         }
     )
+    return {"boxes": b, "arrows": pl.concat([arrows, fan.cast(arrows.schema)]), "lines": lines}
+
+
+def flow_plot(counts: pl.DataFrame):
+    """``fig-flow``: the CONSORT-style flow as boxes (plotnine): the stages top to bottom
+    joined by vertical arrows from the centre of one box's bottom edge to the centre of the
+    next one's top edge, the end-of-study boxes side by side at the bottom, reached through an
+    elbow (down, across, down: each arrow ends at the centre of a box's top edge), reasons in
+    the box text; a stage not recorded in the cut says "not recorded". Geometry:
+    :func:`flow_layout`."""
+    from plotnine import (
+        aes,
+        arrow,
+        element_blank,
+        geom_rect,
+        geom_segment,
+        geom_text,
+        ggplot,
+        scale_linetype_manual,
+        scale_x_continuous,
+        scale_y_continuous,
+        theme,
+        theme_void,
+    )
+
+    layout = flow_layout(counts)
+    b, arrows, lines = layout["boxes"], layout["arrows"], layout["lines"]
     return (
         ggplot()
         + geom_rect(
@@ -483,14 +511,9 @@ def flow_plot(counts: pl.DataFrame):
         )
         + scale_linetype_manual(values={"recorded": "solid", "not recorded": "dashed"})
         + geom_text(b, aes("x", "y", label="label"), size=6.5, lineheight=1.1)
+        + geom_segment(lines, aes(x="x", xend="xend", y="y", yend="yend"), size=0.4)
         + geom_segment(
             arrows,
-            aes(x="x", xend="x", y="y", yend="yend"),
-            arrow=arrow(length=0.05, type="closed"),
-            size=0.4,
-        )
-        + geom_segment(
-            fan,
             aes(x="x", xend="xend", y="y", yend="yend"),
             arrow=arrow(length=0.05, type="closed"),
             size=0.4,

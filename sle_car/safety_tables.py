@@ -16,6 +16,7 @@ from __future__ import annotations
 import polars as pl
 
 from sle_car._checks import require_columns
+from sle_car.figures import patient_label_expr
 from sle_car.sap import SAFETY
 
 GRADES = (1, 2, 3, 4, 5)
@@ -274,7 +275,7 @@ def crs_icans_table(
     )
     na = pl.lit("not applicable")
     out = grid.join(per, on=["USUBJID", "AECAT"], how="left").select(
-        pl.col("USUBJID").str.slice(-3).alias("Patient"),
+        patient_label_expr(),
         pl.col("AECAT").alias("Event"),
         pl.when(pl.col("_G").is_null())
         .then(pl.lit("none"))
@@ -327,7 +328,10 @@ def aesi_table(
 
     - infection (AE category INFECTION; CTCAE v5.0), CRS and ICANS (ASTCT 2019), local
       immune effector cell-associated toxicity (LICATS; CTCAE v5.0), from treatment-emergent
-      AEs (``adae`` None: not collected, rows omitted);
+      AEs (``adae`` None: not collected, rows omitted); the definition names the preferred
+      terms (``AEDECOD``) the category holds ("reported as: Rash"), the names under which
+      the same events appear in ``tbl-ae-grade``, the timeline and the infection listing, so
+      an event never has two names;
     - hypogammaglobulinaemia: IgG < ``igg_low_g_l`` g/L (4 g/L; Hill JA et al. Blood Rev
       2019) and IgG below the laboratory's lower limit of normal (``ANRLO``), at any
       measurement after the infusion (day > 0), among patients with such a measurement; not
@@ -344,19 +348,20 @@ def aesi_table(
     rows = []
     n = len(set(subjects))
     if adae is not None:
-        require_columns(adae, ["USUBJID", "AECAT", "ATOXGR"], "aesi_table")
+        require_columns(adae, ["USUBJID", "AECAT", "AEDECOD", "ATOXGR"], "aesi_table")
         for cat, label, scale in (
             ("INFECTION", "Infection", "CTCAE v5.0"),
             ("CRS", "Cytokine release syndrome", "ASTCT 2019"),
             ("ICANS", "ICANS", "ASTCT 2019"),
             ("LICATS", "Local immune effector cell-associated toxicity (LICATS)", "CTCAE v5.0"),
         ):
-            worst = (
-                adae.filter(pl.col("AECAT") == cat)
-                .group_by("USUBJID")
-                .agg(pl.col("ATOXGR").max().cast(pl.Int64).alias("WORST"))
+            events = adae.filter(pl.col("AECAT") == cat)
+            worst = events.group_by("USUBJID").agg(
+                pl.col("ATOXGR").max().cast(pl.Int64).alias("WORST")
             )
-            rows.append(_grade_row(worst, label, f"adverse event, graded by {scale}", n))
+            terms = sorted(events["AEDECOD"].drop_nulls().unique().to_list())
+            named = f"; reported as: {', '.join(terms)}" if terms else ""
+            rows.append(_grade_row(worst, label, f"adverse event, graded by {scale}{named}", n))
     else:
         none = pl.DataFrame(schema={"USUBJID": pl.String, "WORST": pl.Int64})
         rows.append(

@@ -54,3 +54,80 @@ def test_free_scale_facets_can_be_saved(tmp_path) -> None:
         data_label="test",
     )
     assert image.imread(paths["png"]).shape[1] == 2102
+
+
+def _drawn(plot):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    return plot.draw()
+
+
+def test_km_is_in_months_and_black_not_a_patient_colour() -> None:
+    from sle_car.efficacy_plots import km_months_plot
+    from sle_car.figures import PALETTE
+
+    # events on days 30.4375 (1 month) and 91.3125 (3 months), one censored at day 200
+    tte = pl.DataFrame({"AVAL": [30.4375, 91.3125, 200.0], "CNSR": [0, 0, 1]})
+    ax = _drawn(km_months_plot(tte, y_label="p")).axes[0]
+    step = ax.get_lines()[0]
+    assert step.get_color().upper().startswith("#000000")
+    assert step.get_color().upper()[:7] not in PALETTE[:-1]
+    assert list(step.get_xdata()[:4]) == [0.0, 1.0, 1.0, 3.0]  # months, not days
+    # numbers at risk at every month 0..7 (200 days = 6.6 months): 3 at 0 and 1, 1 at 6, 0 at 7
+    at_risk = {t.get_position()[0]: t.get_text() for t in ax.texts if t.get_text().isdigit()}
+    assert at_risk == {
+        0.0: "3",
+        1.0: "3",
+        2.0: "2",
+        3.0: "2",
+        4.0: "1",
+        5.0: "1",
+        6.0: "1",
+        7.0: "0",
+    }
+
+
+def test_rate_points_are_not_in_a_patient_colour() -> None:
+    from sle_car.figures import PALETTE
+
+    pop = pl.DataFrame({"USUBJID": ["A"], "LSTALVDY": [400], "EOSSTT": ["ONGOING"]})
+    rec = pl.DataFrame({"USUBJID": ["A"], "AVISIT": ["WEEK 4"], "AVALC": ["Y"], "NEREASON": [None]})
+    r = rates_by_timepoint(rec, timepoints={"Week 4": "WEEK 4"}, population=pop)
+    ax = _drawn(rate_over_time_plot(r, y_label="p")).axes[0]
+    colours = {
+        "#{:02X}{:02X}{:02X}".format(*(round(v * 255) for v in c[:3]))
+        for coll in ax.collections
+        for c in coll.get_facecolor()
+    }
+    assert colours and not colours & set(PALETTE[:-1])
+
+
+def test_mid_label_sits_right_of_every_line() -> None:
+    from sle_car.efficacy_plots import change_plot
+
+    df = pl.DataFrame(
+        {"USUBJID": ["S-001"] * 2, "Patient": ["001"] * 2, "MONTH": [1.0, 6.5], "CHG": [2.0, 6.0]}
+    )
+    ax = _drawn(change_plot(df, ["S-001"], y_label="y", mid=4, mid_label="MID 4 points")).axes[0]
+    (label,) = [t for t in ax.texts if t.get_text().startswith("MID")]
+    x, y = label.get_position()
+    assert x > 6.5 and y == 4.0  # beyond the last assessment, at the MID
+    assert ax.get_xlim()[1] > x + 1  # and inside the panel
+
+
+def test_patient_panels_keep_values_and_give_each_patient_a_panel() -> None:
+    from sle_car.efficacy_plots import patient_panels_plot
+
+    df = pl.DataFrame(
+        {
+            "USUBJID": ["S-001", "S-001", "S-002", "S-002"],
+            "MONTH": [0.0, 3.0, 0.0, 3.0],
+            "AVAL": [10.0, 0.0, 8.0, 0.0],  # both at 0 at month 3: one line would hide the other
+        }
+    )
+    fig = _drawn(patient_panels_plot(df, ["S-001", "S-002"], y_label="SLEDAI-2K"))
+    panels = [ax for ax in fig.axes if ax.get_lines()]
+    assert len(panels) == 2
+    ys = sorted(tuple(ax.get_lines()[0].get_ydata()) for ax in panels)
+    assert ys == [(8.0, 0.0), (10.0, 0.0)]  # values as recorded, no dodge

@@ -303,3 +303,95 @@ def test_a_remission_censored_by_withdrawal_is_not_called_ongoing() -> None:
     assert (
         r["005"]["doris_duration"] == "≥ 12.4 (censored at discontinuation: withdrawal by subject)"
     )
+
+
+# --- long tables (issue 18 review): one count per labelled column -----------------------------
+def _adqs_bilag() -> pl.DataFrame:
+    """BILAG-2004 global scores as ADQS holds them: A has a score at week 4; B's only week-4
+    assessment had a system not graded (AVAL null, not the analysis record); C has no record
+    at week 4 (missed)."""
+    return pl.DataFrame(
+        {
+            "USUBJID": ["A", "A", "B", "B", "C"],
+            "PARAMCD": ["BILAGTOT"] * 5,
+            "AVISIT": ["BASELINE", "WEEK 4", "BASELINE", "WEEK 4", "BASELINE"],
+            "ADY": [-7, 28, -7, 27, -7],
+            "AVAL": [21.0, 8.0, 9.0, None, 12.0],
+            "BASE": [21.0, 21.0, 9.0, 9.0, 12.0],
+            "CHG": [None, -13.0, None, None, None],
+            "ANL01FL": ["Y", "Y", "Y", None, "Y"],
+        }
+    )
+
+
+POP3 = pl.DataFrame({"USUBJID": ["A", "B", "C"], "LSTALVDY": [400] * 3, "EOSSTT": ["ONGOING"] * 3})
+
+
+def test_incomplete_bilag_is_assessed_not_evaluable_never_zero_nor_missed() -> None:
+    from sle_car.endpoints_by_visit import summary_by_timepoint, visit_records
+
+    rec = visit_records(_adqs_bilag(), "BILAGTOT", reason="BILAG-2004 system(s) not graded")
+    b = rec.filter((pl.col("USUBJID") == "B") & (pl.col("AVISIT") == "WEEK 4")).row(0, named=True)
+    assert b["AVAL"] is None and b["NEREASON"] == "BILAG-2004 system(s) not graded"
+    s = summary_by_timepoint(rec, timepoints={"Week 4": "WEEK 4"}, population=POP3).row(
+        0, named=True
+    )
+    assert (s["n_follow_up"], s["n_assessed"], s["n_missed"], s["n"]) == (3, 2, 1, 1)
+    assert s["n_not_evaluable"] == 1
+    assert (s["median"], s["min"], s["max"]) == (8.0, 8.0, 8.0)  # B is not a 0
+
+
+def test_bilag_global_score_is_not_evaluable_when_a_system_is_missing() -> None:
+    from sle_car.instruments import bilag_score
+    from sle_car.instruments.bilag import SYSTEMS
+
+    grades = dict(zip(SYSTEMS, "DCEBEEEAD", strict=True))  # BILAG-T01: 21
+    df = pl.DataFrame([grades, {**grades, SYSTEMS[0]: None}])
+    assert bilag_score(df)["BILAGTOT"].to_list() == [21, None]
+
+
+def test_score_rows_count_columns_add_up() -> None:
+    from sle_car.endpoints_by_visit import score_rows, summary_by_timepoint, visit_records
+
+    rec = visit_records(_adqs_bilag(), "BILAGTOT")
+    tp = {"Baseline": "BASELINE", "Week 4": "WEEK 4"}
+    score = summary_by_timepoint(rec, timepoints=tp, population=POP3)
+    change = summary_by_timepoint(
+        rec.filter(pl.col("ADY") > 0), timepoints={"Week 4": "WEEK 4"}, population=POP3, value="CHG"
+    )
+    rows = score_rows({"BILAG-2004": (score, change)}, decimals=0)
+    assert rows.columns[:2] == ["Score", "Time point"]
+    assert "USUBJID" not in rows.columns and not any(c.startswith("n_") for c in rows.columns)
+    assert (rows["In follow-up (n)"] == rows["Assessed (n)"] + rows["Missed (n)"]).all()
+    base, week4 = rows.iter_rows(named=True)
+    assert base["Median (range)"] == "12 (9 to 21)" and base["Change evaluable (n)"] == "–"
+    assert week4["Evaluable (n)"] == 1 and week4["Change from baseline, median (range)"] == (
+        "-13 (-13 to -13)"
+    )
+
+
+def test_rate_rows_one_count_per_column_and_in_follow_up_adds_up() -> None:
+    from sle_car.endpoints_by_visit import rate_rows
+
+    r = rates_by_timepoint(
+        REC.with_columns(pl.lit("X").alias("PARAMCD")),
+        timepoints=TP,
+        population=POP,
+        by=["PARAMCD"],
+    )
+    rows = rate_rows(r, {"X": "Measure X", "UNSEEN": "Not in the data"})
+    assert rows["Outcome measure"].unique().to_list() == ["Measure X"]
+    assert rows["Time point"].to_list() == ["Week 4", "Week 8", "Week 16"]
+    assert (rows["In follow-up (n)"] == rows["Assessed (n)"] + rows["Missed (n)"]).all()
+    w4, _w8, w16 = rows.iter_rows(named=True)
+    # week 4: A, B, C, E assessed, all "Y"; D missed (in follow-up, no record)
+    assert (w4["Assessed (n)"], w4["Missed (n)"], w4["Evaluable (n)"]) == (4, 1, 4)
+    assert (w4["Responders (k)"], w4["Responders (%)"], w4["Exact 95% CI (%)"]) == (
+        "4",
+        "100",
+        "40–100",
+    )
+    # week 16: A assessed not evaluable, D responder; B left, C and E ... out of follow-up
+    assert (w16["Assessed (n)"], w16["Evaluable (n)"], w16["Responders (k)"]) == (2, 1, "1")
+    assert w16["Not evaluable (reason)"] == "SLEDAI-2K not collected (1)"
+    assert w16["Not in follow-up"] == "2 left study; 1 not reached"

@@ -213,3 +213,22 @@ def test_table1_6_an_empty_medication_record_is_not_collected_not_zero_mg() -> N
     )
     w = _wide(cm=empty)
     assert w["GCBL"].is_null().all()
+
+
+def test_flow_arrows_meet_box_edges_at_their_centre_never_a_corner() -> None:
+    f = pop.flow_counts(_adsl(), None)
+    lay = pop.flow_layout(f)
+    boxes, arrows = lay["boxes"], lay["arrows"]
+    assert arrows.height == boxes.height - 1  # one arrow into every box but the first
+    for a in arrows.iter_rows(named=True):
+        assert a["x"] == a["xend"]  # vertical: no diagonal towards a corner
+        (target,) = [
+            b
+            for b in boxes.iter_rows(named=True)
+            if abs(b["ymax"] - a["yend"]) < 1e-9 and abs(b["x"] - a["xend"]) < 1e-9
+        ]  # ends at the centre of the top edge of exactly one box
+        assert target["xmin"] < a["xend"] < target["xmax"]
+    # the chain's arrows start at the centre of the bottom edge of the box above
+    chain = boxes.head(boxes.height - 3)  # the three end-of-study boxes come last
+    starts = set(arrows["y"].to_list())
+    assert set(chain["ymin"].to_list()[:-1]) <= starts

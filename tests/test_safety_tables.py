@@ -254,3 +254,23 @@ def test_aesi_4_sources_not_collected_say_not_assessed() -> None:
     assert tab["Patients assessed"].to_list() == ["0", "0", "0"]
     assert tab["Patients with the event, n (%)"].to_list() == ["not assessed"] * 3
     assert tab["Grade 1"].to_list() == ["–"] * 3
+
+
+def test_aesi_names_its_events_by_the_preferred_term_of_the_ae_table() -> None:
+    """One event, one name: the LICATS row says the events were reported as "Rash", the
+    preferred term (AEDECOD) under which tbl-ae-grade lists the same events."""
+    ae = _ae(
+        [
+            ("P-001", 1, SKIN, "Rash", "LICATS", 2, "N", "RELATED", 5, 9),
+            ("P-002", 1, SKIN, "Rash", "LICATS", 1, "N", "RELATED", 6, 8),
+            ("P-002", 2, "Infections", "Pneumonia", "INFECTION", 3, "Y", "NOT RELATED", 40, 50),
+        ]
+    )
+    aesi = st.aesi_table(ae, _lb([]), None, ["P-001", "P-002"])
+    lic = aesi.filter(pl.col("Event of special interest").str.contains("LICATS")).row(0, named=True)
+    assert lic["Definition"] == "adverse event, graded by CTCAE v5.0; reported as: Rash"
+    assert lic["Patients with the event, n (%)"] == 2
+    crs = aesi.filter(pl.col("Event of special interest") == "Cytokine release syndrome")
+    assert crs["Definition"][0] == "adverse event, graded by ASTCT 2019"  # no CRS: no term
+    terms = st.ae_grade_table(ae, 2)["System organ class / preferred term"].to_list()
+    assert st.INDENT + "Rash" in terms and st.INDENT + "Pneumonia" in terms
