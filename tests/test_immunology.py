@@ -314,3 +314,11 @@ def test_figures_5_months_axis_is_the_figures_standard() -> None:
     assert p.data["_X"].to_list() == pytest.approx([0, 365 / 30.4375, 745 / 30.4375])
     xs = next(s for s in p.scales if "x" in s.aesthetics)
     assert list(xs.breaks)[-1] == 27  # 24.5 months rounded up to the next 3-month break
+
+
+def test_reconstitution_6_a_cut_without_b_cell_counts_has_no_duration_and_no_median() -> None:
+    adlb = _bcells([("A", 3, 1.0)]).with_columns(pl.lit("C3").alias("PARAMCD"))
+    r = I.bcell_reconstitution_by_patient(adlb, _pop(["A"]))
+    assert r["STATUS"].to_list() == [I.RECON_NOT_ASSESSED]
+    s = I.reconstitution_summary(r)
+    assert (s["n_aplasia"], s["km_median_months"], s["duration_months"]) == (0, "–", "–")
