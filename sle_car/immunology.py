@@ -45,7 +45,7 @@ def aplasia_by_month(adrs: pl.DataFrame, population: pl.DataFrame) -> pl.DataFra
 
 
 RECON_OBSERVED = "reconstituted"
-RECON_CENSORED = "still aplastic"
+RECON_CENSORED = "no confirmed reconstitution"
 RECON_NO_APLASIA = "no confirmed aplasia"
 RECON_NOT_ASSESSED = "no B-cell sample"
 
@@ -67,8 +67,9 @@ def bcell_reconstitution_by_patient(
     confirm (``RECDY``, ``bcell_reconstitution``; the same rule as ADTTE ``TTBCREC``).
 
     Columns: ``USUBJID``; ``APLDY``; ``RECDY``; ``LASTDY`` (last B-cell sample after the
-    infusion); ``STATUS`` (:data:`RECON_OBSERVED`, :data:`RECON_CENSORED` — aplastic at the
-    last assessment, censored —, :data:`RECON_NO_APLASIA`, :data:`RECON_NOT_ASSESSED`);
+    infusion); ``STATUS`` (:data:`RECON_OBSERVED`, :data:`RECON_CENSORED` — censored: still
+    aplastic at the last sample, or a first count at or above the threshold not yet confirmed
+    by enough later samples —, :data:`RECON_NO_APLASIA`, :data:`RECON_NOT_ASSESSED`);
     ``DURDY`` = ``RECDY`` - ``APLDY`` when reconstituted, ``LASTDY`` - ``APLDY`` when
     censored (then a lower bound: "≥"), null otherwise; ``CNSR`` (0 event, 1 censored, null
     not applicable); ``RECMO`` and ``DURMO``: the same in months (day / 30.4375)."""

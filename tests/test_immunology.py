@@ -322,3 +322,10 @@ def test_reconstitution_6_a_cut_without_b_cell_counts_has_no_duration_and_no_med
     assert r["STATUS"].to_list() == [I.RECON_NOT_ASSESSED]
     s = I.reconstitution_summary(r)
     assert (s["n_aplasia"], s["km_median_months"], s["duration_months"]) == (0, "–", "–")
+
+
+def test_reconstitution_7_an_unconfirmed_last_count_above_the_threshold_is_censored() -> None:
+    # the data cut came after the first count >= 1/µL and before the sample confirming it
+    adlb = _bcells([("U", 3, 0.1), ("U", 7, 0.2), ("U", 140, 12.0)])
+    r = I.bcell_reconstitution_by_patient(adlb, _pop(["U"])).row(0, named=True)
+    assert (r["STATUS"], r["CNSR"], r["RECDY"], r["DURDY"]) == (I.RECON_CENSORED, 1, None, 137)
