@@ -225,19 +225,53 @@ def months(col: str = "ADY") -> pl.Expr:
     return (pl.col(col) / DAYS_PER_MONTH).alias("MONTH")
 
 
+def month_breaks(last_month: float, step: int = 3, *, round_up: bool = False) -> list[int]:
+    """Breaks of a month axis: every ``step`` months from 0 up to ``last_month`` (the last
+    break is the largest multiple of ``step`` not beyond ``ceil(last_month)``), or with
+    ``round_up=True`` up to ``last_month`` rounded UP to a multiple of ``step`` (at least one
+    ``step``), so the axis ends on a labelled break at or after the last observation (24.5
+    months with ``step=3``: 0, 3, ..., 27)."""
+    if step <= 0:
+        raise ValueError(f"step must be a positive number of months, not {step!r}")
+    if round_up:
+        top = max(step, int(np.ceil(last_month / step)) * step)
+    else:
+        top = int(np.ceil(last_month))
+    return list(range(0, top + 1, step))
+
+
 def scale_x_months(
-    last_month: float = 24, step: int = 3, name: str = "Months after CAR T-cell infusion"
+    last_month: float = 24,
+    step: int = 3,
+    name: str = "Months after CAR T-cell infusion",
+    *,
+    round_up: bool = False,
+    **kwargs,
 ):
-    """Continuous follow-up axis in months: breaks every ``step`` months up to ``last_month``."""
-    breaks = list(range(0, int(np.ceil(last_month)) + 1, step))
-    return scale_x_continuous(breaks=breaks, name=name)
+    """Continuous follow-up axis in months (map x to :func:`months`): breaks every ``step``
+    months up to ``last_month`` (:func:`month_breaks`; ``round_up=True`` ends on the next
+    multiple of ``step``). Other keyword arguments (``limits``, ``expand``) go to
+    ``scale_x_continuous``."""
+    breaks = month_breaks(last_month, step, round_up=round_up)
+    return scale_x_continuous(breaks=breaks, name=name, **kwargs)
 
 
 def scale_x_days(
-    last_day: int = EARLY_DAYS, step: int = 7, name: str = "Days after CAR T-cell infusion"
+    last_day: int = EARLY_DAYS,
+    step: int = 7,
+    name: str = "Days after CAR T-cell infusion",
+    *,
+    first_day: int = 0,
+    **kwargs,
 ):
-    """Continuous early axis in days (default 0-28, a break every week)."""
-    return scale_x_continuous(breaks=list(range(0, last_day + 1, step)), name=name)
+    """Continuous early axis in days (default 0-28, a break every week). ``first_day`` < 0
+    (e.g. a baseline sample on day -7) starts the breaks at the multiple of ``step`` at or
+    before it; breaks stay on multiples of ``step`` through day 0. Other keyword arguments
+    go to ``scale_x_continuous``."""
+    start = min(0, (int(np.floor(first_day)) // step) * step)
+    return scale_x_continuous(
+        breaks=list(range(start, int(last_day) + 1, step)), name=name, **kwargs
+    )
 
 
 def reference_line(

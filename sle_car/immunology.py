@@ -19,6 +19,9 @@ import polars as pl
 
 from sle_car._checks import require_columns
 from sle_car.endpoints_by_visit import IMMUNOLOGY_MONTHS, rates_by_timepoint
+from sle_car.figures import DAYS_PER_MONTH
+from sle_car.instruments.bcell import bcell_aplasia_flag, bcell_reconstitution
+from sle_car.sap import DEFAULTS
 
 DIRECTIONS = (">=", ">")
 """Comparators a cut-off may carry (``CUTOFF_DIRECTION``): a value is positive when
@@ -39,6 +42,123 @@ def aplasia_by_month(adrs: pl.DataFrame, population: pl.DataFrame) -> pl.DataFra
         timepoints=IMMUNOLOGY_MONTHS,
         population=population,
     )
+
+
+RECON_OBSERVED = "reconstituted"
+RECON_CENSORED = "no confirmed reconstitution"
+RECON_NO_APLASIA = "no confirmed aplasia"
+RECON_NOT_ASSESSED = "no B-cell sample"
+
+
+def bcell_reconstitution_by_patient(
+    adlb: pl.DataFrame,
+    population: pl.DataFrame,
+    *,
+    abs_max: float = DEFAULTS.bcell_abs_max,
+    confirm_n: int = DEFAULTS.bcell_confirm_n,
+) -> pl.DataFrame:
+    """Per patient of ``population`` (ADSL rows of the analysis set): when B-cell aplasia
+    began, whether and when B cells came back, and how long aplasia lasted, by the package's
+    one B-cell rule (``sle_car.instruments.bcell``; instruments.md §13): a sample is aplastic
+    when CD19+ B cells (ADLB ``BLYCE``, cells/µL) are strictly below ``abs_max``
+    (``bcell_aplasia_flag``); aplasia begins on the first of ``confirm_n`` consecutive
+    aplastic samples after the infusion (``APLDY``); reconstitution is the first
+    post-aplasia count at or above ``abs_max`` that the next ``confirm_n`` - 1 samples
+    confirm (``RECDY``, ``bcell_reconstitution``; the same rule as ADTTE ``TTBCREC``).
+
+    Columns: ``USUBJID``; ``APLDY``; ``RECDY``; ``LASTDY`` (last B-cell sample after the
+    infusion); ``STATUS`` (:data:`RECON_OBSERVED`, :data:`RECON_CENSORED` — censored: still
+    aplastic at the last sample, or a first count at or above the threshold not yet confirmed
+    by enough later samples —, :data:`RECON_NO_APLASIA`, :data:`RECON_NOT_ASSESSED`);
+    ``DURDY`` = ``RECDY`` - ``APLDY`` when reconstituted, ``LASTDY`` - ``APLDY`` when
+    censored (then a lower bound: "≥"), null otherwise; ``CNSR`` (0 event, 1 censored, null
+    not applicable); ``RECMO`` and ``DURMO``: the same in months (day / 30.4375)."""
+    require_columns(adlb, ["USUBJID", "PARAMCD", "ADY", "AVAL"], "bcell_reconstitution", "ADLB")
+    require_columns(population, ["USUBJID"], "bcell_reconstitution", "ADSL")
+    b = bcell_aplasia_flag(
+        adlb.filter(pl.col("PARAMCD") == "BLYCE").select(
+            "USUBJID", "ADY", pl.col("AVAL").alias("BCELL")
+        ),
+        abs_max=abs_max,
+    )
+    rec = bcell_reconstitution(b, confirm_n=confirm_n)
+    out = (
+        population.select("USUBJID").unique(maintain_order=True).join(rec, on="USUBJID", how="left")
+    )
+    status = (
+        pl.when(pl.col("LASTDY").is_null())
+        .then(pl.lit(RECON_NOT_ASSESSED))
+        .when(pl.col("APLDY").is_null())
+        .then(pl.lit(RECON_NO_APLASIA))
+        .when(pl.col("RECDY").is_not_null())
+        .then(pl.lit(RECON_OBSERVED))
+        .otherwise(pl.lit(RECON_CENSORED))
+    )
+    out = out.with_columns(status.alias("STATUS"))
+    observed = pl.col("STATUS") == RECON_OBSERVED
+    censored = pl.col("STATUS") == RECON_CENSORED
+    return (
+        out.with_columns(
+            pl.when(observed)
+            .then(pl.col("RECDY") - pl.col("APLDY"))
+            .when(censored)
+            .then(pl.col("LASTDY") - pl.col("APLDY"))
+            .alias("DURDY"),
+            pl.when(observed).then(0).when(censored).then(1).cast(pl.Int8).alias("CNSR"),
+        )
+        .with_columns(
+            (pl.col("RECDY") / DAYS_PER_MONTH).alias("RECMO"),
+            (pl.col("DURDY") / DAYS_PER_MONTH).alias("DURMO"),
+        )
+        .select("USUBJID", "APLDY", "RECDY", "LASTDY", "STATUS", "DURDY", "CNSR", "RECMO", "DURMO")
+        .sort("USUBJID")
+    )
+
+
+def median_range_text(values: pl.Series, *, decimals: int = 1) -> str:
+    """ "median (min–max)" of the non-null ``values`` rounded to ``decimals``; "–" when there
+    is none."""
+    v = values.drop_nulls()
+    if v.len() == 0:
+        return "–"
+
+    def f(x: float) -> str:
+        return f"{x:.{decimals}f}"
+
+    return f"{f(v.median())} ({f(v.min())}–{f(v.max())})"
+
+
+def reconstitution_summary(recon: pl.DataFrame) -> dict[str, object]:
+    """Counts and medians over :func:`bcell_reconstitution_by_patient`'s output: patients
+    with confirmed aplasia ``n_aplasia``, reconstituted ``n_observed``, still aplastic at
+    their last assessment ``n_censored``; ``reconstitution_month`` and
+    ``duration_months``: median (range) among the reconstituted (``median_range_text``);
+    ``km_median_months``: the Kaplan-Meier median duration of aplasia (censored patients
+    counted until their last sample; ``sle_car.stats.km_median``), "NE" when not reached —
+    the one median valid when some patients are censored."""
+    import numpy as np
+
+    from sle_car.stats import km_median
+
+    ev = recon.filter(pl.col("CNSR").is_not_null())
+    obs = ev.filter(pl.col("CNSR") == 0)
+    km = (
+        km_median(ev["DURMO"].to_numpy(), (ev["CNSR"] == 0).to_numpy().astype(bool))
+        if ev.height
+        else None
+    )
+    km_text = "–"
+    if km is not None:
+        km_text = f"{km['median']:.1f}" if np.isfinite(km["median"]) else "not reached"
+    return {
+        "n_aplasia": ev.height,
+        "n_observed": obs.height,
+        "n_censored": ev.height - obs.height,
+        "reconstitution_month": median_range_text(obs["RECMO"]),
+        "reconstitution_day": median_range_text(obs["RECDY"].cast(pl.Float64), decimals=0),
+        "duration_months": median_range_text(obs["DURMO"]),
+        "km_median_months": km_text,
+    }
 
 
 # --- the autoantibody panel -------------------------------------------------------------------

@@ -6,7 +6,9 @@ and antibodies with values a log axis cannot draw shown by their own marker and 
 
 What ``sle_car.figures`` lacks and is written here: reference lines that differ between the
 panels of one facetted figure (``facet_reference_lines``: each antibody its own cut-off, each
-immunoglobulin its own lower limit) and per-patient event lines (``event_lines``).
+immunoglobulin its own lower limit), labelled in the panel's strip rather than over the data
+(``strip_labeller``), and per-patient event lines (``event_lines``). Time axes are the
+standard's own (``months``, ``scale_x_months``, ``scale_x_days``): no axis rule here.
 """
 
 from __future__ import annotations
@@ -24,17 +26,18 @@ from plotnine import (
     guides,
     labs,
     scale_shape_manual,
-    scale_x_continuous,
     scale_y_log10,
     theme,
 )
 
 from sle_car.figures import (
-    DAYS_PER_MONTH,
     EARLY_DAYS,
     MIN_TEXT_PT,
+    months,
     patient_label_expr,
     scale_colour_patient,
+    scale_x_days,
+    scale_x_months,
     theme_journal,
 )
 from sle_car.immunology import log_floor
@@ -105,6 +108,27 @@ def _prepare(
     return d.sort("Patient", "ADY"), yy
 
 
+REF_LABEL_PLACES = ("strip", "panel", "none")
+"""Where ``course_plot`` writes a reference line's label: in the panel's strip (default: no
+text inside the data area, so no label overlaps a line or a point), at the line's right end
+inside the panel, or nowhere."""
+
+
+def strip_labeller(refs: pl.DataFrame | None, facet: str, prefix: str = "dashed: ") -> object:
+    """A facet labeller adding each panel's reference-line label (``REFLAB`` of ``refs``, per
+    level of ``facet``) on a second line of its strip: "Anti-dsDNA (IU/mL)" becomes
+    "Anti-dsDNA (IU/mL)\ndashed: positive ≥ 30". Panels without a reference keep their
+    title."""
+    from plotnine import labeller
+
+    text: dict[str, str] = {}
+    if refs is not None and refs.height and "REFLAB" in refs.columns:
+        for level, lab in refs.select(pl.col(facet).cast(pl.String), "REFLAB").iter_rows():
+            if lab:
+                text[level] = f"{prefix}{lab}"
+    return labeller(**{facet: lambda s: f"{s}\n{text[s]}" if s in text else s})
+
+
 def course_plot(
     df: pl.DataFrame,
     *,
@@ -118,27 +142,31 @@ def course_plot(
     y_label: str = "",
     ncol: int = 2,
     free_y: bool = False,
+    ref_labels: str = "strip",
 ) -> ggplot:
-    """Per-patient courses (``USUBJID``, ``ADY``, ``y``) on one continuous time axis:
-    ``unit="months"`` (day / 30.4375, breaks every 3 months) or ``"days"`` (breaks every 7
-    days), facetted by ``facet`` (free y scales), with ``refs`` as per-panel reference lines
-    (``facet_reference_lines``). ``log=True``: log10 y axis, zeros drawn at a floor with their
-    own marker (``log_floor`` per ``facet``). ``patients``: the whole cohort (fixed colours)."""
+    """Per-patient courses (``USUBJID``, ``ADY``, ``y``) on one continuous time axis, built
+    by the figures standard: ``unit="months"`` (``sle_car.figures.months``: day / 30.4375;
+    ``scale_x_months`` with a break every 3 months, rounded up past the last result) or
+    ``"days"`` (``scale_x_days``: a break every 7 days from the earliest result, e.g. a
+    baseline on day -7, through the last result up to ``last``, default
+    ``sle_car.figures.EARLY_DAYS``; results after ``last`` are not drawn). ``last`` in
+    months: the axis's last break (default: the last result). Facetted by ``facet``, with
+    ``refs`` as per-panel reference lines (``facet_reference_lines``) whose labels
+    (``REFLAB``) go where ``ref_labels`` says (:data:`REF_LABEL_PLACES`; default the panel
+    strip). ``log=True``: log10 y axis, zeros drawn at a floor with their own marker
+    (``log_floor`` per ``facet``). ``patients``: the whole cohort (fixed colours)."""
+    if ref_labels not in REF_LABEL_PLACES:
+        raise ValueError(f"ref_labels must be one of {REF_LABEL_PLACES}, not {ref_labels!r}")
     d, yy = _prepare(df, y=y, log=log, by=facet)
     if unit == "months":
-        d = d.with_columns((pl.col("ADY") / DAYS_PER_MONTH).alias("_X"))
+        d = d.with_columns(months().alias("_X"))
         top = last if last is not None else max(float(d["_X"].max() or 0), 1.0)
-        xs = scale_x_continuous(
-            breaks=list(range(0, int(top) + 3, 3)), name="Months after CAR T-cell infusion"
-        )
+        xs = scale_x_months(top, step=3, round_up=True)
     elif unit == "days":
         d = d.with_columns(pl.col("ADY").cast(pl.Float64).alias("_X"))
         top = last if last is not None else EARLY_DAYS
         d = d.filter(pl.col("_X") <= top)
-        first = min(0, int(d["_X"].min() or 0) // 7 * 7)
-        xs = scale_x_continuous(
-            breaks=list(range(first, int(top) + 1, 7)), name="Days after CAR T-cell infusion"
-        )
+        xs = scale_x_days(int(top), step=7, first_day=int(d["_X"].min() or 0))
     else:
         raise ValueError(f"unit must be 'months' or 'days', not {unit!r}")
     p = (
@@ -148,9 +176,12 @@ def course_plot(
         + labs(y=y_label)
     )
     if facet:
-        p = p + facet_wrap(facet, ncol=ncol, scales="free_y" if free_y else "fixed")
+        lab = strip_labeller(refs, facet) if ref_labels == "strip" else "label_value"
+        p = p + facet_wrap(facet, ncol=ncol, scales="free_y" if free_y else "fixed", labeller=lab)
     if refs is not None:
-        p = p + facet_reference_lines(refs)
+        p = p + facet_reference_lines(refs, label=ref_labels == "panel")
+        if ref_labels == "strip" and not facet and "REFLAB" in refs.columns and refs.height:
+            p = p + labs(subtitle="Dashed line: " + "; ".join(refs["REFLAB"].cast(pl.String)))
     return p
 
 

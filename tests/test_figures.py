@@ -110,3 +110,32 @@ def test_swimmer_lanes_in_patient_order_and_same_day_events_stacked() -> None:
     assert ev["_Y"].to_list() == pytest.approx([2.0, 2.22, 2.0])
     with pytest.raises(ValueError, match="without a marker"):
         figures.swimmer_plot(lanes, events.with_columns(pl.lit("Flare").alias("EVENT")))
+
+
+# --- one month-axis rule ----------------------------------------------------------------------
+def test_month_breaks_default_stops_at_the_last_month() -> None:
+    assert figures.month_breaks(24) == [0, 3, 6, 9, 12, 15, 18, 21, 24]
+    assert figures.month_breaks(24.5) == [0, 3, 6, 9, 12, 15, 18, 21, 24]  # ceil 25: no 27
+    assert figures.month_breaks(12, step=6) == [0, 6, 12]
+
+
+def test_month_breaks_round_up_ends_on_the_next_multiple_of_step() -> None:
+    # the rule efficacy_plots._month_breaks applied: max(3, ceil(last / 3) * 3)
+    assert figures.month_breaks(24.5, round_up=True)[-1] == 27
+    assert figures.month_breaks(24.0, round_up=True)[-1] == 24  # exactly on a break: no extra
+    assert figures.month_breaks(0.2, round_up=True) == [0, 3]  # at least one step
+    assert figures.month_breaks(13, step=6, round_up=True) == [0, 6, 12, 18]
+    with pytest.raises(ValueError, match="step"):
+        figures.month_breaks(12, step=0)
+
+
+def test_scale_x_months_passes_limits_and_keeps_the_old_call() -> None:
+    s = figures.scale_x_months(7.2, round_up=True, limits=(0, 7.5))
+    assert list(s.breaks) == [0, 3, 6, 9] and tuple(s.limits) == (0, 7.5)
+    assert list(figures.scale_x_months(24).breaks) == list(range(0, 25, 3))
+
+
+def test_scale_x_days_starts_at_a_baseline_before_day_0() -> None:
+    assert list(figures.scale_x_days().breaks) == [0, 7, 14, 21, 28]
+    assert list(figures.scale_x_days(14, first_day=-7).breaks) == [-7, 0, 7, 14]
+    assert list(figures.scale_x_days(28, first_day=-3).breaks) == [-7, 0, 7, 14, 21, 28]

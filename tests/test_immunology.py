@@ -189,3 +189,143 @@ def test_figures_2_below_detection_values_get_their_own_marker() -> None:
     kinds = p.data["KIND"].to_list()
     assert kinds == ["measured", BELOW, "measured"]
     assert p.data["LOGY"].to_list() == [5.0, 1.0, 2.0]  # 0 drawn at half the lowest (2)
+
+
+# --- B-cell reconstitution per patient --------------------------------------------------------
+def _bcells(rows: list[tuple[str, int, float]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "USUBJID": [r[0] for r in rows],
+            "PARAMCD": ["BLYCE"] * len(rows),
+            "ADY": [r[1] for r in rows],
+            "AVAL": [r[2] for r in rows],
+        }
+    )
+
+
+def _recon() -> pl.DataFrame:
+    adlb = _bcells(
+        [
+            # R: aplastic from day 3; 1.0 on day 120 is "at or above" the threshold 1.0
+            # (aplasia is strictly below) and day 150 confirms: reconstitution day 120
+            ("R", -7, 100.0),
+            ("R", 3, 0.2),
+            ("R", 7, 0.0),
+            ("R", 120, 1.0),
+            ("R", 150, 40.0),
+            # B: a single count above the threshold on day 60 not confirmed by the next
+            # sample is no reconstitution; still aplastic at the last sample, day 200: censored
+            ("B", 3, 0.1),
+            ("B", 7, 0.1),
+            ("B", 60, 5.0),
+            ("B", 91, 0.3),
+            ("B", 200, 0.2),
+            # N: never two aplastic samples in a row: no confirmed aplasia
+            ("N", 3, 0.5),
+            ("N", 7, 20.0),
+            ("N", 28, 30.0),
+        ]
+    ).vstack(_bcells([("R", 5, 0.1)]).with_columns(pl.lit("DDNAIGAB").alias("PARAMCD")))
+    return I.bcell_reconstitution_by_patient(adlb, _pop(["R", "B", "N", "X"]))
+
+
+def test_reconstitution_1_first_confirmed_count_at_or_above_the_threshold() -> None:
+    r = _recon().filter(pl.col("USUBJID") == "R").row(0, named=True)
+    assert (r["APLDY"], r["RECDY"], r["STATUS"], r["CNSR"]) == (3, 120, I.RECON_OBSERVED, 0)
+    assert r["DURDY"] == 117
+    assert r["RECMO"] == pytest.approx(120 / 30.4375)
+
+
+def test_reconstitution_2_still_aplastic_is_censored_at_the_last_sample() -> None:
+    b = _recon().filter(pl.col("USUBJID") == "B").row(0, named=True)
+    assert b["RECDY"] is None and b["STATUS"] == I.RECON_CENSORED and b["CNSR"] == 1
+    assert b["DURDY"] == 197  # day 200 - day 3: a lower bound ("≥")
+
+
+def test_reconstitution_3_no_aplasia_and_no_sample_have_no_duration() -> None:
+    r = _recon()
+    assert r.filter(pl.col("USUBJID") == "N")["STATUS"].item() == I.RECON_NO_APLASIA
+    x = r.filter(pl.col("USUBJID") == "X").row(0, named=True)
+    assert x["STATUS"] == I.RECON_NOT_ASSESSED and x["DURDY"] is None and x["CNSR"] is None
+    assert r.filter(pl.col("USUBJID") == "N")["DURDY"].item() is None
+
+
+def test_reconstitution_4_summary_medians_and_km_with_censoring() -> None:
+    s = I.reconstitution_summary(_recon())
+    assert (s["n_aplasia"], s["n_observed"], s["n_censored"]) == (2, 1, 1)
+    assert s["reconstitution_day"] == "120 (120–120)"
+    # Kaplan-Meier: R's event at 117 d (3.84 months) drops S to exactly 0.5 with B at risk
+    # until its censoring at 197 d (6.47 months): R survival takes the plateau's midpoint, 5.2
+    # (the median of the reconstituted alone would say 3.8)
+    assert s["km_median_months"] == "5.2"
+    assert s["duration_months"] == "3.8 (3.8–3.8)"
+
+
+def test_reconstitution_5_km_median_not_reached_when_most_are_censored() -> None:
+    adlb = _bcells([("B", 3, 0.1), ("B", 7, 0.1), ("B", 200, 0.2)])
+    s = I.reconstitution_summary(I.bcell_reconstitution_by_patient(adlb, _pop(["B"])))
+    assert s["km_median_months"] == "not reached" and s["duration_months"] == "–"
+
+
+def test_median_range_text() -> None:
+    assert I.median_range_text(pl.Series([3.0, None, 1.0, 10.0])) == "3.0 (1.0–10.0)"
+    assert I.median_range_text(pl.Series([], dtype=pl.Float64)) == "–"
+
+
+def _course(days: list[int]) -> pl.DataFrame:
+    n = len(days)
+    return pl.DataFrame(
+        {"USUBJID": ["S-001"] * n, "ADY": days, "AVAL": [float(i + 1) for i in range(n)]}
+    ).with_columns(pl.lit("IL-6").cast(pl.Enum(["IL-6", "Ferritin"])).alias("m"))
+
+
+def test_figures_3_cut_off_label_sits_in_the_strip_not_over_the_data() -> None:
+    from matplotlib.text import Text
+
+    from sle_car.immunology_figures import course_plot
+
+    refs = pl.DataFrame({"m": ["IL-6"], "REF": [7.0], "REFLAB": ["ULN 7"]}).with_columns(
+        pl.col("m").cast(pl.Enum(["IL-6", "Ferritin"]))
+    )
+    fig = course_plot(_course([0, 7, 14]), patients=["S-001"], facet="m", refs=refs).draw()
+    texts = [t.get_text() for t in fig.findobj(Text)]
+    assert "IL-6\ndashed: ULN 7" in texts  # the strip carries the label
+    assert "ULN 7" not in texts  # and no text is drawn inside the panel
+    fig_panel = course_plot(
+        _course([0, 7]), patients=["S-001"], facet="m", refs=refs, ref_labels="panel"
+    ).draw()
+    assert "ULN 7" in [t.get_text() for t in fig_panel.findobj(Text)]
+
+
+def test_figures_4_days_axis_follows_the_data_to_day_28_without_a_fixed_last_day() -> None:
+    from sle_car.immunology_figures import course_plot
+
+    p14 = course_plot(_course([-7, 0, 7, 14]), patients=["S-001"], unit="days")
+    p28 = course_plot(_course([-7, 0, 7, 14, 21, 28, 35]), patients=["S-001"], unit="days")
+    assert p14.data["_X"].max() == 14 and p28.data["_X"].max() == 28  # day 35: follow-up
+    xs = next(s for s in p28.scales if "x" in s.aesthetics)
+    assert list(xs.breaks) == [-7, 0, 7, 14, 21, 28]
+
+
+def test_figures_5_months_axis_is_the_figures_standard() -> None:
+    from sle_car.immunology_figures import course_plot
+
+    p = course_plot(_course([0, 365, 745]), patients=["S-001"])
+    assert p.data["_X"].to_list() == pytest.approx([0, 365 / 30.4375, 745 / 30.4375])
+    xs = next(s for s in p.scales if "x" in s.aesthetics)
+    assert list(xs.breaks)[-1] == 27  # 24.5 months rounded up to the next 3-month break
+
+
+def test_reconstitution_6_a_cut_without_b_cell_counts_has_no_duration_and_no_median() -> None:
+    adlb = _bcells([("A", 3, 1.0)]).with_columns(pl.lit("C3").alias("PARAMCD"))
+    r = I.bcell_reconstitution_by_patient(adlb, _pop(["A"]))
+    assert r["STATUS"].to_list() == [I.RECON_NOT_ASSESSED]
+    s = I.reconstitution_summary(r)
+    assert (s["n_aplasia"], s["km_median_months"], s["duration_months"]) == (0, "–", "–")
+
+
+def test_reconstitution_7_an_unconfirmed_last_count_above_the_threshold_is_censored() -> None:
+    # the data cut came after the first count >= 1/µL and before the sample confirming it
+    adlb = _bcells([("U", 3, 0.1), ("U", 7, 0.2), ("U", 140, 12.0)])
+    r = I.bcell_reconstitution_by_patient(adlb, _pop(["U"])).row(0, named=True)
+    assert (r["STATUS"], r["CNSR"], r["RECDY"], r["DURDY"]) == (I.RECON_CENSORED, 1, None, 137)
