@@ -312,6 +312,7 @@ FAST = settings(
 )
 
 
+@pytest.mark.slow  # issue 19: hypothesis over whole damaged cohorts
 @FAST
 @given(st.data())
 def test_damage_never_crashes(data: st.DataObject) -> None:
