@@ -43,7 +43,7 @@ from pathlib import Path
 
 FORMAT = 1
 """Layout version of an entry; part of every key."""
-KEEP_PER_NOTEBOOK = 4
+KEEP_PER_NOTEBOOK = 8
 """Entries kept per notebook name (most recently used first); older ones are removed."""
 ENV_PREFIXES = (
     "SLE_CAR_",
@@ -114,11 +114,17 @@ def notebook_input_digest(path: Path) -> str:
 
 
 def _installed() -> list[str]:
-    from importlib.metadata import distributions
-
-    return sorted(
-        {f"{d.metadata['Name']}=={d.version}" for d in distributions() if d.metadata["Name"]}
-    )
+    """Every installed distribution and its version: the names of the ``*.dist-info`` and
+    ``*.egg-info`` folders on ``sys.path`` (``name-version``; what ``importlib.metadata``
+    finds, without parsing 450 metadata files: 4 s on a loaded machine, for every key)."""
+    found = set()
+    for entry in dict.fromkeys(sys.path):
+        folder = Path(entry)
+        if entry and folder.is_dir():  # not "" (the working folder): no package lives there
+            found.update(
+                p.name for pattern in ("*.dist-info", "*.egg-info") for p in folder.glob(pattern)
+            )
+    return sorted(found)
 
 
 def _kernel_spec(name: str) -> dict:
@@ -147,16 +153,17 @@ def keyed_environment(env: dict[str, str]) -> dict[str, str]:
     }
 
 
-def run_fingerprint(run, env: dict[str, str]) -> dict:
+def run_fingerprint(run, env: dict[str, str], derived: Path | None = None) -> dict:
     """Everything the notebooks of ``run`` (a :class:`sle_car.pipeline.Run`) share in their
-    keys, computed once per run."""
+    keys, computed once per run. ``derived``: where the run's derived data is (default
+    ``run.derived``, the staging folder; :func:`report_keys` passes the published copy)."""
     from sle_car.paths import repo_root
 
     root = repo_root()
     return {
         "format": FORMAT,
         "data": tree_digest(run.data_dir),
-        "derived": tree_digest(run.derived),
+        "derived": tree_digest(derived if derived is not None else run.derived),
         "code": {pkg: tree_digest(root / pkg) for pkg in ("sle_car", "data_schemas")},
         "lock": tree_digest(root / "requirements.lock"),
         "pyproject": tree_digest(root / "pyproject.toml"),
@@ -187,14 +194,15 @@ def notebook_key(fingerprint: dict, notebook: Path, env: dict[str, str]) -> str:
     return _sha(json.dumps(body, sort_keys=True, default=str).encode())
 
 
-def entry_dir(name: str, key: str) -> Path:
-    return cache_root() / f"{Path(name).stem}-{key[:32]}"
+def entry_dir(name: str, key: str, root: Path | None = None) -> Path:
+    return (root if root is not None else cache_root()) / f"{Path(name).stem}-{key[:32]}"
 
 
-def lookup(name: str, key: str) -> Path | None:
-    """The complete, intact entry of ``name`` under ``key``, or None. An entry whose files do
-    not match its recorded hashes is removed and is a miss."""
-    d = entry_dir(name, key)
+def lookup(name: str, key: str, root: Path | None = None) -> Path | None:
+    """The complete, intact entry of ``name`` under ``key`` (in ``root``, default
+    :func:`cache_root`), or None. An entry whose files do not match its recorded hashes is
+    removed and is a miss."""
+    d = entry_dir(name, key, root)
     try:
         meta = json.loads((d / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -294,3 +302,25 @@ def last_seconds(name: str) -> float | None:
             if best is None or m > best[0]:
                 best = (m, s)
     return best[1] if best else None
+
+
+def report_keys(notebooks: list[Path] | None = None) -> dict[str, str]:
+    """The key ``make report`` would give each committed notebook now (notebook name ->
+    key): the bundled cohort, the repository as output root, default options and study
+    configuration, this process's environment, and as derived data the published
+    ``data/derived/<cut>`` (what that run derived and published; any change to it, to the
+    code, the data or the software is a different key). Used by ``make test`` to compare the
+    committed outputs with a cached execution of the same inputs instead of executing again
+    (``conftest.py``). Empty when the bundled cohort cannot be planned (its manifest is
+    damaged): every notebook is then executed."""
+    from sle_car import pipeline
+    from sle_car.paths import repo_root, synthetic_dir
+
+    try:
+        run = pipeline.plan(synthetic_dir(), notebooks=notebooks)
+    except pipeline.UsageError:
+        return {}
+    env = run.env()
+    published = repo_root() / "data" / "derived" / run.data_dir.name
+    fingerprint = run_fingerprint(run, env, derived=published)
+    return {nb.name: notebook_key(fingerprint, nb, env) for nb in run.notebooks}

@@ -56,10 +56,12 @@ def _edit(path: Path, row: int, column: str, value: str | None) -> None:
     df.write_csv(path)
 
 
+@pytest.mark.slow  # issue 19: the engine 4 times over the whole bundled cohort; the damaged 3-patient cut below stays in make test
 def test_bundled_cohort_batched_equals_one_pass(tmp_path: Path) -> None:
     _assert_same(synthetic_dir(), tmp_path)
 
 
+@pytest.mark.slow  # issue 19: simulates a messy cohort, then the engine 3 times over it
 def test_messy_cohort_batched_equals_one_pass(tmp_path: Path) -> None:
     data = tmp_path / "messy"
     write_cohort(simulate(6, seed=4, messy=True), data)

@@ -7,8 +7,9 @@ copy of the bundled synthetic cohort, and for every case:
   domain, no non-empty cell of a kept row silently becomes missing, and the clean output
   either derives or stops with a :class:`~sle_car.io.DataFileError` (a clear message).
 
-``test_damage_never_crashes`` runs a few cases in ``make test``; the ``slow`` variant runs
-more (``SLE_CAR_DAMAGE_EXAMPLES``, default 40).
+Both run in ``make test-slow`` (issue 19: each case validates, cleans and derives a whole
+cohort): ``test_damage_never_crashes`` a fixed set of 12 cases, the other variant more random
+ones (``SLE_CAR_DAMAGE_EXAMPLES``, default 40).
 """
 
 from __future__ import annotations
@@ -334,6 +335,7 @@ FAST = settings(
 )
 
 
+@pytest.mark.slow  # issue 19: hypothesis over whole damaged cohorts
 @FAST
 @given(st.data())
 def test_damage_never_crashes(data: st.DataObject) -> None:

@@ -149,6 +149,7 @@ def _figure_run(tmp_path: Path, capsys) -> tuple[Path, Path, Path, dict[str, byt
     return d, out, nb, first
 
 
+@pytest.mark.slow  # issue 19: end to end (the pipeline executes notebooks)
 def test_a_warm_run_reuses_the_notebook_and_its_figures(tmp_path: Path, capsys) -> None:
     d, out, nb, first = _figure_run(tmp_path, capsys)
     assert pipeline.run(d, out, notebooks=[nb]) == 0  # nothing changed: reused, same bytes
@@ -169,6 +170,7 @@ def test_no_cache_and_a_changed_source_execute_again(tmp_path: Path, capsys) -> 
     assert _tree(out)[png] != first[png]
 
 
+@pytest.mark.slow  # issue 19: end to end (the pipeline executes notebooks)
 def test_a_failed_run_never_fills_the_cache(tmp_path: Path) -> None:
     d = foreign_cut(tmp_path / "cut")
     ok = _notebook(tmp_path / "01_ok.ipynb", "print('fine')")
@@ -208,3 +210,107 @@ def test_the_key_follows_every_input(tmp_path: Path, what: str, monkeypatch) -> 
         monkeypatch.setenv("SLE_CAR_EXACT_VALUES", "1")
     env2 = run2.env()
     assert cache.notebook_key(cache.run_fingerprint(run2, env2), nb, env2) != key
+
+
+# --- make test: the committed notebooks against a cached execution (tests/cached_notebooks.py) --
+
+
+def _copy_with(src: Path, dst: Path, edit=None) -> Path:
+    nb = nbformat.read(src, as_version=4)
+    if edit is not None:
+        edit([c for c in nb.cells if c.cell_type == "code"])
+    nbformat.write(nb, dst)
+    return dst
+
+
+def _first_text_output(cells) -> tuple[int, dict]:
+    for i, c in enumerate(cells):
+        for o in c.outputs:
+            if o.output_type == "stream" or "text/plain" in o.get("data", {}):
+                return i, o
+    raise AssertionError("no text output")
+
+
+COMMITTED = ROOT / "notebooks" / "02_endpoint_derivation.ipynb"
+
+
+def test_a_committed_notebook_equals_an_identical_execution(tmp_path: Path) -> None:
+    from tests.cached_notebooks import compare_notebooks
+
+    executed = _copy_with(COMMITTED, tmp_path / "executed.ipynb")
+    assert compare_notebooks(COMMITTED, executed) == []
+
+
+def test_a_committed_output_that_differs_from_the_execution_fails(tmp_path: Path) -> None:
+    """The cached comparison is a real check: one changed committed number fails it, naming
+    the cell."""
+    from tests.cached_notebooks import compare_notebooks
+
+    def change(cells) -> None:
+        _, o = _first_text_output(cells)
+        if o.output_type == "stream":
+            o.text = o.text + "1"
+        else:
+            o.data["text/plain"] = o.data["text/plain"] + "1"
+
+    committed = _copy_with(COMMITTED, tmp_path / "committed.ipynb", change)
+    i, _ = _first_text_output(
+        [c for c in nbformat.read(COMMITTED, as_version=4).cells if c.cell_type == "code"]
+    )
+    failures = compare_notebooks(committed, COMMITTED)
+    assert len(failures) == 1 and failures[0].startswith(f"Cell {i}: Cell outputs differ")
+
+
+def test_an_error_in_the_execution_fails_and_sanitised_text_does_not(tmp_path: Path) -> None:
+    from tests.cached_notebooks import compare_notebooks
+
+    def address(n: str):
+        def edit(cells) -> None:
+            cells[0].outputs.append(nbformat.v4.new_output("stream", name="stdout", text=n))
+
+        return edit
+
+    a = _copy_with(COMMITTED, tmp_path / "a.ipynb", address("object at 0x7f00aa11bb22\n"))
+    b = _copy_with(COMMITTED, tmp_path / "b.ipynb", address("object at 0x7f00cc33dd44\n"))
+    assert compare_notebooks(a, b) == []  # nbval's sanitiser: memory addresses vary
+    c = _copy_with(COMMITTED, tmp_path / "c.ipynb", address("object at 1\n"))
+    assert len(compare_notebooks(a, c)) == 1
+
+    def error(cells) -> None:
+        cells[-1].outputs.append(
+            nbformat.v4.new_output("error", ename="ValueError", evalue="x", traceback=["boom"])
+        )
+
+    failed = _copy_with(COMMITTED, tmp_path / "failed.ipynb", error)
+    assert any("caused an exception" in f for f in compare_notebooks(COMMITTED, failed))
+
+
+def test_a_missing_or_different_cell_in_the_execution_fails(tmp_path: Path) -> None:
+    from tests.cached_notebooks import compare_notebooks
+
+    def shorter(cells) -> None:
+        cells[-1].source = cells[-1].source + "\n# edited"
+
+    other = _copy_with(COMMITTED, tmp_path / "other.ipynb", shorter)
+    assert any("does not match" in f for f in compare_notebooks(COMMITTED, other))
+
+
+def test_the_report_key_of_a_notebook_ignores_its_outputs_only(tmp_path: Path) -> None:
+    """make test finds make report's execution of a committed notebook by this key: the
+    committed outputs are not input (a changed output is compared, not a miss); its source is."""
+
+    def strip(cells) -> None:
+        for c in cells:
+            c.outputs, c.execution_count = [], None
+
+    def edit(cells) -> None:
+        cells[0].source += "\n"
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    bare = _copy_with(COMMITTED, tmp_path / "a" / COMMITTED.name, strip)
+    edited = _copy_with(COMMITTED, tmp_path / "b" / COMMITTED.name, edit)
+    keys = cache.report_keys([COMMITTED])
+    assert set(keys) == {COMMITTED.name} and len(keys[COMMITTED.name]) == 64
+    assert cache.report_keys([bare]) == keys
+    assert cache.report_keys([edited]) != keys

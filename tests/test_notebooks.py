@@ -1,6 +1,6 @@
-"""Static checks of the committed notebooks (nbval, run by `make test`, re-executes them and
-compares their outputs, and conftest.py checks the figures they export; these tests check what
-nbval does not)."""
+"""Static checks of the committed notebooks (nbval, run by `make test`, compares their outputs
+with an execution of them, a new one or make report's cached one under the same key, and
+conftest.py checks the figures they export; these tests check what nbval does not)."""
 
 from __future__ import annotations
 

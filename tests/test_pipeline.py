@@ -160,6 +160,7 @@ def _notebook(path: Path, code: str) -> Path:
     return path
 
 
+@pytest.mark.slow  # issue 19: end to end (the pipeline executes notebooks)
 def test_a_failing_late_notebook_leaves_the_previous_outputs_byte_identical(
     tmp_path: Path, capsys
 ) -> None:
@@ -222,8 +223,8 @@ def test_collected_says_once_what_a_cut_did_not_collect(capsys) -> None:
 
 
 # --- the whole pipeline on a cut shaped like a real export ------------------------------------
-# `make test` runs two notebooks (03: tables and figures; 06: an instrument not collected) on
-# the foreign cut, once per session; `make test-all` also runs all eight (slow).
+# Two notebooks (03: tables and figures; 06: an instrument not collected) on the foreign cut,
+# and all eight: both end to end, so in `make test-all` only (slow, issue 19).
 
 FOREIGN = {
     "drop_lb": ("CARTCE",),
@@ -297,18 +298,22 @@ def _carries_the_cut_label(run: tuple[int, Path]) -> None:
 NOT_COLLECTED = ": not collected in this data cut, so this section shows nothing."
 
 
+@pytest.mark.slow  # issue 19: end to end (the pipeline executes notebooks)
 def test_a_foreign_cut_runs_to_the_end_on_two_notebooks(subset_run: tuple[int, Path]) -> None:
     _runs_to_the_end(subset_run, len(SUBSET))
 
 
+@pytest.mark.slow  # issue 19: end to end (the pipeline executes notebooks)
 def test_nothing_in_a_real_run_says_synthetic(subset_run: tuple[int, Path]) -> None:
     _says_synthetic_nowhere(subset_run)
 
 
+@pytest.mark.slow  # issue 19: end to end (the pipeline executes notebooks)
 def test_real_outputs_carry_the_cut_label(subset_run: tuple[int, Path]) -> None:
     _carries_the_cut_label(subset_run)
 
 
+@pytest.mark.slow  # issue 19: end to end (the pipeline executes notebooks)
 def test_an_absent_instrument_is_stated_where_it_would_have_been_shown(
     subset_run: tuple[int, Path],
 ) -> None:
@@ -346,6 +351,7 @@ def test_the_bundled_cohort_copied_outside_stays_labelled_synthetic(tmp_path: Pa
     assert r.cut.synthetic and r.profiles == "real,simulated"
 
 
+@pytest.mark.slow  # issue 19: end to end (the pipeline executes notebooks)
 def test_an_identifier_planted_in_the_export_stops_the_run_before_publishing(
     tmp_path: Path, capsys
 ) -> None:
