@@ -163,10 +163,13 @@ class ReportingOptions:
     - ``month3_visit`` / ``month6_visit``: the analysis visits at which the pilot's DORIS
       remission is read for "at 3 months" and "at 6 months" (the protocol assesses
       immunology at months 1, 3 and 6 on the WEEK 4, 12 and 24 visits);
-    - ``landmark_day``: predictors are measured on days 0 to ``landmark_day`` after the
-      infusion; a patient whose outcome occurred on or before it (``<=``) or who left the
-      study before it is excluded (landmark analysis: Anderson JR, Cain KC, Gelber RD.
-      J Clin Oncol 1983;1:710-719; Dafni U. Circ Cardiovasc Qual Outcomes 2011;4:363-371);
+    - ``landmark_day``: the early post-infusion measures (peak CAR T cells, its day, depth of
+      B-cell depletion) are taken on days 0 to ``landmark_day``; for those predictors only, a
+      patient whose outcome occurred on or before it (``<=``) or who left the study before it
+      is excluded (landmark analysis: Anderson JR, Cain KC, Gelber RD. J Clin Oncol
+      1983;1:710-719; Dafni U. Circ Cardiovasc Qual Outcomes 2011;4:363-371). Baseline
+      predictors are known at day 0 and are analysed on every patient with time from day 0
+      (no landmark: conditioning on survival to day 28 would drop early responders);
     - ``outcome_visit``: the later outcome is DORIS remission by this analysis visit (its
       window's last day), i.e. by month 6."""
 

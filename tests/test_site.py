@@ -85,9 +85,9 @@ def test_every_embed_resolves_to_a_labelled_cell_with_output() -> None:
 
 PAPER_ORDER = [
     ("Patients and product", ["tbl-baseline", "fig-flow", "tbl-product"]),
-    ("Efficacy", ["tbl-endpoints-by-visit", "tbl-remission-duration"]),
+    ("Efficacy", ["tbl-endpoints-by-visit", "tbl-scores-by-visit", "tbl-remission-duration"]),
     ("Safety", ["tbl-ae-grade", "tbl-crs-icans", "tbl-aesi"]),
-    ("Immunology", ["tbl-bcell-aplasia", "fig-autoantibodies"]),
+    ("Immunology", ["tbl-bcell-aplasia", "tbl-bcell-reconstitution", "fig-autoantibodies"]),
     ("Organ function", ["fig-renal"]),
     ("Quality of life", ["fig-facit"]),
     ("Comparison with published cohorts", ["tbl-published", "fig-forest"]),
