@@ -215,7 +215,7 @@ def no_rows(file: str, name: str) -> pl.DataFrame:
 
     what = DOMAIN_CONTENT.get(name, name.upper())
     row = (file, None, None, None, "domain_no_rows", "warning", f"{file} has no rows: {what} "
-           "treated as not collected (if none occurred, nothing is missing)")  # fmt: skip
+           "treated as not collected (results that need it are not evaluable)")  # fmt: skip
     return pl.DataFrame([row], schema=REPORT_COLUMNS, orient="row")
 
 

@@ -286,7 +286,7 @@ def test_header_only_optional_file_gives_one_warning(tmp_path: Path) -> None:
             "xp.csv",
             "warning",
             "xp.csv has no rows: product characteristics treated as not collected "
-            "(if none occurred, nothing is missing)",
+            "(results that need it are not evaluable)",
         )
     ]
     assert report.filter(pl.col("file") == "xp.csv").height == 1

@@ -494,16 +494,22 @@ def test_derived_endpoints_agree_with_simulator_truth(tmp_path: Path) -> None:
     assert (dor["ADY"] >= dor["CSLEDAI0DY"]).all() and (dor["ADY"] >= dor["GCLE5DY"]).all()
 
 
-def test_without_a_cm_file_doris_is_not_evaluable_never_a_responder(tmp_path) -> None:
-    """A cut that did not collect concomitant medication (no cm.csv) cannot show that the
-    glucocorticoid dose is <= 5 mg/day: DORIS is not evaluable, never "in remission"
-    (and a CM file with no rows would mean no medication, which is different)."""
+@pytest.mark.parametrize("how", ["no file", "header only"])
+def test_without_cm_records_doris_is_not_evaluable_never_a_responder(tmp_path, how) -> None:
+    """A cut that did not collect concomitant medication (no cm.csv, or a cm.csv with a header
+    and no rows, which validation reports as "treated as not collected": in refractory SLE an
+    empty medication export is a failed export, not a cohort off glucocorticoids) cannot show
+    that the glucocorticoid dose is <= 5 mg/day: DORIS is not evaluable, never "in remission"."""
     from sle_car.cut import write_manifest_for_cut
     from sle_car.derive.build import domains_not_collected
     from tests.foreign import foreign_cut
 
     cut = foreign_cut(tmp_path / "cut", manifest="none")
-    (cut / "cm.csv").unlink()
+    if how == "no file":
+        (cut / "cm.csv").unlink()
+    else:
+        header = (cut / "cm.csv").read_text().splitlines()[0]
+        (cut / "cm.csv").write_text(header + "\n")
     write_manifest_for_cut(cut, label="no CM")
     ds = build_study(cut, tmp_path / "out")
     assert domains_not_collected(tmp_path / "out" / "clean") == frozenset({"cm"})

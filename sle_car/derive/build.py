@@ -101,14 +101,16 @@ def subject_batches(clean_dir: Path | str, batch_size: int = BATCH_SIZE) -> list
 
 
 def domains_not_collected(clean_dir: Path | str) -> frozenset[str]:
-    """The optional domains the cut has no file for, from the validation listing written
-    beside the clean domains (``domain_not_collected``); empty when there is no listing."""
+    """The optional domains the cut has no file for (``domain_not_collected``) or a file with a
+    header and no rows (``domain_no_rows``, which the validation report says is "treated as not
+    collected"), from the validation listing written beside the clean domains; empty when there
+    is no listing. An empty ``cm.csv`` must not read as "no glucocorticoid" (DORIS, LLDAS)."""
     listing = Path(clean_dir) / VALIDATION
     if not listing.exists():
         return frozenset()
     files = (
         pl.read_csv(listing, infer_schema=False)
-        .filter(pl.col("rule") == "domain_not_collected")["file"]
+        .filter(pl.col("rule").is_in(["domain_not_collected", "domain_no_rows"]))["file"]
         .to_list()
     )
     return frozenset(Path(f).stem for f in files)
