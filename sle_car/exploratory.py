@@ -471,6 +471,23 @@ def panel_label(code: str, *, options: ReportingOptions = REPORTING) -> str:
     return f"{tag}\n{PANEL_LABELS[code]}"
 
 
+def _drawable(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``frame`` (:func:`patient_frame`) :func:`biomarker_plot` draws: a value and
+    either an analysed outcome or an observed remission day."""
+    if "included" not in frame.columns:
+        frame = frame.with_columns(pl.lit(True).alias("included"), pl.lit(None).alias("DORISDY"))
+    return frame.filter(
+        pl.col("value").is_not_null() & (pl.col("included") | pl.col("DORISDY").is_not_null())
+    )
+
+
+def has_points(frame: pl.DataFrame) -> bool:
+    """Whether :func:`biomarker_plot` has anything to draw: on a cut where no patient has both
+    a predictor value and a known outcome (e.g. DORIS never evaluable without medication data)
+    the notebook says so instead of drawing an empty figure."""
+    return _drawable(frame).height > 0
+
+
 def biomarker_plot(
     frame: pl.DataFrame,
     cohort: list[str],
@@ -514,11 +531,7 @@ def biomarker_plot(
         theme_journal,
     )
 
-    if "included" not in frame.columns:
-        frame = frame.with_columns(pl.lit(True).alias("included"), pl.lit(None).alias("DORISDY"))
-    d = frame.filter(
-        pl.col("value").is_not_null() & (pl.col("included") | pl.col("DORISDY").is_not_null())
-    )
+    d = _drawable(frame)
     codes = [c for c in PREDICTORS if c in set(d["code"])]
     present = [panel_label(c, options=options) for c in codes]
     d = d.with_columns(

@@ -234,3 +234,23 @@ def test_the_shown_table_has_clinical_labels_and_p_to_three_decimals() -> None:
     assert shown["p, two-sided"].to_list() == ["1.000", "0.950", "< 0.001"]
     assert shown["Excluded: reason"][0] == "none"
     assert not {"code", "rho", "p", "n"} & set(shown.columns)
+
+
+def test_nothing_to_draw_when_no_patient_has_a_value_and_a_known_outcome() -> None:
+    """A cut where DORIS is never evaluable (no medication data): every patient is excluded
+    with no observed remission day, so the figure has no point and the notebook says so
+    instead of failing inside plotnine."""
+    frame = pl.DataFrame(
+        {
+            "USUBJID": ["S-001", "S-002"],
+            "code": ["SLEDAI", "SLEDAI"],
+            "value": [12.0, 16.0],
+            "included": [False, False],
+            "DORISDY": [None, None],
+        },
+        schema_overrides={"DORISDY": pl.Int64},
+    )
+    assert not E.has_points(frame)
+    assert E.has_points(frame.with_columns(pl.Series("DORISDY", [27, None])))
+    assert E.has_points(frame.with_columns(pl.lit(True).alias("included")))
+    assert not E.has_points(frame.with_columns(pl.lit(None, pl.Float64).alias("value")))

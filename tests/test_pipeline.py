@@ -344,9 +344,7 @@ def test_each_absent_piece_is_stated_where_it_would_have_been_shown(
     assert text["04"].count("BILAG-2004" + NOT_COLLECTED) == 1
     assert text["05"].count("CAR T-cell counts" + NOT_COLLECTED) == 1
     assert text["06"].count("FACIT-Fatigue" + NOT_COLLECTED) == 1
-    assert (
-        "Not collected in this data cut for the patients analysed: Peak CAR T cells" in text["07"]
-    )
+    assert "Not collected in this data cut: Peak CAR T cells, days 0-28" in text["07"]
 
 
 def test_the_bundled_cohort_copied_outside_stays_labelled_synthetic(tmp_path: Path) -> None:
