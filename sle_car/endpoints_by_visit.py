@@ -675,60 +675,6 @@ def follow_up_counts(
     )
 
 
-def rate_cell() -> pl.Expr:
-    """A :func:`rates_by_timepoint` row as one table cell: "k/n (lo–hi)" followed by the
-    patients in follow-up this instrument did not count ("; 1 not evaluable; 1 missed")."""
-    extra = pl.concat_str(
-        [
-            pl.when(pl.col("n_not_evaluable") > 0).then(
-                pl.format("{} not evaluable", "n_not_evaluable")
-            ),
-            pl.when(pl.col("n_missed") > 0).then(pl.format("{} missed", "n_missed")),
-        ],
-        separator="; ",
-        ignore_nulls=True,
-    ).fill_null("")
-    return pl.when(extra != "").then(pl.format("{}; {}", rate_text(), extra)).otherwise(rate_text())
-
-
-def summary_cell(decimals: int = 1, *, signed: bool = False) -> pl.Expr:
-    """A :func:`summary_by_timepoint` row as one table cell: "n = 4: 0.0 (0.0 to 0.5)" with
-    the patients in follow-up without a value ("; 1 missed")."""
-    extra = pl.concat_str(
-        [
-            pl.when(pl.col("n_not_evaluable") > 0).then(
-                pl.format("{} not evaluable", "n_not_evaluable")
-            ),
-            pl.when(pl.col("n_missed") > 0).then(pl.format("{} missed", "n_missed")),
-        ],
-        separator="; ",
-        ignore_nulls=True,
-    ).fill_null("")
-    core = pl.when(pl.col("n") > 0).then(
-        pl.format("n = {}: {}", "n", median_range_text(decimals, signed=signed))
-    )
-    return (
-        pl.when(extra != "")
-        .then(pl.concat_str(core.fill_null("–"), pl.lit("; "), extra))
-        .otherwise(core.fill_null("–"))
-    )
-
-
-def by_timepoint_wide(rows: pl.DataFrame, parts: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
-    """One row per time point of ``rows`` (its columns first, e.g. :func:`follow_up_counts`),
-    then one column per entry of ``parts`` (label -> frame with ``timepoint`` and ``cell``),
-    "–" where a part has no row for the time point."""
-    out = rows
-    for label, frame in parts.items():
-        out = out.join(
-            frame.select("timepoint", pl.col("cell").alias(label)),
-            on="timepoint",
-            how="left",
-            maintain_order="left",
-        ).with_columns(pl.col(label).fill_null("–"))
-    return out
-
-
 # --- long tables: one row per measure and time point, one count per column ----------------------
 def visit_records(
     adqs: pl.DataFrame, paramcd: str, *, reason: str = "score not evaluable"

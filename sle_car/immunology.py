@@ -21,6 +21,7 @@ from sle_car._checks import require_columns
 from sle_car.endpoints_by_visit import IMMUNOLOGY_MONTHS, rates_by_timepoint
 from sle_car.figures import DAYS_PER_MONTH
 from sle_car.instruments.bcell import bcell_aplasia_flag, bcell_reconstitution
+from sle_car.population import median_range
 from sle_car.sap import DEFAULTS
 
 DIRECTIONS = (">=", ">")
@@ -117,15 +118,8 @@ def bcell_reconstitution_by_patient(
 
 def median_range_text(values: pl.Series, *, decimals: int = 1) -> str:
     """ "median (min–max)" of the non-null ``values`` rounded to ``decimals``; "–" when there
-    is none."""
-    v = values.drop_nulls()
-    if v.len() == 0:
-        return "–"
-
-    def f(x: float) -> str:
-        return f"{x:.{decimals}f}"
-
-    return f"{f(v.median())} ({f(v.min())}–{f(v.max())})"
+    is none (:func:`sle_car.population.median_range`, the table's dash for "no patient")."""
+    return median_range(values, decimals=decimals, empty="–")
 
 
 def reconstitution_summary(recon: pl.DataFrame) -> dict[str, object]:

@@ -28,12 +28,12 @@ def _num(x: float, decimals: int) -> str:
     return f"{x:.{decimals}f}"
 
 
-def median_range(values: pl.Series, *, decimals: int = 1) -> str:
+def median_range(values: pl.Series, *, decimals: int = 1, empty: str | None = None) -> str:
     """ "median (min–max)" of the non-null ``values`` (R ``median``: the mean of the two middle
-    values for an even count); "not collected" when there is none."""
+    values for an even count); ``empty`` (default "not collected") when there is none."""
     v = values.drop_nulls().cast(pl.Float64)
     if v.len() == 0:
-        return NOT_COLLECTED
+        return NOT_COLLECTED if empty is None else empty
     return (
         f"{_num(float(v.median()), decimals)} "
         f"({_num(float(v.min()), decimals)}–{_num(float(v.max()), decimals)})"
