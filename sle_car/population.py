@@ -313,7 +313,16 @@ def flow_counts(
     - Followed up: infused; then completed, discontinued (with reasons: DS disposition
       event) and ongoing at the data cut (no disposition event); all three "not recorded"
       when the cut has no DS record at all (an empty DS is a domain not collected: a
-      collected DS has at least the consent milestones)."""
+      collected DS has at least the consent milestones).
+    - Infused but not analysed: the "Infused" box counts the DS milestone CAR T CELLS
+      INFUSED, the end-of-study boxes the patients with an infusion record in EX (ADSL SAFFL,
+      the analysis populations). A patient with the milestone and no EX infusion (validation
+      rule ``milestone_without_infusion``) is therefore in the first and in none of the
+      others; the box says so ("no infusion record (EX): k excluded from the analysis", and
+      the reverse, an EX infusion without the milestone, "k added"), so that Infused −
+      excluded + added = completed + discontinued + in follow-up (CONSORT 2010 item 13a:
+      every patient accounted for at each stage). Why the flow states this rather than
+      setting the patient aside: see :func:`_infusion_not_analysed`."""
     require_columns(
         adsl, ["USUBJID", "ENRLFL", "LDFL", "SAFFL", "EOSSTT", "DCSREAS"], "flow_counts"
     )
@@ -355,6 +364,12 @@ def flow_counts(
             rows.append({"STAGE": stage, "N": k, "SOURCE": src, "DETAIL": None})
         else:
             rows.append({"STAGE": stage, "N": None, "SOURCE": "not recorded", "DETAIL": None})
+    if full and "CAR T CELLS INFUSED" in recorded:
+        note = _infusion_not_analysed(adsl, ms)
+        if note:
+            for r in rows:
+                if r["STAGE"] == "Infused":
+                    r["DETAIL"] = note
     if full and "CAR T MANUFACTURING FAILED" in recorded:
         k = ms.filter(pl.col("DSDECOD") == "CAR T MANUFACTURING FAILED")["USUBJID"].n_unique()
         for r in rows:
@@ -395,6 +410,33 @@ def flow_counts(
     return pl.DataFrame(
         rows, schema={"STAGE": pl.String, "N": pl.Int64, "SOURCE": pl.String, "DETAIL": pl.String}
     )
+
+
+def _infusion_not_analysed(adsl: pl.DataFrame, ms: pl.DataFrame) -> str | None:
+    """The "Infused" box's note when the DS milestone CAR T CELLS INFUSED and the EX infusion
+    (ADSL SAFFL) disagree: "no infusion record (EX): k excluded from the analysis" for
+    patients with the milestone and SAFFL not "Y", "infusion in EX without the milestone: k
+    added" for the reverse; None when they agree.
+
+    Decision (issue 18 data review, HIGH): the patient is *not* set aside at the validation
+    gate. The milestone records that the site infused the patient; setting the milestone
+    aside would show an infused patient as not infused, and setting the whole subject aside
+    would remove an infused patient from the flow (CONSORT 2010 item 13a asks for every
+    patient at every stage). Without an EX record there is no dose and no confirmed day 0,
+    so the patient cannot enter the analyses (SAFFL is "received CAR T cells" by EX, as in
+    ICH E9's safety set, which needs the exposure record): the flow states the exclusion with
+    its reason, and the validation report (``milestone_without_infusion``) tells the site
+    what to add."""
+    inf = ms.filter(pl.col("DSDECOD") == "CAR T CELLS INFUSED")["USUBJID"].unique()
+    saf = adsl.filter(pl.col("SAFFL") == "Y")["USUBJID"]
+    excluded = inf.filter(inf.is_in(saf.implode()).not_()).len()
+    added = saf.filter(saf.is_in(inf.implode()).not_()).n_unique()
+    parts = []
+    if excluded:
+        parts.append(f"no infusion record (EX): {excluded} excluded from the analysis")
+    if added:
+        parts.append(f"infusion in EX without the milestone: {added} added")
+    return "; ".join(parts) or None
 
 
 def flow_layout(counts: pl.DataFrame) -> dict[str, pl.DataFrame]:

@@ -234,6 +234,10 @@ def test_infusion_milestone_without_infusion_in_ex(tmp_path: Path) -> None:
     assert hit.select("file", "value", "severity").rows() == [
         ("ds.csv", "CAR T CELLS INFUSED", "warning")
     ]
+    # the message says the patient leaves the analysis and what to add
+    (message,) = hit["message"].to_list()
+    assert "excluded from every analysis population" in message
+    assert "add the infusion (EXTRT, EXDOSE, EXSTDY 0) to EX" in message
 
 
 def test_manufacturing_failure_beside_an_infusion(tmp_path: Path) -> None:

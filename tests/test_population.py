@@ -232,3 +232,28 @@ def test_flow_arrows_meet_box_edges_at_their_centre_never_a_corner() -> None:
     chain = boxes.head(boxes.height - 3)  # the three end-of-study boxes come last
     starts = set(arrows["y"].to_list())
     assert set(chain["ymin"].to_list()[:-1]) <= starts
+
+
+def test_flow_4_infused_by_ds_without_an_ex_infusion_is_a_stated_exclusion() -> None:
+    """DS says S-004 was infused, EX has no infusion (SAFFL N): the Infused box counts the
+    milestone and states the exclusion, so that the boxes reconcile."""
+    ms = [(s, d) for s in ("S-001", "S-002", "S-003", "S-004")
+          for d in ("ENTERED INTO TRIAL", "LYMPHODEPLETION STARTED", "CAR T CELLS INFUSED")]  # fmt: skip
+    ds = pl.DataFrame(ms, schema=["USUBJID", "DSDECOD"], orient="row").with_columns(
+        pl.lit("PROTOCOL MILESTONE").alias("DSCAT")
+    )
+    f = pop.flow_counts(_adsl(), ds)
+    get = {r["STAGE"]: r for r in f.iter_rows(named=True)}
+    assert get["Infused"]["N"] == 4
+    assert get["Infused"]["DETAIL"] == "no infusion record (EX): 1 excluded from the analysis"
+    ends = sum(
+        get[s]["N"] for s in ("Completed the study", "Discontinued", "In follow-up at the data cut")
+    )
+    assert ends == get["Infused"]["N"] - 1 == 3
+    # agreement: no note
+    agree = ds.filter(
+        ~((pl.col("USUBJID") == "S-004") & (pl.col("DSDECOD") != "ENTERED INTO TRIAL"))
+    )
+    assert {r["STAGE"]: r for r in pop.flow_counts(_adsl(), agree).iter_rows(named=True)}[
+        "Infused"
+    ]["DETAIL"] is None
