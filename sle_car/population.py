@@ -311,9 +311,11 @@ def flow_counts(
       "Infused" those with a CAR T-cell record (ADSL SAFFL from EX): these are recorded
       administrations, not inferences; apheresis and manufacture are then "not recorded".
     - Followed up: infused; then completed, discontinued (with reasons: DS disposition
-      event) and ongoing at the data cut (no disposition event); all three "not recorded"
-      when the cut has no DS record at all (an empty DS is a domain not collected: a
-      collected DS has at least the consent milestones).
+      event) and ongoing at the data cut (DS records but no disposition event); all three
+      "not recorded" when the cut has no DS record at all (an empty DS is a domain not
+      collected: a collected DS has at least the consent milestones). Infused patients with
+      no DS record (ADSL EOSSTT null) are in none of the three: the last box says how many
+      ("end-of-study status not recorded: k"), never counting them as in follow-up.
     - Infused but not analysed: the "Infused" box counts the DS milestone CAR T CELLS
       INFUSED, the end-of-study boxes the patients with an infusion record in EX (ADSL SAFFL,
       the analysis populations). A patient with the milestone and no EX infusion (validation
@@ -382,6 +384,7 @@ def flow_counts(
     )
     detail = "; ".join(f"{r.lower()}: {k}" for r, k in reasons.iter_rows())
     ds_known = ds is not None and ds.height > 0
+    unknown = inf.filter(pl.col("EOSSTT").is_null()).height  # no DS record for them
     disp_src = "disposition (DS)" if ds_known else "not recorded"
 
     def n_if_known(frame: pl.DataFrame) -> int | None:
@@ -404,7 +407,9 @@ def flow_counts(
             "STAGE": "In follow-up at the data cut",
             "N": n_if_known(inf.filter(pl.col("EOSSTT") == "ONGOING")),
             "SOURCE": disp_src,
-            "DETAIL": None,
+            "DETAIL": f"end-of-study status not recorded: {unknown}"
+            if ds_known and unknown
+            else None,
         },
     ]
     return pl.DataFrame(

@@ -395,3 +395,15 @@ def test_rate_rows_one_count_per_column_and_in_follow_up_adds_up() -> None:
     assert (w16["Assessed (n)"], w16["Evaluable (n)"], w16["Responders (k)"]) == (2, 1, "1")
     assert w16["Not evaluable (reason)"] == "SLEDAI-2K not collected (1)"
     assert w16["Not in follow-up"] == "2 left study; 1 not reached"
+
+
+def test_status_not_recorded_is_neither_left_study_nor_not_reached() -> None:
+    """EOSSTT null (no disposition collected) and follow-up ending before the window closes:
+    whether the patient left or the data cut came first is unknown, and the table says so."""
+    pop = POP.with_columns(pl.lit(None, dtype=pl.String).alias("EOSSTT"))
+    r = rates_by_timepoint(REC, timepoints=TP, population=pop).row(1, named=True)  # week 8
+    # B (last day 100) in follow-up through week 8; C (60) and E (30) ended before it closed
+    assert (r["n_left_study"], r["n_not_reached"], r["n_status_not_recorded"]) == (0, 0, 2)
+    assert r["n_population"] == r["n_follow_up"] + r["n_status_not_recorded"]
+    note = rates_by_timepoint(REC, timepoints=TP, population=pop).select(not_assessed_text())
+    assert note.item(1, 0).endswith("2 status not recorded")

@@ -257,3 +257,14 @@ def test_flow_4_infused_by_ds_without_an_ex_infusion_is_a_stated_exclusion() -> 
     assert {r["STAGE"]: r for r in pop.flow_counts(_adsl(), agree).iter_rows(named=True)}[
         "Infused"
     ]["DETAIL"] is None
+
+
+def test_flow_5_an_infused_patient_without_a_ds_record_is_not_counted_as_in_follow_up() -> None:
+    ds = pl.DataFrame(
+        {"USUBJID": ["S-001"], "DSCAT": ["PROTOCOL MILESTONE"],
+         "DSDECOD": ["INFORMED CONSENT OBTAINED"]}
+    )  # fmt: skip
+    adsl = _adsl(EOSSTT=["COMPLETED", "DISCONTINUED", None, "DISCONTINUED"])
+    get = {r["STAGE"]: r for r in pop.flow_counts(adsl, ds).iter_rows(named=True)}
+    last = get["In follow-up at the data cut"]
+    assert (last["N"], last["DETAIL"]) == (0, "end-of-study status not recorded: 1")
