@@ -174,7 +174,7 @@ def set_aside_whole(
         pl.col(ROW).alias("row"),
         pl.lit(f"domain set aside as a whole: {reason}").alias("reasons"),
     )
-    file_rules = file_errors["rule"].unique().sort().to_list() or ["unknown_column"]
+    file_rules = file_errors["rule"].unique().sort().to_list() or ["missing_column"]
     rules = rows.select(
         pl.lit(name).alias("domain"),
         pl.lit(file).alias("file"),
@@ -264,7 +264,7 @@ def set_aside_summary(validation: Validation | None, cleaned: Cleaned) -> pl.Dat
     A row set aside for two rules counts once under each (so ``rows`` may add up to more
     than the rows set aside; ``Cleaned.reconciliation`` has the row totals). Rules: the
     validation rules with severity ``error`` (e.g. ``malformed_number``, ``isin(...)``,
-    ``unknown_column`` for a domain set aside as a whole), ``duplicate_row`` (R3, severity
+    ``missing_column`` for a domain set aside as a whole), ``duplicate_row`` (R3, severity
     ``repairable``) and ``subject_set_aside`` (R6). ``validation`` is accepted for the
     caller's convenience and must be ``cleaned.validation`` when given."""
     if validation is not None and validation is not cleaned.validation:

@@ -148,6 +148,13 @@ def _explain(check: str, column: str, model_name: str) -> str:
 
 
 def _structure(file: str, df: pl.DataFrame, model: type[pa.DataFrameModel]) -> pl.DataFrame:
+    """The file's columns against the contract: a missing required column is an ``error``
+    (the domain cannot be read as the contract says: it is set aside as a whole); a column
+    the contract does not know (e.g. ``COMMENT`` in dm.csv) is a ``warning``: it is dropped
+    (:func:`validate_domain` keeps the contract's columns only) and the domain kept. Dropping
+    is the safe side: an unknown column is often free text (a comment), and no free text may
+    reach the outputs; before the data review of issue 18 one stray column set the whole
+    domain aside."""
     expected = list(model.to_schema().columns)
     present = [c for c in df.columns if c != ROW]
     rows = []
@@ -173,9 +180,11 @@ def _structure(file: str, df: pl.DataFrame, model: type[pa.DataFrameModel]) -> p
                     col,
                     None,
                     "unknown_column",
-                    "error",
-                    f"column {col} is not part of the {model.Config.name} contract; "
-                    "remove it or rename it to the data dictionary's name",
+                    "warning",
+                    f"column {col} is not part of the {model.Config.name} contract: it is "
+                    "dropped and the rest of the file kept (an extra column may hold free "
+                    "text, which never reaches the outputs); remove it from the export, or "
+                    "rename it to the data dictionary's name if it is one of its columns",
                 )
             )
     return pl.DataFrame(rows, schema=REPORT_COLUMNS, orient="row") if rows else empty_report()
