@@ -589,7 +589,9 @@ def product_table(adsl: pl.DataFrame, xp: pl.DataFrame | None) -> pl.DataFrame:
     CD4CD8, TRANSEFF, V2VDUR with ``XPSTRESN``; MFGRES SUCCESS/FAILURE) and the infused dose
     per kg from EX (ADSL ``CARTDOSE``). Rows: "Characteristic", "Products" (median (range)
     or n (%)), "Products with data". Without XP only the dose row is shown, and a row says
-    the product characteristics were not collected."""
+    the product characteristics were not collected. The manufacturing success rate is over
+    the products with a recorded MFGRES result: a blank one is "not recorded", never a
+    failure (data review of issue 18: a blanked MFGRES showed "0 manufactured")."""
     n_inf = adsl.filter(pl.col("SAFFL") == "Y").height
     dose = adsl.filter(pl.col("SAFFL") == "Y")["CARTDOSE"]
     rows = [
@@ -609,9 +611,20 @@ def product_table(adsl: pl.DataFrame, xp: pl.DataFrame | None) -> pl.DataFrame:
     mfg = xp.filter(pl.col("XPTESTCD") == "MFGRES")
     n_mfg = mfg["USUBJID"].n_unique()
     if n_mfg:
-        ok = mfg.filter(pl.col("XPORRES").str.to_uppercase() == "SUCCESS")["USUBJID"].n_unique()
+        # a blank result (not recorded, or blanked by validation) is no failure: the
+        # percentage is of the products with a recorded result, and none recorded reads
+        # "not recorded", never "0"
+        known = mfg.filter(pl.col("XPORRES").is_not_null())
+        n_known = known["USUBJID"].n_unique()
+        ok = known.filter(pl.col("XPORRES") == "SUCCESS")["USUBJID"].n_unique()
         rows.append(
-            ("Manufactured successfully, n (%)", count_pct(ok, n_mfg), f"{n_mfg} attempted")
+            (
+                "Manufactured successfully, n (%)",
+                count_pct(ok, n_known) if n_known else "not recorded",
+                f"{n_mfg} attempted"
+                if n_known == n_mfg
+                else f"{n_known} of {n_mfg} attempted with a recorded result",
+            )
         )
     for code, label, dec in PRODUCT_TESTS:
         v = xp.filter(pl.col("XPTESTCD") == code)["XPSTRESN"]

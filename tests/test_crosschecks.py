@@ -349,3 +349,24 @@ def test_schema_check_names_are_pandera_checks() -> None:
             lazy=True,
         )
     assert "result_ok" in set(err.value.failure_cases["check"].to_list())
+
+
+def test_blanked_manufacturing_results_read_not_recorded_in_the_product_table(
+    tmp_path: Path,
+) -> None:
+    from sle_car.population import product_table
+
+    cut = _cut(tmp_path)
+    _set(cut / "xp.csv", pl.col("XPTESTCD") == "MFGRES", "XPORRES", None)
+    cleaned = clean_study(cut)
+    xp = cleaned.domains["xp"]
+    assert xp.filter(pl.col("XPTESTCD") == "MFGRES")["XPORRES"].null_count() == 5  # kept, blank
+    adsl = pl.DataFrame({"SAFFL": ["Y"], "CARTDOSE": [1.0]})
+    row = product_table(adsl, xp).filter(
+        pl.col("Characteristic") == "Manufactured successfully, n (%)"
+    )
+    assert row.row(0) == (
+        "Manufactured successfully, n (%)",
+        "not recorded",
+        "0 of 5 attempted with a recorded result",
+    )

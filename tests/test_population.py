@@ -268,3 +268,24 @@ def test_flow_5_an_infused_patient_without_a_ds_record_is_not_counted_as_in_foll
     get = {r["STAGE"]: r for r in pop.flow_counts(adsl, ds).iter_rows(named=True)}
     last = get["In follow-up at the data cut"]
     assert (last["N"], last["DETAIL"]) == (0, "end-of-study status not recorded: 1")
+
+
+def test_product_3_a_blank_manufacturing_result_is_not_recorded_not_a_failure() -> None:
+    xp = pl.DataFrame(
+        {"USUBJID": ["S-001", "S-002", "S-003"], "XPTESTCD": ["MFGRES"] * 3,
+         "XPORRES": [None, None, None], "XPSTRESN": [None, None, None]},
+        schema_overrides={"XPORRES": pl.String, "XPSTRESN": pl.Float64},
+    )  # fmt: skip
+    get = {r[0]: r[1:] for r in pop.product_table(_adsl(), xp).iter_rows()}
+    assert get["Manufactured successfully, n (%)"] == (
+        "not recorded",
+        "0 of 3 attempted with a recorded result",
+    )
+    one = xp.with_columns(
+        pl.when(pl.col("USUBJID") == "S-001").then(pl.lit("SUCCESS")).alias("XPORRES")
+    )
+    get = {r[0]: r[1:] for r in pop.product_table(_adsl(), one).iter_rows()}
+    assert get["Manufactured successfully, n (%)"] == (
+        "1 (100)",
+        "1 of 3 attempted with a recorded result",
+    )
