@@ -263,7 +263,7 @@ def set_aside_summary(validation: Validation | None, cleaned: Cleaned) -> pl.Dat
 
     A row set aside for two rules counts once under each (so ``rows`` may add up to more
     than the rows set aside; ``Cleaned.reconciliation`` has the row totals). Rules: the
-    validation rules with severity ``error`` (e.g. ``malformed_number``, ``isin(...)``,
+    validation rules with severity ``error`` (e.g. ``malformed_number``, ``codelist``,
     ``missing_column`` for a domain set aside as a whole), ``duplicate_row`` (R3, severity
     ``repairable``) and ``subject_set_aside`` (R6). ``validation`` is accepted for the
     caller's convenience and must be ``cleaned.validation`` when given."""

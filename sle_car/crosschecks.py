@@ -177,21 +177,39 @@ def domain_rules(name: str, file: str, typed: pl.DataFrame) -> pl.DataFrame:
     DM: LNCLASS (ISN/RPS 2003 class of a lupus nephritis biopsy) filled while LNFL = N (no
     biopsy-proven lupus nephritis) is a contradiction. Reported as an ``error`` on LNCLASS,
     which :func:`soften_descriptive` turns into a warning and a blank cell (LNFL, which the
-    renal analyses read, is kept as reported)."""
+    renal analyses read, is kept as reported). The biopsy day LNBXDY of that biopsy goes with
+    its class: when it is filled too it gets the same error, so that both are blanked (a
+    biopsy day without its class describes nothing)."""
     from sle_car.validate import _issues
 
     if name != "dm" or not {"LNFL", "LNCLASS"} <= set(typed.columns):
         return _empty()
     bad = typed.filter((pl.col("LNFL") == "N") & pl.col("LNCLASS").is_not_null())
-    return _issues(
-        file,
-        bad,
-        "LNCLASS",
-        "lnclass_without_nephritis",
-        "error",
-        "a lupus nephritis class is given while LNFL = N (no lupus nephritis); correct LNFL "
-        "or LNCLASS in the source",
-    )
+    parts = [
+        _issues(
+            file,
+            bad,
+            "LNCLASS",
+            "lnclass_without_nephritis",
+            "error",
+            "a lupus nephritis class is given while LNFL = N (no lupus nephritis); correct "
+            "LNFL or LNCLASS in the source",
+        )
+    ]
+    if "LNBXDY" in typed.columns:
+        parts.append(
+            _issues(
+                file,
+                bad.filter(pl.col("LNBXDY").is_not_null()),
+                "LNBXDY",
+                "lnclass_without_nephritis",
+                "error",
+                "the day of a nephritis biopsy is given while LNFL = N (no lupus nephritis); "
+                "it goes with the class LNCLASS, which is blanked; correct LNFL, or LNCLASS "
+                "and LNBXDY, in the source",
+            )
+        )
+    return pl.concat(parts)
 
 
 # --- 4. row checks in words -------------------------------------------------------------------

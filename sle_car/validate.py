@@ -52,6 +52,8 @@ REPORT_COLUMNS = {
     "severity": pl.String,
     "message": pl.String,
 }
+BLANK = "(blank)"
+"""The report's value of a required cell that is empty or held only whitespace."""
 _DECIMAL_COMMA = r"^[-+]?\d+,\d+$"
 _THOUSANDS_COMMA = r"^[-+]?\d{1,3}(,\d{3})+$"
 """A comma followed by groups of exactly three digits ("1,280"): a thousands separator as
@@ -339,8 +341,18 @@ def _schema_issues(file: str, typed: pl.DataFrame, model: type[pa.DataFrameModel
         pl.lit(file).alias("file"),
         pl.col(ROW).alias("row"),
         pl.when(pl.col("column") == name).then(None).otherwise(pl.col("column")).alias("column"),
-        pl.col("failure_case").cast(pl.String).alias("value"),
-        pl.col("check").cast(pl.String).alias("rule"),
+        # a required cell that is empty (or held only whitespace, read as empty) says so:
+        # "(blank)", not a bare null that reads like the text "null"
+        pl.when(pl.col("check").cast(pl.String) == "not_nullable")
+        .then(pl.lit(BLANK))
+        .otherwise(pl.col("failure_case").cast(pl.String))
+        .alias("value"),
+        # a codelist check is named "codelist", not by its whole list of allowed values
+        # ("isin(['ACLIGG', 'ALB', ...])"); the message still lists them
+        pl.when(pl.col("check").cast(pl.String).str.starts_with("isin("))
+        .then(pl.lit("codelist"))
+        .otherwise(pl.col("check").cast(pl.String))
+        .alias("rule"),
         pl.lit("error").alias("severity"),
         pl.struct("check", "column")
         .map_elements(

@@ -145,6 +145,7 @@ def test_empty_verbatim_term_keeps_the_adverse_event(tmp_path: Path) -> None:
     cleaned = clean_study(cut)
     hit = cleaned.validation.report.filter(pl.col("column") == "AETERM")
     assert hit.select("rule", "severity").rows() == [("not_nullable", "warning")]
+    assert hit["value"].to_list() == ["(blank)"]
     assert hit["message"][0].endswith(
         "the record is kept without it: an optional descriptive column, nothing is derived from it"
     )
@@ -157,12 +158,17 @@ def test_nephritis_class_without_nephritis_is_blanked(tmp_path: Path) -> None:
     cut = _cut(tmp_path)
     _set(cut / "dm.csv", _subject(P1), "LNFL", "N")  # LNCLASS stays IV
     cleaned = clean_study(cut)
-    hit = _rule(cleaned.validation.report, "lnclass_without_nephritis")
+    hit = _rule(cleaned.validation.report, "lnclass_without_nephritis").sort("column")
+    biopsy = pl.read_csv(cut / "dm.csv", infer_schema=False).filter(_subject(P1))["LNBXDY"][0]
+    assert biopsy is not None
+    # the biopsy day goes with its class: both blanked, each with a warning
     assert hit.select("row", "column", "value", "severity").rows() == [
-        (2, "LNCLASS", "IV", "warning")
+        (2, "LNBXDY", biopsy, "warning"),
+        (2, "LNCLASS", "IV", "warning"),
     ]
     dm = cleaned.domains["dm"].filter(_subject(P1))
     assert dm["LNCLASS"].to_list() == [None] and dm["LNFL"].to_list() == ["N"]
+    assert dm["LNBXDY"].to_list() == [None]
 
 
 def test_nephritis_class_with_nephritis_or_unknown_is_no_problem(tmp_path: Path) -> None:
@@ -314,7 +320,7 @@ def test_batched_engine_gives_the_same_outcome(tmp_path: Path) -> None:
     report = validate_study(cut).report
     rules = set(report["rule"].str.replace(r"\(.*", ""))
     assert {
-        "isin",
+        "codelist",
         "lnclass_without_nephritis",
         "malformed_number",
         "result_ok",

@@ -78,7 +78,7 @@ def test_stray_whitespace(data_copy: Path) -> None:
 
 def test_unknown_test_code(data_copy: Path) -> None:
     _edit(data_copy, "lb", 10, "LBTESTCD", "CRAET")
-    _find(validate_study(data_copy).report, "lb.csv", 10, "LBTESTCD", "isin")
+    _find(validate_study(data_copy).report, "lb.csv", 10, "LBTESTCD", "codelist")
 
 
 def test_unit_not_allowed(data_copy: Path) -> None:
