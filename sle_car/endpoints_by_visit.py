@@ -316,6 +316,22 @@ def rates_by_timepoint(
     ).select(*by, *RATE_COLUMNS)
 
 
+STATUS_NOTE = (
+    " Status not recorded: follow-up ended before the window closed and the data cut has no "
+    "end-of-study status for the patient (no disposition record), so whether the patient left "
+    "the study or the data cut came first is unknown."
+)
+
+
+def status_note(population: pl.DataFrame, status: str = "EOSSTT") -> str:
+    """The sentence a table's source note adds when a patient of ``population`` has no
+    end-of-study status (``status`` null: :data:`STATUS_UNRECORDED`), else "" — so that a
+    cut with disposition reads as before and one without never calls anyone "ongoing"."""
+    if status not in population.columns or population[status].null_count() == 0:
+        return ""
+    return STATUS_NOTE
+
+
 def rate_text(*, percent: bool = True) -> pl.Expr:
     """A table cell for a :func:`rates_by_timepoint` row: "k/n (lo–hi)" with the exact
     interval in whole percent, "–" when nobody was evaluable."""

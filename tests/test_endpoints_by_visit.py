@@ -407,3 +407,11 @@ def test_status_not_recorded_is_neither_left_study_nor_not_reached() -> None:
     assert r["n_population"] == r["n_follow_up"] + r["n_status_not_recorded"]
     note = rates_by_timepoint(REC, timepoints=TP, population=pop).select(not_assessed_text())
     assert note.item(1, 0).endswith("2 status not recorded")
+
+
+def test_status_note_only_when_a_status_is_not_recorded() -> None:
+    from sle_car.endpoints_by_visit import status_note
+
+    assert status_note(POP) == ""  # every status recorded: the tables read as before
+    unknown = POP.with_columns(pl.lit(None, dtype=pl.String).alias("EOSSTT"))
+    assert status_note(unknown).startswith(" Status not recorded: follow-up ended")
