@@ -372,7 +372,7 @@ def _parse_number(text: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     )
 
 
-def _schema(model: type[pa.DataFrameModel], data: pl.DataFrame) -> pa.DataFrameSchema:
+def schema_for(model: type[pa.DataFrameModel], data: pl.DataFrame) -> pa.DataFrameSchema:
     """The schema of ``model`` to validate ``data`` with: without its key-uniqueness check when
     no two rows of ``data`` have the same 64-bit hash of the key, which proves that no key is
     repeated (equal keys have equal hashes), so the check could find nothing. Pandera's check
@@ -392,7 +392,7 @@ def _schema(model: type[pa.DataFrameModel], data: pl.DataFrame) -> pa.DataFrameS
 def _schema_issues(file: str, typed: pl.DataFrame, model: type[pa.DataFrameModel]) -> pl.DataFrame:
     data = typed.drop(ROW)
     try:
-        _schema(model, data).validate(data, lazy=True)
+        schema_for(model, data).validate(data, lazy=True)
     except pa.errors.SchemaErrors as err:
         fc = err.failure_cases
     else:
