@@ -55,7 +55,11 @@ class ADSL(pa.DataFrameModel):
         **describe("End of study status (null: disposition not recorded for the subject)"),
     )
     DCSREAS: str = pa.Field(nullable=True, **describe("Reason for discontinuation"))
-    DTHFL: str = pa.Field(isin=["Y", "N"], **describe("Death flag"))
+    DTHFL: str = pa.Field(
+        nullable=True,
+        isin=["Y", "N"],
+        **describe("Death flag (null: disposition not recorded for the subject)"),
+    )
     DTHDY: int = pa.Field(nullable=True, **describe("Day of death", unit="study day"))
 
     class Config:

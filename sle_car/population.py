@@ -239,14 +239,16 @@ def followup_reverse_km(adsl: pl.DataFrame) -> dict[str, object]:
     patient alive at the last contact is an "event" (their follow-up ends), a death censors
     (follow-up would have gone on). The median is the R ``survival`` median of that curve
     (``sle_car.stats.km_median``); with the range of the observed follow-up times. Infused
-    patients only (``SAFFL`` = "Y"). Returns days and months (30.4375 days)."""
+    patients only (``SAFFL`` = "Y"). A patient whose death flag is null (no disposition
+    record) is counted as alive at the last contact, and ``method`` says how many.
+    Returns days and months (30.4375 days)."""
     require_columns(adsl, ["USUBJID", "SAFFL", "LSTALVDY", "DTHFL"], "followup_reverse_km")
     from sle_car.stats import km_median
 
     inf = adsl.filter(pl.col("SAFFL") == "Y")
     if inf.height == 0:
         return {"n": 0, "text": "no infused patient"}
-    died = (inf["DTHFL"] == "Y").to_numpy()
+    died = (inf["DTHFL"] == "Y").fill_null(False).to_numpy()
     days = (
         inf.select(
             pl.when(pl.col("DTHFL") == "Y")
@@ -276,7 +278,13 @@ def followup_reverse_km(adsl: pl.DataFrame) -> dict[str, object]:
             else f"not estimable (range {mo(days.min())}–{mo(days.max())} months)"
         ),
         "method": "reverse Kaplan-Meier (Schemper and Smith 1996): alive at last contact = "
-        "event, death = censored",
+        "event, death = censored"
+        + (
+            f"; death not recorded for {n_unknown} (no disposition record): counted as alive "
+            "at the last contact"
+            if (n_unknown := inf["DTHFL"].null_count())
+            else ""
+        ),
     }
 
 

@@ -126,6 +126,7 @@ def test_adsl_4b_end_of_study_status_is_null_when_disposition_was_not_recorded()
     adsl = derive_adsl(d)
     assert adsl["EOSSTT"].to_list() == ["ONGOING", None]  # B: no DS record at all
     assert adsl["DCSREAS"].to_list() == [None, None]
+    assert adsl["DTHFL"].to_list() == ["N", None]  # B: a death would not be recorded either
 
 
 def test_adsl_5_last_day_known_alive_is_the_latest_record_of_any_domain() -> None:

@@ -120,6 +120,23 @@ def test_followup_1_reverse_km_median_against_a_hand_computed_example() -> None:
     assert got["text"].startswith("9.9 months (range 3.3–13.1)")
 
 
+def test_followup_1b_a_death_not_recorded_counts_as_alive_at_last_contact_and_is_said() -> None:
+    """Same times, death flag null for the 200-day patient (no disposition record): counted as
+    alive at 200 days, so S(100) = 3/4, S(200) = 2/4 = 0.5 exactly until 300: the R survival
+    median is the midpoint, 250 days (300 when the death is recorded, test 1), and it is said."""
+    adsl = _adsl(
+        LSTALVDY=[100, 200, 300, 400],
+        DTHFL=["N", None, "N", "N"],
+        DTHDY=[None, None, None, None],
+        SAFFL=["Y"] * 4,
+    )
+    got = pop.followup_reverse_km(adsl)
+    assert got["median_days"] == 250
+    assert got["method"].endswith("death not recorded for 1 (no disposition record): counted "
+                                  "as alive at the last contact")  # fmt: skip
+    assert "death not recorded" not in pop.followup_reverse_km(_adsl())["method"]
+
+
 def test_followup_2_only_infused_patients_count() -> None:
     got = pop.followup_reverse_km(_adsl())  # S-004 not infused (10 days) is left out
     assert got["n"] == 3

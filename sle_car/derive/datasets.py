@@ -65,7 +65,8 @@ def derive_adsl(domains: dict[str, pl.DataFrame], adqs: pl.DataFrame | None = No
     and nothing ended; null ("not recorded") when the subject has no DS record at all — a cut
     without DS, with a header-only DS, or a subject DS does not cover — because "ongoing"
     would then be a guess (a patient may have completed or withdrawn; data review of issue
-    18). Downstream a null status is never read as on study or as left: see
+    18). DTHFL likewise: Y/N from DS for a subject DS covers, null (death not recorded)
+    without a DS record. Downstream a null status is never read as on study or as left: see
     :func:`sle_car.endpoints_by_visit.follow_up_status` and :func:`derive_param_sustained`."""
     dm, ex, ds = domains["dm"], domains["ex"], domains["ds"]
     require_columns(dm, ["USUBJID", "WEIGHTBL", "HEIGHTBL", "DIAGDY"], "derive_adsl")
@@ -123,7 +124,10 @@ def derive_adsl(domains: dict[str, pl.DataFrame], adqs: pl.DataFrame | None = No
         pl.when(pl.col("_DSD").is_not_null() & (pl.col("_DSD") != "COMPLETED"))
         .then(pl.col("_DSD"))
         .alias("DCSREAS"),
-        yn(pl.col("_DSD") == "DEATH").alias("DTHFL"),
+        pl.when(pl.col("USUBJID").is_in(in_ds))
+        .then(yn(pl.col("_DSD") == "DEATH"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias("DTHFL"),
         pl.when(pl.col("_DSD") == "DEATH").then(pl.col("_DSDY")).alias("DTHDY"),
     )
     if adqs is not None:
