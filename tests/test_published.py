@@ -252,6 +252,9 @@ def test_every_shipped_number_says_whether_it_was_checked_against_the_primary_pa
     src = P.sources_table(rows)
     assert src.height == c.height  # every published row, no pilot row
     assert not src["Checked against the primary source"].str.contains("session").any()
+    assert (
+        src["Checked against the primary source"].str.contains("checked December 2026").sum() >= 10
+    )
 
 
 def test_the_forest_plot_uses_no_patient_colour() -> None:
