@@ -414,7 +414,13 @@ def display_table(rows: pl.DataFrame) -> pl.DataFrame:
         pl.col("endpoint").replace_strict(ENDPOINTS, return_dtype=pl.String).alias("Endpoint"),
         pl.col("study").alias("Study"),
         pl.col("product_type").alias("Product type"),
-        pl.when(pl.col("n") == 0)
+        pl.when(
+            (pl.col("n") == 0)
+            & pl.col("endpoint").is_in(list(TOXICITIES))
+            & ~pl.col("definition").str.ends_with("not collected")
+        )
+        .then(pl.format("not yet evaluable ({} patients)", "not_evaluable"))
+        .when(pl.col("n") == 0)
         .then(pl.format("not evaluable ({} not assessed)", "not_evaluable"))
         .when((pl.col("not_evaluable") > 0) & pl.col("endpoint").is_in(list(TOXICITIES)))
         .then(pl.format("{}/{} ({} not yet evaluable)", "k", "n", "not_evaluable"))

@@ -293,6 +293,10 @@ def test_a_patient_at_day_10_without_crs_is_not_yet_evaluable_not_a_zero() -> No
     assert crs.select("k", "n", "not_evaluable").row(0) == (1, 2, 2)
     shown = P.display_table(P.comparison_rows(P.pilot_results(adsl, adae, _adrs([])), _cohorts([])))
     assert shown["Patients, k/n"][2] == "1/2 (2 not yet evaluable)"
+    # nobody followed through the window and no ICANS: not yet evaluable, not 0 of 2
+    early, ae = _tox([10, 12], [("2", "CRS", 3, 5)])
+    rows = P.comparison_rows(P.pilot_results(early, ae, _adrs([])), _cohorts([]))
+    assert P.display_table(rows)["Patients, k/n"][4] == "not yet evaluable (2 patients)"
     # the window is a SAP option
     short = ReportingOptions(crs_icans_window_day=10)
     crs10 = P.pilot_results(adsl, adae, _adrs([]), options=short)
