@@ -171,12 +171,17 @@ class ReportingOptions:
       predictors are known at day 0 and are analysed on every patient with time from day 0
       (no landmark: conditioning on survival to day 28 would drop early responders);
     - ``outcome_visit``: the later outcome is DORIS remission by this analysis visit (its
-      window's last day), i.e. by month 6."""
+      window's last day), i.e. by month 6;
+    - ``facit_mid_sensitivity``: the FACIT-Fatigue minimal important differences of the
+      sensitivity analysis of notebook 06, beside the SAP's ``AnalysisOptions.facit_mid``:
+      the ends of the 3-6 point range estimated in SLE (Lai JS et al. J Rheumatol
+      2011;38:672-679)."""
 
     month3_visit: str = "WEEK 12"
     month6_visit: str = "WEEK 24"
     landmark_day: int = 28
     outcome_visit: str = "WEEK 24"
+    facit_mid_sensitivity: tuple[float, ...] = (3.0, 6.0)
 
 
 REPORTING = ReportingOptions()

@@ -382,3 +382,61 @@ def test_adqs_3_baseline_is_the_last_value_before_the_first_treatment_day() -> N
     assert default["ADY"].to_list() == [-7]  # before day -5 (DEFAULTS.first_treatment_day)
     earlier = derive_adqs({"qs": qs}, first_treatment_day=-10).filter(pl.col("ABLFL") == "Y")
     assert earlier["ADY"].to_list() == [-12]
+
+
+def test_adrs_8b_facit_mid_on_stored_prorated_totals_equals_exact_fractions() -> None:
+    # Every total facit_fatigue can store (n = 7..13 items answered, item-score sum s =
+    # 0..4n; prorated 13 s / n rounded to 6 decimals), every pair (visit, baseline), CHG as
+    # derive_var_chg stores it: improved (CHG >= MID) must equal the exact rational
+    # comparison 13 (s_v n_b - s_b n_v) >= MID n_v n_b, for the SAP's MID and Lai 2011's 3 and 6.
+    from data_schemas.codelists import FACIT_ITEMS
+    from sle_car.derive.common import derive_var_chg
+    from sle_car.instruments.facit import ITEMS, facit_fatigue
+    from sle_car.sap import DEFAULTS
+
+    rows = []
+    for n in range(7, 14):
+        for s in range(0, 4 * n + 1):
+            scores = ([4] * (s // 4) + ([s % 4] if s % 4 else []) + [0] * 13)[:n]
+            scores += [None] * (13 - n)
+            rows.append(
+                {"n": n, "s": s}
+                | {
+                    c: (None if v is None else (4 - v if FACIT_ITEMS[c][2] else v))
+                    for c, v in zip(ITEMS, scores, strict=True)
+                }
+            )
+    schema = {"n": pl.Int64, "s": pl.Int64} | dict.fromkeys(ITEMS, pl.Int64)
+    totals = facit_fatigue(pl.DataFrame(rows, schema=schema)).select("n", "s", "FACITTOT")
+    assert totals.filter(pl.col("s") == 16, pl.col("n") == 12)["FACITTOT"].item() == 17.333333
+    pairs = (
+        totals.rename({"n": "nv", "s": "sv", "FACITTOT": "AVAL"})
+        .join(totals.rename({"n": "nb", "s": "sb", "FACITTOT": "BASE"}), how="cross")
+        .with_row_index("i")
+        .with_columns(
+            pl.format("P{}", "i").alias("USUBJID"),
+            pl.lit("FACITTOT").alias("PARAMCD"),
+            pl.lit(28).alias("ADY"),
+            pl.lit(None, dtype=pl.String).alias("ABLFL"),
+            pl.lit("Y").alias("ANL01FL"),
+        )
+    )
+    adqs = derive_var_chg(pairs)
+    for mid in (3.0, 4.0, 6.0, DEFAULTS.facit_mid):
+        got = derive_param_facitmid(adqs, mid=mid).select("USUBJID", "AVALC")
+        exact = adqs.select(
+            "USUBJID",
+            (13 * (pl.col("sv") * pl.col("nb") - pl.col("sb") * pl.col("nv")))
+            .ge(int(mid) * pl.col("nv") * pl.col("nb"))
+            .alias("want"),
+        )
+        j = got.join(exact, on="USUBJID")
+        assert j.height == adqs.height
+        wrong = j.filter((pl.col("AVALC") == "Y") != pl.col("want"))
+        assert wrong.height == 0, wrong.head()
+        # and the boundary is really exercised: changes of exactly +MID, prorated included
+        at = adqs.filter(
+            13 * (pl.col("sv") * pl.col("nb") - pl.col("sb") * pl.col("nv"))
+            == int(mid) * pl.col("nv") * pl.col("nb")
+        )
+        assert at.filter((pl.col("nv") < 13) | (pl.col("nb") < 13)).height > 0
