@@ -249,7 +249,9 @@ def change_plot(
     last = float(d[x].max() or 6 * per_month)
     label_x = last + 0.25 * per_month
     if unit == "weeks":
-        top = int(math.ceil(last / 4) * 4)
+        # the last protocol week at or before the last assessment (a week-28 visit on day
+        # 199 is week 28.4: the axis ends at 28, the label's margin follows)
+        top = max(4, 4 * math.floor((last + 2) / 4))
         xs = scale_x_continuous(
             breaks=list(range(0, top + 1, 4)), name="Weeks after CAR T-cell infusion"
         )

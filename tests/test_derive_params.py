@@ -440,3 +440,24 @@ def test_adrs_8b_facit_mid_on_stored_prorated_totals_equals_exact_fractions() ->
             == int(mid) * pl.col("nv") * pl.col("nb")
         )
         assert at.filter((pl.col("nv") < 13) | (pl.col("nb") < 13)).height > 0
+
+
+def test_adrs_8c_facit_mid_sensitivity_rows_are_windowed_like_the_dataset() -> None:
+    from sle_car.derive.datasets import facitmid_at
+
+    adqs = pl.DataFrame(
+        {
+            "USUBJID": ["A", "A", "A"],
+            "PARAMCD": ["FACITTOT"] * 3,
+            "ADY": [-7, 28, 84],
+            "AVAL": [30.0, 33.0, 36.0],
+            "BASE": [30.0] * 3,
+            "CHG": [None, 3.0, 6.0],
+            "ANL01FL": ["Y"] * 3,
+        }
+    )
+    adsl = pl.DataFrame({"USUBJID": ["A"], "STUDYID": ["S"]})
+    at3 = facitmid_at(adqs, adsl, mid=3.0).sort("ADY")
+    assert at3["AVISIT"].to_list() == ["WEEK 4", "WEEK 12"]
+    assert at3["AVALC"].to_list() == ["Y", "Y"]  # +3.0 exactly is improved at MID 3
+    assert facitmid_at(adqs, adsl, mid=6.0).sort("ADY")["AVALC"].to_list() == ["N", "Y"]

@@ -802,6 +802,17 @@ def derive_param_facitmid(adqs: pl.DataFrame, *, mid: float = DEFAULTS.facit_mid
     )
 
 
+def facitmid_at(adqs: pl.DataFrame, adsl: pl.DataFrame, *, mid: float) -> pl.DataFrame:
+    """ADRS FACITMID rows at another minimal important difference ``mid`` (a sensitivity
+    analysis: Lai 2011's range is 3-6 points), built exactly as ``derive_adrs`` builds them
+    (``derive_param_facitmid``, analysis visit windows, one analysis record per visit
+    ``ANL01FL``), so a table can set them beside the analysis dataset's own rows."""
+    x = derive_param_facitmid(adqs, mid=mid).filter(pl.col("ADY").is_not_null())
+    x = with_studyid(derive_vars_visit_window(x), adsl)
+    x = derive_var_anl01fl(x, by_vars=["USUBJID", "PARAMCD"], keep_not_evaluable=NEREASON)
+    return x.filter(pl.col("ANL01FL") == "Y").select(ADRS_COLUMNS)
+
+
 def derive_param_sustained(
     adrs: pl.DataFrame,
     adsl: pl.DataFrame,
