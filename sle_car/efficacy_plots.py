@@ -25,6 +25,7 @@ from plotnine import (
     ggplot,
     labs,
     scale_fill_manual,
+    scale_x_continuous,
     scale_y_continuous,
     scale_y_discrete,
     theme,
@@ -218,24 +219,46 @@ def change_plot(
     y_label: str,
     mid: float,
     mid_label: str,
+    unit: str = "months",
 ) -> ggplot:
-    """Change from baseline per patient over months (baseline = 0 at month 0), with the
-    minimal important difference as a dashed reference line and zero as a solid one. The MID
-    label sits above the dashed line in the right margin of the panel, beyond the last
-    assessment, on two lines ("MID" / "4 points"), so that it never covers a patient's line
-    (issue 18: no overlapping labels)."""
+    """Change from baseline per patient over time after the infusion (baseline = 0 at time
+    0), with the minimal important difference as a dashed reference line and zero as a solid
+    one. ``unit="months"``: x is ``MONTH`` (``sle_car.figures.months``), a break every month;
+    ``unit="weeks"``: x is ``ADY`` / 7, a break every 4 weeks (0, 4, ..., 28: the protocol's
+    questionnaire visits, as the tables read them). The MID label sits above the dashed line
+    in the right margin of the panel, beyond the last assessment, on two lines ("MID" /
+    "4 points"), so that it never covers a patient's line (issue 18: no overlapping labels)."""
+    if unit == "weeks":
+        x, per_month = "WEEK", DAYS_PER_MONTH / 7
+        df = df.with_columns((pl.col("ADY") / 7).alias(x))
+    elif unit == "months":
+        x, per_month = "MONTH", 1.0
+    else:
+        raise ValueError(f"unit must be 'months' or 'weeks', not {unit!r}")
     base = (
         df.select("USUBJID", "Patient")
         .unique()
-        .with_columns(pl.lit(0.0).alias("MONTH"), pl.lit(0.0).alias(y))
+        .with_columns(pl.lit(0.0).alias(x), pl.lit(0.0).alias(y))
     )
     d = pl.concat(
-        [base, df.select("USUBJID", "Patient", "MONTH", pl.col(y).cast(pl.Float64))]
-    ).sort("Patient", "MONTH")
-    last = float(d["MONTH"].max() or 6)
-    label_x = last + 0.25
+        [
+            base,
+            df.select("USUBJID", "Patient", pl.col(x).cast(pl.Float64), pl.col(y).cast(pl.Float64)),
+        ]
+    ).sort("Patient", x)
+    last = float(d[x].max() or 6 * per_month)
+    label_x = last + 0.25 * per_month
+    if unit == "weeks":
+        # the last protocol week at or before the last assessment (a week-28 visit on day
+        # 199 is week 28.4: the axis ends at 28, the label's margin follows)
+        top = max(4, 4 * math.floor((last + 2) / 4))
+        xs = scale_x_continuous(
+            breaks=list(range(0, top + 1, 4)), name="Weeks after CAR T-cell infusion"
+        )
+    else:
+        xs = scale_x_months(math.ceil(last), step=1)
     return (
-        ggplot(d, aes("MONTH", y, color="Patient", group="Patient"))
+        ggplot(d, aes(x, y, color="Patient", group="Patient"))
         + geom_hline(yintercept=0, color="#333333", size=0.3)
         + reference_line(mid)
         + annotate(
@@ -251,8 +274,8 @@ def change_plot(
         + geom_line(size=0.6)
         + geom_point(size=1.2)
         + scale_colour_patient(cohort)
-        + scale_x_months(math.ceil(last), step=1)
-        + expand_limits(x=label_x + MARGIN_LABEL_MONTHS)
+        + xs
+        + expand_limits(x=label_x + MARGIN_LABEL_MONTHS * per_month)
         + labs(y=y_label)
         + theme_journal()
     )

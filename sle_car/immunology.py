@@ -18,7 +18,12 @@ from __future__ import annotations
 import polars as pl
 
 from sle_car._checks import require_columns
-from sle_car.endpoints_by_visit import IMMUNOLOGY_MONTHS, rates_by_timepoint
+from sle_car.endpoints_by_visit import (
+    EFFICACY_WEEKS,
+    FOLLOW_UP_MONTHS,
+    IMMUNOLOGY_MONTHS,
+    rates_by_timepoint,
+)
 from sle_car.figures import DAYS_PER_MONTH
 from sle_car.instruments.bcell import bcell_aplasia_flag, bcell_reconstitution
 from sle_car.population import median_range
@@ -30,17 +35,40 @@ DIRECTIONS = (">=", ">")
 (anti-dsDNA: ≥ 30 IU/mL is positive, BLISS, Furie 2014; instruments.md §13 SERO-T03)."""
 
 
-def aplasia_by_month(adrs: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
-    """B-cell aplasia rate per protocol month (1, 3, 6, ..., 24; ``IMMUNOLOGY_MONTHS``) from
-    the per-visit aplasia already derived (ADRS ``BCAPL``: CD19+ B cells strictly below
-    ``DEFAULTS.bcell_abs_max`` cells/µL, ``sle_car.instruments.bcell_aplasia_flag``,
-    instruments.md §13), with n in follow-up, assessed, evaluable, k, rate and exact 95% CI
-    and the patients not assessed by reason (``rates_by_timepoint``). ``population``: ADSL
-    rows of the analysis set (the infused patients, ``SAFFL`` "Y")."""
-    require_columns(adrs, ["PARAMCD"], "aplasia_by_month", "ADRS")
+BCELL_VISITS: dict[str, str] = {
+    **{
+        label
+        + {"WEEK 4": " (month 1)", "WEEK 12": " (month 3)", "WEEK 24": " (month 6)"}.get(
+            visit, ""
+        ): visit
+        for label, visit in EFFICACY_WEEKS.items()
+    },
+    **FOLLOW_UP_MONTHS,
+}
+"""Every flow-cytometry visit after the first 28 days: weeks 4, 8, ..., 28 (every 4 weeks;
+weeks 4, 12 and 24 are the protocol's immunology months 1, 3 and 6), then months 9, 12, ...,
+24 (``data_schemas.codelists.VISITS``). B cells return between weeks 12 and 24 after CD19
+CAR T cells (Mackensen 2022: 110 ± 32 days), so a table of months 1, 3 and 6 only would jump
+from 100 % to 0 % (issue 18 review)."""
+
+
+def aplasia_by_visit(
+    adrs: pl.DataFrame,
+    population: pl.DataFrame,
+    *,
+    timepoints: dict[str, str] = BCELL_VISITS,
+) -> pl.DataFrame:
+    """B-cell aplasia rate at every flow-cytometry visit (``BCELL_VISITS``: weeks 4, 8, ...,
+    28, then months 9, 12, ..., 24) from the per-visit aplasia already derived (ADRS
+    ``BCAPL``: CD19+ B cells strictly below ``DEFAULTS.bcell_abs_max`` cells/µL,
+    ``sle_car.instruments.bcell_aplasia_flag``, instruments.md §13), with n in follow-up,
+    assessed, evaluable, k, rate and exact 95% CI and the patients not assessed by reason
+    (``rates_by_timepoint``). ``population``: ADSL rows of the analysis set (the infused
+    patients, ``SAFFL`` "Y")."""
+    require_columns(adrs, ["PARAMCD"], "aplasia_by_visit", "ADRS")
     return rates_by_timepoint(
         adrs.filter(pl.col("PARAMCD") == "BCAPL"),
-        timepoints=IMMUNOLOGY_MONTHS,
+        timepoints=timepoints,
         population=population,
     )
 
@@ -67,7 +95,9 @@ def bcell_reconstitution_by_patient(
     post-aplasia count at or above ``abs_max`` that the next ``confirm_n`` - 1 samples
     confirm (``RECDY``, ``bcell_reconstitution``; the same rule as ADTTE ``TTBCREC``).
 
-    Columns: ``USUBJID``; ``APLDY``; ``RECDY``; ``LASTDY`` (last B-cell sample after the
+    Columns: ``USUBJID``; ``APLDY``; ``LASTAPLDY`` (reconstituted patients only: the last
+    aplastic sample before ``RECDY``; B cells came back after it and by ``RECDY``, so with
+    4-weekly flow cytometry ``RECDY`` is an upper bound up to ~28 days late); ``RECDY``; ``LASTDY`` (last B-cell sample after the
     infusion); ``STATUS`` (:data:`RECON_OBSERVED`, :data:`RECON_CENSORED` — censored: still
     aplastic at the last sample, or a first count at or above the threshold not yet confirmed
     by enough later samples —, :data:`RECON_NO_APLASIA`, :data:`RECON_NOT_ASSESSED`);
@@ -83,6 +113,14 @@ def bcell_reconstitution_by_patient(
         abs_max=abs_max,
     )
     rec = bcell_reconstitution(b, confirm_n=confirm_n)
+    # the last aplastic sample before the reconstitution day: B cells came back in between
+    last_aplastic = (
+        b.join(rec.select("USUBJID", "RECDY"), on="USUBJID", how="inner")
+        .filter(pl.col("BCAPL").fill_null(False) & (pl.col("ADY") < pl.col("RECDY")))
+        .group_by("USUBJID")
+        .agg(pl.col("ADY").max().alias("LASTAPLDY"))
+    )
+    rec = rec.join(last_aplastic, on="USUBJID", how="left")
     out = (
         population.select("USUBJID").unique(maintain_order=True).join(rec, on="USUBJID", how="left")
     )
@@ -106,12 +144,24 @@ def bcell_reconstitution_by_patient(
             .then(pl.col("LASTDY") - pl.col("APLDY"))
             .alias("DURDY"),
             pl.when(observed).then(0).when(censored).then(1).cast(pl.Int8).alias("CNSR"),
+            pl.when(observed).then(pl.col("LASTAPLDY")).alias("LASTAPLDY"),
         )
         .with_columns(
             (pl.col("RECDY") / DAYS_PER_MONTH).alias("RECMO"),
             (pl.col("DURDY") / DAYS_PER_MONTH).alias("DURMO"),
         )
-        .select("USUBJID", "APLDY", "RECDY", "LASTDY", "STATUS", "DURDY", "CNSR", "RECMO", "DURMO")
+        .select(
+            "USUBJID",
+            "APLDY",
+            "LASTAPLDY",
+            "RECDY",
+            "LASTDY",
+            "STATUS",
+            "DURDY",
+            "CNSR",
+            "RECMO",
+            "DURMO",
+        )
         .sort("USUBJID")
     )
 
@@ -122,12 +172,25 @@ def median_range_text(values: pl.Series, *, decimals: int = 1) -> str:
     return median_range(values, decimals=decimals, empty="–")
 
 
+def mean_sd_text(values: pl.Series, *, decimals: int = 0) -> str:
+    """ "mean ± SD" of the non-null ``values`` (sample SD, n - 1 in the denominator) rounded
+    to ``decimals``; the mean alone for one value; "–" for none. The form in which published
+    CAR-T series report B-cell reappearance (Mackensen 2022: 110 ± 32 days), so the pilot can
+    be set beside it like for like."""
+    v = values.drop_nulls()
+    if v.len() == 0:
+        return "–"
+    mean = f"{v.mean():.{decimals}f}"
+    return mean if v.len() == 1 else f"{mean} ± {v.std(ddof=1):.{decimals}f}"
+
+
 def reconstitution_summary(recon: pl.DataFrame) -> dict[str, object]:
     """Counts and medians over :func:`bcell_reconstitution_by_patient`'s output: patients
     with confirmed aplasia ``n_aplasia``, reconstituted ``n_observed``, still aplastic at
     their last assessment ``n_censored``; ``reconstitution_month`` and
     ``duration_months``: median (range) among the reconstituted (``median_range_text``);
-    ``km_median_months``: the Kaplan-Meier median duration of aplasia (censored patients
+    ``reconstitution_day_mean_sd``: mean ± SD of the reconstitution day (``mean_sd_text``; the
+    summary Mackensen 2022 gives, 110 ± 32 days); ``km_median_months``: the Kaplan-Meier median duration of aplasia (censored patients
     counted until their last sample; ``sle_car.stats.km_median``), "NE" when not reached —
     the one median valid when some patients are censored."""
     import numpy as np
@@ -150,6 +213,7 @@ def reconstitution_summary(recon: pl.DataFrame) -> dict[str, object]:
         "n_censored": ev.height - obs.height,
         "reconstitution_month": median_range_text(obs["RECMO"]),
         "reconstitution_day": median_range_text(obs["RECDY"].cast(pl.Float64), decimals=0),
+        "reconstitution_day_mean_sd": mean_sd_text(obs["RECDY"].cast(pl.Float64)),
         "duration_months": median_range_text(obs["DURMO"]),
         "km_median_months": km_text,
     }
@@ -338,4 +402,48 @@ def below_detection_text(df: pl.DataFrame, what: str) -> str:
     return (
         f"{what}: {k} of {n} results were 0 (below detection), drawn at half the lowest "
         "measured value with open markers."
+    )
+
+
+# --- patients below a limit, patients who left while positive --------------------------------
+def patients_below(
+    df: pl.DataFrame, *, by: str, limit: pl.Expr | float, value: str = "AVAL"
+) -> pl.DataFrame:
+    """Per level of ``by``: ``N`` patients (``USUBJID``) with a result after the infusion
+    (``ADY`` > 0) and ``n`` of them with at least one result strictly below ``limit`` (a
+    column expression such as ``pl.col("ANRLO")``, the laboratory's lower limit, or a number
+    such as the IgG replacement threshold ``sle_car.sap.SAFETY.igg_low_g_l``, 4 g/L; Hill JA
+    et al. Blood Rev 2019;38:100596). A result equal to the limit is not below it; a result
+    whose limit is missing is not counted as below (nor as not below: it still counts in
+    ``N``)."""
+    require_columns(df, ["USUBJID", "ADY", value, by], "patients_below")
+    lim = limit if isinstance(limit, pl.Expr) else pl.lit(float(limit))
+    post = df.filter((pl.col("ADY") > 0) & pl.col(value).is_not_null())
+    return (
+        post.group_by(by)
+        .agg(
+            pl.col("USUBJID").n_unique().alias("N"),
+            pl.col("USUBJID").filter((pl.col(value) < lim).fill_null(False)).n_unique().alias("n"),
+        )
+        .sort(by)
+    )
+
+
+def left_while_positive(ab: pl.DataFrame, population: pl.DataFrame, paramcd: str) -> pl.DataFrame:
+    """Patients of ``population`` who left the study early (ADSL ``EOSSTT`` "DISCONTINUED")
+    and whose last result of antibody ``paramcd`` after the infusion was positive (``ABPOS``
+    of ``derive_var_abpos``): ``USUBJID``, ``ADY``, ``AVAL`` of that last result. A later
+    column of the autoantibody table that reads "all negative" may do so only because these
+    patients are no longer in it; the table's note names them."""
+    require_columns(ab, ["USUBJID", "PARAMCD", "ADY", "AVAL", "ABPOS"], "left_while_positive")
+    require_columns(population, ["USUBJID", "EOSSTT"], "left_while_positive", "ADSL")
+    left = population.filter(pl.col("EOSSTT") == "DISCONTINUED").select("USUBJID")
+    return (
+        ab.filter((pl.col("PARAMCD") == paramcd) & (pl.col("ADY") > 0))
+        .join(left, on="USUBJID", how="inner")
+        .sort("USUBJID", "ADY")
+        .group_by("USUBJID", maintain_order=True)
+        .agg(pl.col("ADY").last(), pl.col("AVAL").last(), pl.col("ABPOS").last())
+        .filter(pl.col("ABPOS").fill_null(False))
+        .select("USUBJID", "ADY", "AVAL")
     )

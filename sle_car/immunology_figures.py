@@ -211,3 +211,81 @@ def event_lines(events: pl.DataFrame, *, dodge: float = 0.3) -> list:
 def legend_bottom() -> theme:
     """Legends under the panels: a single-column (85 mm) figure keeps its panel width."""
     return theme(legend_position="bottom", legend_box="vertical")
+
+
+def titre_breaks(values: pl.Series, cutoff: float) -> list[float]:
+    """Doubling dilutions (reciprocal titres) from the lower of ``cutoff`` and the lowest
+    positive value up to the highest value: 80, 160, ..., 1280 for an ANA panel read from
+    1:80. Titres are doubling dilutions, so these are the only values a titre can take."""
+    pos = values.filter(values > 0)
+    lo = min(cutoff, float(pos.min())) if pos.len() else cutoff
+    hi = max(cutoff, float(pos.max())) if pos.len() else cutoff
+    out = [lo]
+    while out[-1] < hi:
+        out.append(out[-1] * 2)
+    return out
+
+
+def titre_plot(
+    df: pl.DataFrame,
+    *,
+    patients: list[str],
+    cutoff: float,
+    y_label: str,
+    dodge: float = 0.12,
+    ref_label: str | None = None,
+) -> ggplot:
+    """Per-patient courses of a reciprocal titre (``USUBJID``, ``ADY``, ``AVAL``; e.g. ANA by
+    HEp-2 immunofluorescence) over months after the infusion on a log2 axis whose ticks are
+    the doubling dilutions (``titre_breaks``), labelled "1:80", "1:160", .... Patients with
+    the same titre would hide one another, so each patient is drawn ``dodge`` of a dilution
+    step above or below the others (patients in cohort order, centred on the true titre; at
+    most ± 0.24 step for five patients: never mistaken for the next dilution). A titre of 0
+    (negative at the lowest dilution tested) is drawn half a step below the lowest tick with
+    an open triangle, labelled "neg.". ``cutoff``: the positivity cut-off, a dashed line
+    described in the subtitle by ``ref_label`` (default "positive ≥ 1:<cutoff>")."""
+    from plotnine import scale_y_continuous
+
+    d = df.filter(pl.col("AVAL").is_not_null()).with_columns(patient_label_expr())
+    breaks = titre_breaks(d["AVAL"], cutoff)
+    neg = breaks[0] / 2
+    has_neg = bool((d["AVAL"] <= 0).any())
+    order = {p: i for i, p in enumerate(sorted(dict.fromkeys(patients)))}
+    centre = (len(order) - 1) / 2
+    rank = pl.col("USUBJID").replace_strict(order, default=None, return_dtype=pl.Float64)
+    d = (
+        d.with_columns(
+            (pl.col("AVAL") <= 0).alias("BELOWFL"),
+            pl.when(pl.col("AVAL") <= 0).then(pl.lit(neg)).otherwise(pl.col("AVAL")).alias("_T"),
+        )
+        .with_columns(
+            (pl.col("_T") * (2.0 ** (dodge * (rank.fill_null(centre) - centre)))).alias("LOGY"),
+            pl.when(pl.col("BELOWFL"))
+            .then(pl.lit(BELOW))
+            .otherwise(pl.lit("measured"))
+            .alias("KIND"),
+            months().alias("_X"),
+        )
+        .sort("Patient", "ADY")
+    )
+    ticks = ([neg] if has_neg else []) + breaks
+    labels = (["neg."] if has_neg else []) + [f"1:{b:g}" for b in breaks]
+    top = max(float(d["_X"].max() or 0), 1.0)
+    refs = pl.DataFrame(
+        {"REF": [float(cutoff)], "REFLAB": [ref_label or f"positive ≥ 1:{cutoff:g}"]}
+    )
+    layers = _course_layers(d, patients, log=False)
+    return (
+        ggplot(d, aes("_X", "LOGY", color="Patient", group="Patient"))
+        + layers
+        + scale_y_continuous(
+            trans="log2",
+            breaks=ticks,
+            labels=labels,
+            limits=(ticks[0] / 2**0.4, ticks[-1] * 2**0.4),
+            name=y_label,
+        )
+        + scale_x_months(top, step=3, round_up=True)
+        + facet_reference_lines(refs, label=False)
+        + labs(subtitle=f"Dashed line: {refs['REFLAB'][0]}")
+    )

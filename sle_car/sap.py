@@ -180,13 +180,18 @@ class ReportingOptions:
       weeks (ASTCT consensus, Lee DW et al. Biol Blood Marrow Transplant 2019;25:625-638; in
       475 real-world oncology patients no new CRS began after week 2, Blood Adv
       2024;8(20):5346; in SLE, KYSA-1 fever on days 5-11; ``published_cart_sle.md`` §4.2), so
-      28 days covers the window with margin. Events after the window are still counted."""
+      28 days covers the window with margin. Events after the window are still counted.
+    - ``facit_mid_sensitivity``: the FACIT-Fatigue minimal important differences of the
+      sensitivity analysis of notebook 06, beside the SAP's ``AnalysisOptions.facit_mid``:
+      the ends of the 3-6 point range estimated in SLE (Lai JS et al. J Rheumatol
+      2011;38:672-679)."""
 
     month3_visit: str = "WEEK 12"
     month6_visit: str = "WEEK 24"
     landmark_day: int = 28
     outcome_visit: str = "WEEK 24"
     crs_icans_window_day: int = 28
+    facit_mid_sensitivity: tuple[float, ...] = (3.0, 6.0)
 
 
 REPORTING = ReportingOptions()

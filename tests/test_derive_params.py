@@ -395,3 +395,82 @@ def test_adrs_9b_doris12_status_not_recorded_is_not_a_guessed_no() -> None:
     adsl = pl.DataFrame({"USUBJID": ["A", "D"], "EOSSTT": [None, "DISCONTINUED"]})
     out = derive_param_sustained(adrs, adsl).sort("USUBJID")
     assert out["AVALC"].to_list() == [None, "N"]
+
+
+def test_adrs_8b_facit_mid_on_stored_prorated_totals_equals_exact_fractions() -> None:
+    # Every total facit_fatigue can store (n = 7..13 items answered, item-score sum s =
+    # 0..4n; prorated 13 s / n rounded to 6 decimals), every pair (visit, baseline), CHG as
+    # derive_var_chg stores it: improved (CHG >= MID) must equal the exact rational
+    # comparison 13 (s_v n_b - s_b n_v) >= MID n_v n_b, for the SAP's MID and Lai 2011's 3 and 6.
+    from data_schemas.codelists import FACIT_ITEMS
+    from sle_car.derive.common import derive_var_chg
+    from sle_car.instruments.facit import ITEMS, facit_fatigue
+    from sle_car.sap import DEFAULTS
+
+    rows = []
+    for n in range(7, 14):
+        for s in range(0, 4 * n + 1):
+            scores = ([4] * (s // 4) + ([s % 4] if s % 4 else []) + [0] * 13)[:n]
+            scores += [None] * (13 - n)
+            rows.append(
+                {"n": n, "s": s}
+                | {
+                    c: (None if v is None else (4 - v if FACIT_ITEMS[c][2] else v))
+                    for c, v in zip(ITEMS, scores, strict=True)
+                }
+            )
+    schema = {"n": pl.Int64, "s": pl.Int64} | dict.fromkeys(ITEMS, pl.Int64)
+    totals = facit_fatigue(pl.DataFrame(rows, schema=schema)).select("n", "s", "FACITTOT")
+    assert totals.filter(pl.col("s") == 16, pl.col("n") == 12)["FACITTOT"].item() == 17.333333
+    pairs = (
+        totals.rename({"n": "nv", "s": "sv", "FACITTOT": "AVAL"})
+        .join(totals.rename({"n": "nb", "s": "sb", "FACITTOT": "BASE"}), how="cross")
+        .with_row_index("i")
+        .with_columns(
+            pl.format("P{}", "i").alias("USUBJID"),
+            pl.lit("FACITTOT").alias("PARAMCD"),
+            pl.lit(28).alias("ADY"),
+            pl.lit(None, dtype=pl.String).alias("ABLFL"),
+            pl.lit("Y").alias("ANL01FL"),
+        )
+    )
+    adqs = derive_var_chg(pairs)
+    for mid in (3.0, 4.0, 6.0, DEFAULTS.facit_mid):
+        got = derive_param_facitmid(adqs, mid=mid).select("USUBJID", "AVALC")
+        exact = adqs.select(
+            "USUBJID",
+            (13 * (pl.col("sv") * pl.col("nb") - pl.col("sb") * pl.col("nv")))
+            .ge(int(mid) * pl.col("nv") * pl.col("nb"))
+            .alias("want"),
+        )
+        j = got.join(exact, on="USUBJID")
+        assert j.height == adqs.height
+        wrong = j.filter((pl.col("AVALC") == "Y") != pl.col("want"))
+        assert wrong.height == 0, wrong.head()
+        # and the boundary is really exercised: changes of exactly +MID, prorated included
+        at = adqs.filter(
+            13 * (pl.col("sv") * pl.col("nb") - pl.col("sb") * pl.col("nv"))
+            == int(mid) * pl.col("nv") * pl.col("nb")
+        )
+        assert at.filter((pl.col("nv") < 13) | (pl.col("nb") < 13)).height > 0
+
+
+def test_adrs_8c_facit_mid_sensitivity_rows_are_windowed_like_the_dataset() -> None:
+    from sle_car.derive.datasets import facitmid_at
+
+    adqs = pl.DataFrame(
+        {
+            "USUBJID": ["A", "A", "A"],
+            "PARAMCD": ["FACITTOT"] * 3,
+            "ADY": [-7, 28, 84],
+            "AVAL": [30.0, 33.0, 36.0],
+            "BASE": [30.0] * 3,
+            "CHG": [None, 3.0, 6.0],
+            "ANL01FL": ["Y"] * 3,
+        }
+    )
+    adsl = pl.DataFrame({"USUBJID": ["A"], "STUDYID": ["S"]})
+    at3 = facitmid_at(adqs, adsl, mid=3.0).sort("ADY")
+    assert at3["AVISIT"].to_list() == ["WEEK 4", "WEEK 12"]
+    assert at3["AVALC"].to_list() == ["Y", "Y"]  # +3.0 exactly is improved at MID 3
+    assert facitmid_at(adqs, adsl, mid=6.0).sort("ADY")["AVALC"].to_list() == ["N", "Y"]

@@ -131,3 +131,17 @@ def test_patient_panels_keep_values_and_give_each_patient_a_panel() -> None:
     assert len(panels) == 2
     ys = sorted(tuple(ax.get_lines()[0].get_ydata()) for ax in panels)
     assert ys == [(8.0, 0.0), (10.0, 0.0)]  # values as recorded, no dodge
+
+
+def test_change_plot_in_weeks_has_the_protocol_weeks_as_breaks() -> None:
+    from sle_car.efficacy_plots import change_plot
+
+    df = pl.DataFrame(
+        {"USUBJID": ["S-001"] * 2, "Patient": ["001"] * 2, "ADY": [28, 199], "CHG": [2.0, 6.0]}
+    )
+    p = change_plot(df, ["S-001"], y_label="y", mid=4, mid_label="MID 4 points", unit="weeks")
+    assert p.data["WEEK"].to_list() == [0.0, 4.0, 199 / 7]  # baseline at week 0
+    xs = next(s for s in p.scales if "x" in s.aesthetics)
+    # the week-28 visit on day 199 (week 28.4) ends the axis at 28, not 32
+    assert list(xs.breaks) == [0, 4, 8, 12, 16, 20, 24, 28]
+    assert xs.name == "Weeks after CAR T-cell infusion"

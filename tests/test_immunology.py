@@ -34,10 +34,10 @@ def test_aplasia_1_denominators_per_month() -> None:
             "ANL01FL": ["Y"] * 5,
         }
     )
-    r = I.aplasia_by_month(adrs, _adsl())
-    m1 = r.filter(pl.col("timepoint") == "Month 1").row(0, named=True)
+    r = I.aplasia_by_visit(adrs, _adsl())
+    m1 = r.filter(pl.col("timepoint") == "Week 4 (month 1)").row(0, named=True)
     assert (m1["n_follow_up"], m1["n_assessed"], m1["n_evaluable"], m1["k"]) == (3, 3, 2, 1)
-    m3 = r.filter(pl.col("timepoint") == "Month 3").row(0, named=True)
+    m3 = r.filter(pl.col("timepoint") == "Week 12 (month 3)").row(0, named=True)
     # W (left day 200) and C (cut day 100) were still followed through month 3's window? W yes
     # (missed), C no (the window closes after day 100: not reached)
     assert (m3["n_follow_up"], m3["n_evaluable"], m3["k"]) == (2, 1, 1)
@@ -59,7 +59,7 @@ def test_aplasia_2_other_parameters_are_ignored() -> None:
         },
         schema_overrides={"NEREASON": pl.String},
     )
-    assert I.aplasia_by_month(adrs, _adsl())["n_assessed"].sum() == 0
+    assert I.aplasia_by_visit(adrs, _adsl())["n_assessed"].sum() == 0
 
 
 # --- the panel --------------------------------------------------------------------------------
@@ -329,3 +329,110 @@ def test_reconstitution_7_an_unconfirmed_last_count_above_the_threshold_is_censo
     adlb = _bcells([("U", 3, 0.1), ("U", 7, 0.2), ("U", 140, 12.0)])
     r = I.bcell_reconstitution_by_patient(adlb, _pop(["U"])).row(0, named=True)
     assert (r["STATUS"], r["CNSR"], r["RECDY"], r["DURDY"]) == (I.RECON_CENSORED, 1, None, 137)
+
+
+def test_reconstitution_8_last_aplastic_sample_bounds_the_return_from_below() -> None:
+    # R: aplastic on days 3 and 7, first confirmed count day 120: B cells came back after day 7
+    r = _recon().filter(pl.col("USUBJID") == "R").row(0, named=True)
+    assert (r["LASTAPLDY"], r["RECDY"]) == (7, 120)
+    # Q: an unconfirmed count on day 60, aplastic again on day 91, back from day 120: the
+    # interval is day 91 to day 120, not day 7 or day 60
+    adlb = _bcells(
+        [
+            *[("Q", 3, 0.1), ("Q", 7, 0.1), ("Q", 60, 5.0)],
+            *[("Q", 91, 0.3), ("Q", 120, 2.0), ("Q", 150, 3.0)],
+        ]
+    )
+    q = I.bcell_reconstitution_by_patient(adlb, _pop(["Q"])).row(0, named=True)
+    assert (q["LASTAPLDY"], q["RECDY"]) == (91, 120)
+    # a censored patient has no interval
+    b = _recon().filter(pl.col("USUBJID") == "B").row(0, named=True)
+    assert b["LASTAPLDY"] is None
+
+
+def test_mean_sd_text_is_the_published_form() -> None:
+    # the pilot's five reconstitution days: mean 133.2, sample SD 24.8
+    assert I.mean_sd_text(pl.Series([140.0, 107.0, 138.0, 169.0, 112.0])) == "133 ± 25"
+    assert I.mean_sd_text(pl.Series([120.0, None])) == "120"
+    assert I.mean_sd_text(pl.Series([], dtype=pl.Float64)) == "–"
+    assert I.reconstitution_summary(_recon())["reconstitution_day_mean_sd"] == "120"
+
+
+def test_aplasia_3_every_flow_visit_weeks_4_to_28_then_months() -> None:
+    assert list(I.BCELL_VISITS.values())[:7] == [f"WEEK {w}" for w in range(4, 29, 4)]
+    assert list(I.BCELL_VISITS)[2] == "Week 12 (month 3)"
+    assert list(I.BCELL_VISITS.values())[7:] == [f"MONTH {m}" for m in range(9, 25, 3)]
+    adrs = pl.DataFrame(
+        {
+            "USUBJID": ["A", "A"],
+            "PARAMCD": ["BCAPL"] * 2,
+            "AVALC": ["Y", "N"],
+            "NEREASON": [None, None],
+            "AVISIT": ["WEEK 16", "WEEK 20"],
+            "ANL01FL": ["Y"] * 2,
+        },
+        schema_overrides={"NEREASON": pl.String},
+    )
+    r = I.aplasia_by_visit(adrs, _adsl().filter(pl.col("USUBJID") == "A"))
+    # the return between weeks 16 and 20 shows at its own visits, not only at month 6
+    assert r.filter(pl.col("timepoint") == "Week 16")["k"].item() == 1
+    assert r.filter(pl.col("timepoint") == "Week 20")["k"].item() == 0
+
+
+def test_patients_below_is_strict_and_counts_each_patient_once() -> None:
+    ig = pl.DataFrame(
+        {
+            "USUBJID": ["A", "A", "B", "C", "D"],
+            "Ig": ["IgG"] * 5,
+            "ADY": [-7, 30, 30, 60, 90],
+            # A below only before the infusion; B exactly at 4 g/L; C twice below; D no LLN
+            "AVAL": [3.0, 5.0, 4.0, 3.9, 3.0],
+            "ANRLO": [7.0, 7.0, 7.0, 7.0, None],
+        }
+    )
+    ig = pl.concat(
+        [
+            ig,
+            ig.filter(pl.col("USUBJID") == "C").with_columns(
+                pl.lit(61, dtype=pl.Int64).alias("ADY")
+            ),
+        ]
+    )
+    r = I.patients_below(ig, by="Ig", limit=4.0).row(0, named=True)
+    assert (r["N"], r["n"]) == (4, 2)  # C and D; B at 4.0 is not below
+    r = I.patients_below(ig, by="Ig", limit=pl.col("ANRLO")).row(0, named=True)
+    assert (r["N"], r["n"]) == (4, 3)  # A, B, C below 7; D has no limit: not counted below
+
+
+def test_left_while_positive_names_only_withdrawn_patients_last_positive() -> None:
+    ab = pl.DataFrame(
+        {
+            "USUBJID": ["W", "W", "V", "K"],
+            "PARAMCD": ["DDNAIGAB"] * 4,
+            "ADY": [30, 450, 450, 450],
+            # W withdrew positive; V withdrew negative; K positive but still followed
+            "AVAL": [20.0, 38.0, 10.0, 40.0],
+            "ABPOS": [False, True, False, True],
+        }
+    )
+    pop = pl.DataFrame(
+        {"USUBJID": ["W", "V", "K"], "EOSSTT": ["DISCONTINUED", "DISCONTINUED", "ONGOING"]}
+    )
+    r = I.left_while_positive(ab, pop, "DDNAIGAB")
+    assert r.rows() == [("W", 450, 38.0)]
+
+
+def test_figures_6_titre_ticks_are_doubling_dilutions_and_equal_titres_are_dodged() -> None:
+    from sle_car.immunology_figures import titre_breaks, titre_plot
+
+    assert titre_breaks(pl.Series([320.0, 640.0, 1280.0]), 80) == [80, 160, 320, 640, 1280]
+    df = pl.DataFrame(
+        {"USUBJID": ["A", "B", "C"], "ADY": [30, 30, 30], "AVAL": [320.0, 320.0, 0.0]}
+    )
+    p = titre_plot(df, patients=["A", "B", "C"], cutoff=80, y_label="ANA")
+    y = dict(zip(p.data["USUBJID"], p.data["LOGY"], strict=True))
+    # three patients centred on the true titre, 0.12 of a doubling step apart
+    assert y["A"] == pytest.approx(320 * 2**-0.12) and y["B"] == pytest.approx(320.0)
+    assert y["C"] == pytest.approx(40 * 2**0.12)  # negative: half a step below 1:80
+    ys = next(s for s in p.scales if "y" in s.aesthetics)
+    assert list(ys.labels) == ["neg.", "1:80", "1:160", "1:320"]

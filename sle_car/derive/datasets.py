@@ -13,7 +13,7 @@ import polars as pl
 
 from data_schemas import codelists as cl
 from sle_car import instruments as ins
-from sle_car._checks import require_columns
+from sle_car._checks import cmp, require_columns
 from sle_car.derive.common import (
     censor_source,
     compute_duration,
@@ -795,11 +795,18 @@ def derive_param_renalcr(
 def derive_param_facitmid(adqs: pl.DataFrame, *, mid: float = DEFAULTS.facit_mid) -> pl.DataFrame:
     """ADRS rows FACITMID: FACIT-Fatigue improved from baseline by at least ``mid`` points
     (the SAP's minimal important difference; 3-6 in SLE, Lai JS et al. J Rheumatol
-    2011;38:672-679); not evaluable without a total at the visit or at baseline."""
+    2011;38:672-679); not evaluable without a total at the visit or at baseline.
+
+    The comparison is ``CHG >= mid`` on values rounded to 6 decimals (``_checks.cmp``,
+    instruments.md §0 rule 2): prorated totals (13 × mean of 7-12 answered items) are stored
+    to 6 decimals, and a change of exactly ``mid`` is improved. A change that is not exactly
+    the MID differs from it by at least 1/169 point (totals are multiples of 13/n, n = 7..13),
+    far beyond the storage error, so every pair of totals is classified as with exact
+    fractions (tested over all totals)."""
     f = adqs.filter(
         (pl.col("PARAMCD") == "FACITTOT") & (pl.col("ANL01FL") == "Y") & (pl.col("ADY") > 0)
     ).with_columns(
-        (pl.col("CHG") >= mid).alias("_MID"),
+        cmp(pl.col("CHG"), ">=", mid).alias("_MID"),
         pl.when(pl.col("BASE").is_null())
         .then(pl.lit("no baseline FACIT-Fatigue"))
         .when(pl.col("AVAL").is_null())
@@ -809,6 +816,17 @@ def derive_param_facitmid(adqs: pl.DataFrame, *, mid: float = DEFAULTS.facit_mid
     return _yn_rows(
         f, "_MID", "FACITMID", f"FACIT-Fatigue improved by >= {mid:g} points (MID)", "_NE"
     )
+
+
+def facitmid_at(adqs: pl.DataFrame, adsl: pl.DataFrame, *, mid: float) -> pl.DataFrame:
+    """ADRS FACITMID rows at another minimal important difference ``mid`` (a sensitivity
+    analysis: Lai 2011's range is 3-6 points), built exactly as ``derive_adrs`` builds them
+    (``derive_param_facitmid``, analysis visit windows, one analysis record per visit
+    ``ANL01FL``), so a table can set them beside the analysis dataset's own rows."""
+    x = derive_param_facitmid(adqs, mid=mid).filter(pl.col("ADY").is_not_null())
+    x = with_studyid(derive_vars_visit_window(x), adsl)
+    x = derive_var_anl01fl(x, by_vars=["USUBJID", "PARAMCD"], keep_not_evaluable=NEREASON)
+    return x.filter(pl.col("ANL01FL") == "Y").select(ADRS_COLUMNS)
 
 
 def derive_param_sustained(
