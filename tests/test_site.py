@@ -87,9 +87,17 @@ PAPER_ORDER = [
     ("Patients and product", ["tbl-baseline", "fig-flow", "tbl-product"]),
     ("Efficacy", ["tbl-endpoints-by-visit", "tbl-scores-by-visit", "tbl-remission-duration"]),
     ("Safety", ["tbl-ae-grade", "tbl-crs-icans", "tbl-aesi"]),
-    ("Immunology", ["tbl-bcell-aplasia", "tbl-bcell-reconstitution", "fig-autoantibodies"]),
+    (
+        "Immunology",
+        [
+            "tbl-bcell-aplasia",
+            "tbl-bcell-reconstitution",
+            "fig-autoantibodies",
+            "tbl-serologic-remission",
+        ],
+    ),
     ("Organ function", ["fig-renal"]),
-    ("Quality of life", ["fig-facit"]),
+    ("Quality of life", ["fig-facit", "tbl-facit-mid"]),
     ("Comparison with published cohorts", ["tbl-published", "fig-forest"]),
 ]
 """Issue #18: the manuscript page embeds the key tables and figures in the paper's order."""
