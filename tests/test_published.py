@@ -258,3 +258,24 @@ def test_the_forest_plot_uses_no_patient_colour() -> None:
     # greys and black only (r = g = b)
     assert all(c[1:3] == c[3:5] == c[5:7] for c in used)
     assert set(P.PRODUCT_SHAPES) == set(P.PRODUCT_TYPES)
+
+
+def test_forest_pooled_row_names_its_studies_and_open_means_mixed_diseases_only() -> None:
+    """The shipped CRS pool says which studies it adds (Mackensen 3/5 + KYSA-1 2/2 + relma-cel
+    7/8 = 12/15) and is a solid diamond; the only open (white-filled) rows are mixed-disease
+    numbers."""
+    pilot = _cohorts([{"study": P.PILOT, "k": 1, "n": 5, "overlap_group": "PILOT"}]).with_columns(
+        pl.lit(0, dtype=pl.Int64).alias("not_evaluable")
+    )
+    d = P.forest_frame(P.comparison_rows(pilot, P.published_cohorts()))
+    pooled = d.filter((pl.col("kind") == "pooled") & (pl.col("endpoint") == "CRS_ANY")).row(
+        0, named=True
+    )
+    first, second = pooled["label"].split("\n")
+    assert first.startswith("Pooled autologous CD19") and second.count(" + ") == 2
+    assert "Mackensen 2022" in pooled["label"] and "12/15" in pooled["label"]
+    assert pooled["shape"] == P.POOLED_SHAPE[0] and P.POOLED_SHAPE[1] == "D"
+    open_rows = d.filter(
+        pl.col("marker").replace_strict({k: v[1] for k, v in P.ROW_STYLES.items()}) == "#FFFFFF"
+    )
+    assert set(open_rows["sle_only"]) == {"N"}
