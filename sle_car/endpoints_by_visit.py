@@ -860,7 +860,9 @@ def doris_off_therapy_vs_drug_free(
 ) -> pl.DataFrame:
     """Why "DORIS remission off therapy (2017)" and "Drug-free DORIS remission" agree or
     differ, one row per reason with assessments and patients (``adrs``: ``DORISOFF`` and
-    ``DORISDF`` rows; ``cm``: the clean medication record, None when not collected).
+    ``DORISDF`` rows; ``cm``: the clean medication record; None or no rows: not collected, as
+    ``sle_car.derive.build.domains_not_collected`` reads an empty file, so the antimalarial
+    rows are unknown (null), never 0).
 
     Definitions (``sle_car.instruments.doris_remission``): off therapy (van Vollenhoven 2017,
     Ann Rheum Dis 76:554) is clinical SLEDAI-2K = 0, PGA < 0.5, no glucocorticoid and no
@@ -882,6 +884,8 @@ def doris_off_therapy_vs_drug_free(
         if c not in w.columns:
             w = w.with_columns(pl.lit(None, dtype=pl.Boolean).alias(c))
     both = w.filter(pl.col("DORISOFF").is_not_null() & pl.col("DORISDF").is_not_null())
+    if cm is not None and cm.height == 0:
+        cm = None
     if cm is None:
         am = both.with_columns(
             pl.lit(None, pl.Boolean).alias("ONAM"), pl.lit(None, pl.Boolean).alias("AMNEW")

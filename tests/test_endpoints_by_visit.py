@@ -435,3 +435,5 @@ def test_doris_off_therapy_and_drug_free_differ_only_by_a_recent_antimalarial_st
     assert (recent, on_am) == (1, 2)
     unknown = doris_off_therapy_vs_drug_free(adrs, None, stable_days=90)
     assert unknown["Assessments (n)"].null_count() == 2
+    empty = doris_off_therapy_vs_drug_free(adrs, cm.clear(), stable_days=90)
+    assert empty["Assessments (n)"].null_count() == 2  # an empty CM file: not collected
