@@ -50,10 +50,16 @@ class ADSL(pa.DataFrameModel):
     SLEDAIBL: float = pa.Field(nullable=True, ge=0, le=105, **describe("Baseline SLEDAI-2K"))
     LSTALVDY: int = pa.Field(**describe("Last study day known alive", unit="study day"))
     EOSSTT: str = pa.Field(
-        isin=["COMPLETED", "DISCONTINUED", "ONGOING"], **describe("End of study status")
+        nullable=True,
+        isin=["COMPLETED", "DISCONTINUED", "ONGOING"],
+        **describe("End of study status (null: disposition not recorded for the subject)"),
     )
     DCSREAS: str = pa.Field(nullable=True, **describe("Reason for discontinuation"))
-    DTHFL: str = pa.Field(isin=["Y", "N"], **describe("Death flag"))
+    DTHFL: str = pa.Field(
+        nullable=True,
+        isin=["Y", "N"],
+        **describe("Death flag (null: disposition not recorded for the subject)"),
+    )
     DTHDY: int = pa.Field(nullable=True, **describe("Day of death", unit="study day"))
 
     class Config:

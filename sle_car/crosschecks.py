@@ -16,7 +16,10 @@ is within one subject, so a batch of whole subjects sees all it needs.
 2. **Disposition milestones, product and infusion** (:func:`milestone_rules`): all
    ``warning`` (data_schemas/CONTRACT_18.md §6). None of them can tell which record is wrong,
    and setting one aside would lose the infusion (day 0) or silently change the flow; the
-   report asks the site to resolve it.
+   report asks the site to resolve it. A patient with the infusion milestone and no EX
+   infusion is excluded from the analysis populations (no dose, no day 0), and the flow says
+   so in its "Infused" box (:func:`sle_car.population.flow_counts`), so that its boxes still
+   add up: the patient never vanishes silently.
 3. **Nephritis class without nephritis** (:func:`domain_rules`): DM.LNCLASS filled while
    LNFL = N contradicts itself; LNCLASS is descriptive, so it is blanked with a warning.
 4. **Row checks named in words** (:func:`explain_check`): a schema's row check (e.g. XP
@@ -174,21 +177,39 @@ def domain_rules(name: str, file: str, typed: pl.DataFrame) -> pl.DataFrame:
     DM: LNCLASS (ISN/RPS 2003 class of a lupus nephritis biopsy) filled while LNFL = N (no
     biopsy-proven lupus nephritis) is a contradiction. Reported as an ``error`` on LNCLASS,
     which :func:`soften_descriptive` turns into a warning and a blank cell (LNFL, which the
-    renal analyses read, is kept as reported)."""
+    renal analyses read, is kept as reported). The biopsy day LNBXDY of that biopsy goes with
+    its class: when it is filled too it gets the same error, so that both are blanked (a
+    biopsy day without its class describes nothing)."""
     from sle_car.validate import _issues
 
     if name != "dm" or not {"LNFL", "LNCLASS"} <= set(typed.columns):
         return _empty()
     bad = typed.filter((pl.col("LNFL") == "N") & pl.col("LNCLASS").is_not_null())
-    return _issues(
-        file,
-        bad,
-        "LNCLASS",
-        "lnclass_without_nephritis",
-        "error",
-        "a lupus nephritis class is given while LNFL = N (no lupus nephritis); correct LNFL "
-        "or LNCLASS in the source",
-    )
+    parts = [
+        _issues(
+            file,
+            bad,
+            "LNCLASS",
+            "lnclass_without_nephritis",
+            "error",
+            "a lupus nephritis class is given while LNFL = N (no lupus nephritis); correct "
+            "LNFL or LNCLASS in the source",
+        )
+    ]
+    if "LNBXDY" in typed.columns:
+        parts.append(
+            _issues(
+                file,
+                bad.filter(pl.col("LNBXDY").is_not_null()),
+                "LNBXDY",
+                "lnclass_without_nephritis",
+                "error",
+                "the day of a nephritis biopsy is given while LNFL = N (no lupus nephritis); "
+                "it goes with the class LNCLASS, which is blanked; correct LNFL, or LNCLASS "
+                "and LNBXDY, in the source",
+            )
+        )
+    return pl.concat(parts)
 
 
 # --- 4. row checks in words -------------------------------------------------------------------
@@ -327,8 +348,10 @@ def milestone_rules(v_files: dict[str, str], domains: dict[str, pl.DataFrame]) -
                 "milestone_without_infusion",
                 pl.lit(
                     f"DS records '{INFUSED}' but EX has no CAR-T infusion ({INFUSION}) for this "
-                    "subject: the analysis has no day 0 for them; add the infusion to EX or "
-                    "correct DS"
+                    "subject: without it there is no dose and no day 0, so the patient is "
+                    "excluded from every analysis population (the flow shows them as infused, "
+                    "'no infusion record (EX): excluded from the analysis'); add the infusion "
+                    "(EXTRT, EXDOSE, EXSTDY 0) to EX or correct DS"
                 ),
                 pl.col("DSDECOD"),
             )

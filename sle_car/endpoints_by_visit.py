@@ -9,10 +9,14 @@ At each protocol time point a patient of the analysis set is exactly one of:
 - **left study**: ended the study early (``EOSSTT`` "DISCONTINUED": withdrawal, death, lost
   to follow-up) before the window closed, without an assessment in it;
 - **not reached**: on study (``EOSSTT`` "ONGOING") but the window had not closed by the last
-  day known alive (``LSTALVDY``), i.e. the data cut came first.
+  day known alive (``LSTALVDY``), i.e. the data cut came first;
+- **status not recorded**: the last day known alive is before the window closed and the
+  end-of-study status was not recorded (``EOSSTT`` null: no disposition collected for the
+  patient), so whether the patient left the study or the data cut came first is unknown —
+  neither is guessed.
 
 So n in follow-up = assessed + missed, and the analysis set = in follow-up + left study +
-not reached: a withdrawal never silently shrinks the denominator. Windows are the
+not reached + status not recorded: a withdrawal never silently shrinks the denominator. Windows are the
 derivation's analysis windows (:func:`sle_car.derive.common.analysis_windows`, the visit
 owns the days from the midpoint with the previous protocol visit to the midpoint with the
 next); they are never re-drawn here. Rates take the evaluable patients as denominator with
@@ -51,6 +55,7 @@ STATUS_ASSESSED = "assessed"
 STATUS_MISSED = "missed"
 STATUS_LEFT = "left study"
 STATUS_NOT_REACHED = "not reached"
+STATUS_UNRECORDED = "status not recorded"
 
 RATE_COLUMNS = [
     "timepoint",
@@ -71,6 +76,7 @@ RATE_COLUMNS = [
     "n_missed",
     "n_left_study",
     "n_not_reached",
+    "n_status_not_recorded",
 ]
 """The columns of :func:`rates_by_timepoint` after any ``by`` columns."""
 
@@ -122,8 +128,10 @@ def follow_up_status(
     """Per patient of ``population`` (ADSL rows of the analysis set) and time point, whether
     the patient could have been assessed there, ignoring assessments: ``FUSTAT`` is "left
     study" (``status`` "DISCONTINUED" and ``end_day`` before the window closes), "not
-    reached" (any other status but "COMPLETED", and ``end_day`` before the window closes;
-    a missing ``end_day`` counts as before) or null (in follow-up through the window).
+    reached" (``status`` "ONGOING", and ``end_day`` before the window closes; a missing
+    ``end_day`` counts as before), "status not recorded" (``status`` null and ``end_day``
+    before the window closes: left or cut off, unknown) or null (in follow-up through the
+    window).
     A patient who completed the protocol was in follow-up at every visit."""
     require_columns(population, ["USUBJID", end_day, status], "follow_up_status", "ADSL")
     tp = timepoint_frame(timepoints)
@@ -134,7 +142,9 @@ def follow_up_status(
         .with_columns(
             pl.when(before_close & (pl.col(status) == "DISCONTINUED"))
             .then(pl.lit(STATUS_LEFT))
-            .when(before_close & (pl.col(status).fill_null("") != "COMPLETED"))
+            .when(before_close & pl.col(status).is_null())
+            .then(pl.lit(STATUS_UNRECORDED))
+            .when(before_close & (pl.col(status) != "COMPLETED"))
             .then(pl.lit(STATUS_NOT_REACHED))
             .otherwise(pl.lit(None, dtype=pl.String))
             .alias("FUSTAT")
@@ -252,7 +262,7 @@ def rates_by_timepoint(
     denominator), ``k`` responders (``flag`` equal to ``yes``, or a Boolean ``flag`` true),
     ``rate``, exact Clopper-Pearson ``ci_low``/``ci_high`` (1 - ``alpha``), ``n_not_evaluable``
     with ``reasons`` ("reason (count); ..."), ``n_not_assessed`` split into ``n_missed``,
-    ``n_left_study`` and ``n_not_reached``; ``day`` and ``month`` are the visit's nominal
+    ``n_left_study``, ``n_not_reached`` and ``n_status_not_recorded``; ``day`` and ``month`` are the visit's nominal
     time for a continuous axis. With no evaluable patient ``rate`` and the interval are null.
     See :func:`assessment_status` for the input."""
     by = list(by)
@@ -282,6 +292,7 @@ def rates_by_timepoint(
             (pl.col("STATUS") == STATUS_MISSED).sum().alias("n_missed"),
             (pl.col("STATUS") == STATUS_LEFT).sum().alias("n_left_study"),
             (pl.col("STATUS") == STATUS_NOT_REACHED).sum().alias("n_not_reached"),
+            (pl.col("STATUS") == STATUS_UNRECORDED).sum().alias("n_status_not_recorded"),
         )
         .with_columns(
             pl.col(c).cast(pl.Int64) for c in RATE_COLUMNS if c.startswith("n_") or c == "k"
@@ -305,6 +316,22 @@ def rates_by_timepoint(
     ).select(*by, *RATE_COLUMNS)
 
 
+STATUS_NOTE = (
+    " Status not recorded: follow-up ended before the window closed and the data cut has no "
+    "end-of-study status for the patient (no disposition record), so whether the patient left "
+    "the study or the data cut came first is unknown."
+)
+
+
+def status_note(population: pl.DataFrame, status: str = "EOSSTT") -> str:
+    """The sentence a table's source note adds when a patient of ``population`` has no
+    end-of-study status (``status`` null: :data:`STATUS_UNRECORDED`), else "" — so that a
+    cut with disposition reads as before and one without never calls anyone "ongoing"."""
+    if status not in population.columns or population[status].null_count() == 0:
+        return ""
+    return STATUS_NOTE
+
+
 def rate_text(*, percent: bool = True) -> pl.Expr:
     """A table cell for a :func:`rates_by_timepoint` row: "k/n (lo–hi)" with the exact
     interval in whole percent, "–" when nobody was evaluable."""
@@ -326,6 +353,7 @@ def not_assessed_text() -> pl.Expr:
         ("n_missed", "missed"),
         ("n_left_study", "left study"),
         ("n_not_reached", "not reached"),
+        ("n_status_not_recorded", "status not recorded"),
     ]
     return pl.concat_str(
         [pl.when(pl.col(c) > 0).then(pl.format("{} " + name, c)) for c, name in parts],
@@ -348,7 +376,7 @@ def summary_by_timepoint(
     by protocol time point with the same accounting as :func:`rates_by_timepoint`: per level
     of ``by`` and time point ``n_population``, ``n_follow_up``, ``n_assessed``, ``n`` (with a
     ``value``), ``median``, ``min``, ``max``, ``n_not_evaluable`` (a record without a value),
-    ``n_missed``, ``n_left_study``, ``n_not_reached``, and nominal ``day``/``month``."""
+    ``n_missed``, ``n_left_study``, ``n_not_reached``, ``n_status_not_recorded``, and nominal ``day``/``month``."""
     by = list(by)
     d = df.with_columns(pl.col(value).is_not_null().alias("_HAS"), pl.col(value).alias("_V"))
     st = assessment_status(
@@ -378,6 +406,7 @@ def summary_by_timepoint(
             (pl.col("STATUS") == STATUS_MISSED).sum().alias("n_missed"),
             (pl.col("STATUS") == STATUS_LEFT).sum().alias("n_left_study"),
             (pl.col("STATUS") == STATUS_NOT_REACHED).sum().alias("n_not_reached"),
+            (pl.col("STATUS") == STATUS_UNRECORDED).sum().alias("n_status_not_recorded"),
         )
         .with_columns(
             pl.col("^n_.*$", "n").cast(pl.Int64), pl.col("median", "min", "max").cast(pl.Float64)
@@ -496,7 +525,8 @@ def remission_durations(
     assessment), ``DURDORIS`` and ``DURDF`` (start ``STARTDY``; ``CNSR`` 1 = remission still
     ongoing at the last assessment, written "≥ x (ongoing)" for a patient still in follow-up and
     "≥ x (censored at ...)" for one who completed or left the study (ADSL ``EOSSTT``,
-    ``DCSREAS``), a lower bound: right-censored, Kaplan EL,
+    ``DCSREAS``; "censored; end-of-study status not recorded" when ``EOSSTT`` is null: never
+    "ongoing" for a status nobody recorded), a lower bound: right-censored, Kaplan EL,
     Meier P. JASA 1958;53:457-481); ADRS ``DORIS12`` (sustained ≥ ``sustain_days``: "yes",
     "no", or "not evaluable: <reason>"). Columns: ``Patient``, ``first_doris``,
     ``doris_duration``, ``doris_ongoing``, ``df_start``, ``df_duration``, ``df_ongoing``,
@@ -547,7 +577,7 @@ def remission_durations(
                 pl.col("DCSREAS").fill_null("reason not recorded").str.to_lowercase(),
             )
         )
-        .otherwise(pl.lit("censored"))
+        .otherwise(pl.lit("censored; end-of-study status not recorded"))
         if "EOSSTT" in adsl.columns and "DCSREAS" in adsl.columns
         else pl.lit("censored")
     )
@@ -649,7 +679,7 @@ def follow_up_counts(
     """Per time point the patients of ``population`` in follow-up, those who had left the
     study and those who had not reached it (the part of every denominator that does not
     depend on the instrument): ``timepoint``, ``day``, ``n_in_follow_up``, ``n_left_study``,
-    ``n_not_reached``. A patient with any record in ``assessed`` (``USUBJID``, ``AVISIT``)
+    ``n_not_reached``, ``n_status_not_recorded``. A patient with any record in ``assessed`` (``USUBJID``, ``AVISIT``)
     at the time point was in follow-up there, whatever the follow-up dates say (a visit on
     the last day known alive, before the window closed)."""
     fu = follow_up_status(population, timepoints=timepoints)
@@ -669,6 +699,10 @@ def follow_up_counts(
             pl.col("FUSTAT").is_null().sum().cast(pl.Int64).alias("n_in_follow_up"),
             (pl.col("FUSTAT") == STATUS_LEFT).sum().cast(pl.Int64).alias("n_left_study"),
             (pl.col("FUSTAT") == STATUS_NOT_REACHED).sum().cast(pl.Int64).alias("n_not_reached"),
+            (pl.col("FUSTAT") == STATUS_UNRECORDED)
+            .sum()
+            .cast(pl.Int64)
+            .alias("n_status_not_recorded"),
         )
         .sort("order")
         .drop("order")
@@ -738,6 +772,9 @@ def _out_of_follow_up_text() -> pl.Expr:
         [
             pl.when(pl.col("n_left_study") > 0).then(pl.format("{} left study", "n_left_study")),
             pl.when(pl.col("n_not_reached") > 0).then(pl.format("{} not reached", "n_not_reached")),
+            pl.when(pl.col("n_status_not_recorded") > 0).then(
+                pl.format("{} status not recorded", "n_status_not_recorded")
+            ),
         ],
         separator="; ",
         ignore_nulls=True,
@@ -754,7 +791,7 @@ def rate_rows(
     (k)", "Responders (%)" (k / evaluable, whole percent), "Exact 95% CI (%)" (Clopper-Pearson,
     whole percent), "Not evaluable (reason)", "Not in follow-up". "–" where nobody was
     evaluable. In follow-up = assessed + missed; analysis set = in follow-up + left study +
-    not reached."""
+    not reached + status not recorded."""
     require_columns(rates, [by, *RATE_COLUMNS], "rate_rows")
     order = pl.DataFrame(
         {by: list(labels), "Outcome measure": list(labels.values()), "_M": range(len(labels))},

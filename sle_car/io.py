@@ -139,11 +139,18 @@ def _check_csv_file(path: Path) -> list[str]:
         raise DataFileError(
             path, "the header has fewer than two columns: this is not a comma-separated export"
         )
+    if "" in header:
+        blank = [str(i + 1) for i, h in enumerate(header) if h == ""]
+        where = ("column " if len(blank) == 1 else "columns ") + ", ".join(blank)
+        trailing = " (a comma at the end of the header line?)" if header[-1] == "" else ""
+        raise DataFileError(
+            path,
+            f"{where} of {len(header)} {'has' if len(blank) == 1 else 'have'} no name in the "
+            f"header row{trailing}; name it as in the data dictionary or remove it (and its values) from the export",
+        )
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise DataFileError(path, f"duplicated column name(s) {dupes}; each column once")
-    if "" in header:
-        raise DataFileError(path, "a column has no name in the header row")
     if header_end < 0 or not data:
         raise EmptyDomainFile(path, "the file has a header but no data rows", header)
     return header

@@ -239,14 +239,16 @@ def followup_reverse_km(adsl: pl.DataFrame) -> dict[str, object]:
     patient alive at the last contact is an "event" (their follow-up ends), a death censors
     (follow-up would have gone on). The median is the R ``survival`` median of that curve
     (``sle_car.stats.km_median``); with the range of the observed follow-up times. Infused
-    patients only (``SAFFL`` = "Y"). Returns days and months (30.4375 days)."""
+    patients only (``SAFFL`` = "Y"). A patient whose death flag is null (no disposition
+    record) is counted as alive at the last contact, and ``method`` says how many.
+    Returns days and months (30.4375 days)."""
     require_columns(adsl, ["USUBJID", "SAFFL", "LSTALVDY", "DTHFL"], "followup_reverse_km")
     from sle_car.stats import km_median
 
     inf = adsl.filter(pl.col("SAFFL") == "Y")
     if inf.height == 0:
         return {"n": 0, "text": "no infused patient"}
-    died = (inf["DTHFL"] == "Y").to_numpy()
+    died = (inf["DTHFL"] == "Y").fill_null(False).to_numpy()
     days = (
         inf.select(
             pl.when(pl.col("DTHFL") == "Y")
@@ -276,7 +278,13 @@ def followup_reverse_km(adsl: pl.DataFrame) -> dict[str, object]:
             else f"not estimable (range {mo(days.min())}–{mo(days.max())} months)"
         ),
         "method": "reverse Kaplan-Meier (Schemper and Smith 1996): alive at last contact = "
-        "event, death = censored",
+        "event, death = censored"
+        + (
+            f"; death not recorded for {n_unknown} (no disposition record): counted as alive "
+            "at the last contact"
+            if (n_unknown := inf["DTHFL"].null_count())
+            else ""
+        ),
     }
 
 
@@ -311,9 +319,20 @@ def flow_counts(
       "Infused" those with a CAR T-cell record (ADSL SAFFL from EX): these are recorded
       administrations, not inferences; apheresis and manufacture are then "not recorded".
     - Followed up: infused; then completed, discontinued (with reasons: DS disposition
-      event) and ongoing at the data cut (no disposition event); all three "not recorded"
-      when the cut has no DS record at all (an empty DS is a domain not collected: a
-      collected DS has at least the consent milestones)."""
+      event) and ongoing at the data cut (DS records but no disposition event); all three
+      "not recorded" when the cut has no DS record at all (an empty DS is a domain not
+      collected: a collected DS has at least the consent milestones). Infused patients with
+      no DS record (ADSL EOSSTT null) are in none of the three: the last box says how many
+      ("end-of-study status not recorded: k"), never counting them as in follow-up.
+    - Infused but not analysed: the "Infused" box counts the DS milestone CAR T CELLS
+      INFUSED, the end-of-study boxes the patients with an infusion record in EX (ADSL SAFFL,
+      the analysis populations). A patient with the milestone and no EX infusion (validation
+      rule ``milestone_without_infusion``) is therefore in the first and in none of the
+      others; the box says so ("no infusion record (EX): k excluded from the analysis", and
+      the reverse, an EX infusion without the milestone, "k added"), so that Infused −
+      excluded + added = completed + discontinued + in follow-up (CONSORT 2010 item 13a:
+      every patient accounted for at each stage). Why the flow states this rather than
+      setting the patient aside: see :func:`_infusion_not_analysed`."""
     require_columns(
         adsl, ["USUBJID", "ENRLFL", "LDFL", "SAFFL", "EOSSTT", "DCSREAS"], "flow_counts"
     )
@@ -355,6 +374,12 @@ def flow_counts(
             rows.append({"STAGE": stage, "N": k, "SOURCE": src, "DETAIL": None})
         else:
             rows.append({"STAGE": stage, "N": None, "SOURCE": "not recorded", "DETAIL": None})
+    if full and "CAR T CELLS INFUSED" in recorded:
+        note = _infusion_not_analysed(adsl, ms)
+        if note:
+            for r in rows:
+                if r["STAGE"] == "Infused":
+                    r["DETAIL"] = note
     if full and "CAR T MANUFACTURING FAILED" in recorded:
         k = ms.filter(pl.col("DSDECOD") == "CAR T MANUFACTURING FAILED")["USUBJID"].n_unique()
         for r in rows:
@@ -367,6 +392,7 @@ def flow_counts(
     )
     detail = "; ".join(f"{r.lower()}: {k}" for r, k in reasons.iter_rows())
     ds_known = ds is not None and ds.height > 0
+    unknown = inf.filter(pl.col("EOSSTT").is_null()).height  # no DS record for them
     disp_src = "disposition (DS)" if ds_known else "not recorded"
 
     def n_if_known(frame: pl.DataFrame) -> int | None:
@@ -389,12 +415,41 @@ def flow_counts(
             "STAGE": "In follow-up at the data cut",
             "N": n_if_known(inf.filter(pl.col("EOSSTT") == "ONGOING")),
             "SOURCE": disp_src,
-            "DETAIL": None,
+            "DETAIL": f"end-of-study status not recorded: {unknown}"
+            if ds_known and unknown
+            else None,
         },
     ]
     return pl.DataFrame(
         rows, schema={"STAGE": pl.String, "N": pl.Int64, "SOURCE": pl.String, "DETAIL": pl.String}
     )
+
+
+def _infusion_not_analysed(adsl: pl.DataFrame, ms: pl.DataFrame) -> str | None:
+    """The "Infused" box's note when the DS milestone CAR T CELLS INFUSED and the EX infusion
+    (ADSL SAFFL) disagree: "no infusion record (EX): k excluded from the analysis" for
+    patients with the milestone and SAFFL not "Y", "infusion in EX without the milestone: k
+    added" for the reverse; None when they agree.
+
+    Decision (issue 18 data review, HIGH): the patient is *not* set aside at the validation
+    gate. The milestone records that the site infused the patient; setting the milestone
+    aside would show an infused patient as not infused, and setting the whole subject aside
+    would remove an infused patient from the flow (CONSORT 2010 item 13a asks for every
+    patient at every stage). Without an EX record there is no dose and no confirmed day 0,
+    so the patient cannot enter the analyses (SAFFL is "received CAR T cells" by EX, as in
+    ICH E9's safety set, which needs the exposure record): the flow states the exclusion with
+    its reason, and the validation report (``milestone_without_infusion``) tells the site
+    what to add."""
+    inf = ms.filter(pl.col("DSDECOD") == "CAR T CELLS INFUSED")["USUBJID"].unique()
+    saf = adsl.filter(pl.col("SAFFL") == "Y")["USUBJID"]
+    excluded = inf.filter(inf.is_in(saf.implode()).not_()).len()
+    added = saf.filter(saf.is_in(inf.implode()).not_()).n_unique()
+    parts = []
+    if excluded:
+        parts.append(f"no infusion record (EX): {excluded} excluded from the analysis")
+    if added:
+        parts.append(f"infusion in EX without the milestone: {added} added")
+    return "; ".join(parts) or None
 
 
 def flow_layout(counts: pl.DataFrame) -> dict[str, pl.DataFrame]:
@@ -542,7 +597,9 @@ def product_table(adsl: pl.DataFrame, xp: pl.DataFrame | None) -> pl.DataFrame:
     CD4CD8, TRANSEFF, V2VDUR with ``XPSTRESN``; MFGRES SUCCESS/FAILURE) and the infused dose
     per kg from EX (ADSL ``CARTDOSE``). Rows: "Characteristic", "Products" (median (range)
     or n (%)), "Products with data". Without XP only the dose row is shown, and a row says
-    the product characteristics were not collected."""
+    the product characteristics were not collected. The manufacturing success rate is over
+    the products with a recorded MFGRES result: a blank one is "not recorded", never a
+    failure (data review of issue 18: a blanked MFGRES showed "0 manufactured")."""
     n_inf = adsl.filter(pl.col("SAFFL") == "Y").height
     dose = adsl.filter(pl.col("SAFFL") == "Y")["CARTDOSE"]
     rows = [
@@ -562,9 +619,20 @@ def product_table(adsl: pl.DataFrame, xp: pl.DataFrame | None) -> pl.DataFrame:
     mfg = xp.filter(pl.col("XPTESTCD") == "MFGRES")
     n_mfg = mfg["USUBJID"].n_unique()
     if n_mfg:
-        ok = mfg.filter(pl.col("XPORRES").str.to_uppercase() == "SUCCESS")["USUBJID"].n_unique()
+        # a blank result (not recorded, or blanked by validation) is no failure: the
+        # percentage is of the products with a recorded result, and none recorded reads
+        # "not recorded", never "0"
+        known = mfg.filter(pl.col("XPORRES").is_not_null())
+        n_known = known["USUBJID"].n_unique()
+        ok = known.filter(pl.col("XPORRES") == "SUCCESS")["USUBJID"].n_unique()
         rows.append(
-            ("Manufactured successfully, n (%)", count_pct(ok, n_mfg), f"{n_mfg} attempted")
+            (
+                "Manufactured successfully, n (%)",
+                count_pct(ok, n_known) if n_known else "not recorded",
+                f"{n_mfg} attempted"
+                if n_known == n_mfg
+                else f"{n_known} of {n_mfg} attempted with a recorded result",
+            )
         )
     for code, label, dec in PRODUCT_TESTS:
         v = xp.filter(pl.col("XPTESTCD") == code)["XPSTRESN"]

@@ -15,10 +15,15 @@ Mackensen 2022 and Müller 2024 were not retrievable, so their safety numbers st
   under ``DORIS_OTHER`` (``same_as_pilot`` = N), never beside the pilot's number;
 - SLE patients only where the paper separates them; a number that mixes diseases (Müller 2024:
   8 SLE, 3 myositis, 4 systemic sclerosis) says so (``sle_only`` = N) and is never pooled;
+- a source that does not state its CRS/ICANS grading scale says so (``same_as_pilot`` = U):
+  its any-grade count is compared (whether CRS or ICANS occurred does not depend on the
+  scale), its grade >= 2 count is not (:func:`comparable`);
 - products apart: autologous CD19, CD19 + BCMA and allogeneic CD19 are never pooled together;
-  a systematic review (which pools products itself) is context only;
-- a pooled estimate only within one product type, from SLE-only numbers on the pilot's
-  definition, counting every patient once (:func:`pooled_without_overlap`).
+  a systematic review (which pools products itself) is context only: in the table, never in
+  the forest plot beside the pilot;
+- a pooled estimate only within one named product (not across autologous CD19 products with
+  other costimulatory domains and doses), from SLE-only numbers on the pilot's definition,
+  counting every patient once (:func:`pooled_without_overlap`).
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ import math
 
 import polars as pl
 
-from sle_car.sap import REPORTING, ReportingOptions
+from sle_car._checks import require_columns
+from sle_car.sap import MONITORING, REPORTING, MonitoringOptions, ReportingOptions
 from sle_car.stats import clopper_pearson
 
 ENDPOINTS = {
@@ -97,6 +103,60 @@ def order_rows(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+TOXICITIES = {
+    "CRS_ANY": (pl.col("AECAT") == "CRS", "CRS, any grade (ASTCT 2019)"),
+    "CRS_G2": ((pl.col("AECAT") == "CRS") & (pl.col("ATOXGR") >= 2), "CRS grade >= 2 (ASTCT 2019)"),
+    "ICANS_ANY": (pl.col("AECAT") == "ICANS", "ICANS, any grade (ASTCT 2019)"),
+    "CRS_ICANS_G3": (
+        pl.col("AECAT").is_in(["CRS", "ICANS"]) & (pl.col("ATOXGR") >= 3),
+        "CRS or ICANS grade >= 3 (ASTCT 2019)",
+    ),
+}
+"""The CRS/ICANS endpoints: ADAE records that make the event, and the definition in words."""
+
+
+def toxicity_status(
+    adsl: pl.DataFrame,
+    adae: pl.DataFrame,
+    *,
+    options: ReportingOptions = REPORTING,
+) -> pl.DataFrame:
+    """Per infused patient (``SAFFL`` = Y) and endpoint of :data:`TOXICITIES`: ``status``
+    "event" (an ADAE record of the endpoint, at any time after the infusion), "no event"
+    (none, and followed through the CRS/ICANS window: ``LSTALVDY`` >=
+    ``options.crs_icans_window_day``) or "not yet evaluable" (none, and the window not yet
+    completed: ``LSTALVDY`` below it or missing). ASTCT CRS and ICANS begin within the first
+    weeks after the infusion (Lee DW et al. Biol Blood Marrow Transplant 2019;25:625-638;
+    window: :class:`sle_car.sap.ReportingOptions`), so a patient infused days before the cut
+    is not a patient without CRS. A patient who died or left the study before the window
+    closed, without the event, stays "not yet evaluable" (out of the denominator, never a
+    patient without the event). Columns ``USUBJID``, ``endpoint``, ``status``."""
+    require_columns(adsl, ["USUBJID", "SAFFL", "LSTALVDY"], "toxicity_status (ADSL)")
+    require_columns(adae, ["USUBJID", "AECAT", "ATOXGR"], "toxicity_status (ADAE)")
+    saf = adsl.filter(pl.col("SAFFL") == "Y").select("USUBJID", "LSTALVDY")
+    ae = adae.join(saf, on="USUBJID", how="semi")
+    events = pl.concat(
+        [
+            ae.filter(expr).select("USUBJID").unique().with_columns(pl.lit(code).alias("endpoint"))
+            for code, (expr, _) in TOXICITIES.items()
+        ]
+    ).with_columns(pl.lit(True).alias("_event"))
+    grid = saf.join(pl.DataFrame({"endpoint": list(TOXICITIES)}), how="cross")
+    return (
+        grid.join(events, on=["USUBJID", "endpoint"], how="left")
+        .with_columns(
+            pl.when(pl.col("_event"))
+            .then(pl.lit("event"))
+            .when(pl.col("LSTALVDY") >= options.crs_icans_window_day)
+            .then(pl.lit("no event"))
+            .otherwise(pl.lit("not yet evaluable"))
+            .alias("status")
+        )
+        .select("USUBJID", "endpoint", "status")
+        .sort("USUBJID", "endpoint")
+    )
+
+
 def pilot_results(
     adsl: pl.DataFrame,
     adae: pl.DataFrame,
@@ -116,10 +176,12 @@ def pilot_results(
       "ever by month 6";
     - CRS_ANY, CRS_G2, ICANS_ANY: patients of the safety population (``SAFFL`` = Y) with an
       ADAE record of ``AECAT`` CRS (``ATOXGR`` ≥ 2 for CRS_G2) or ICANS (ASTCT 2019 grades,
-      Lee DW et al. Biol Blood Marrow Transplant 2019;25:625-638), over all follow-up. When
-      the cut did not collect adverse events (``ae_collected`` False; default: ADAE has no
-      record) these are not evaluable: n = 0 and every patient counted in ``not_evaluable``,
-      never 0 of N."""
+      Lee DW et al. Biol Blood Marrow Transplant 2019;25:625-638), over all follow-up; n =
+      the patients evaluable by :func:`toxicity_status` (the event, or followed through
+      ``options.crs_icans_window_day``), the others counted in ``not_evaluable`` ("not yet
+      evaluable"). When the cut did not collect adverse events (``ae_collected`` False;
+      default: ADAE has no record) these are not evaluable: n = 0 and every patient counted
+      in ``not_evaluable``, never 0 of N."""
     saf = adsl.filter(pl.col("SAFFL") == "Y").select("USUBJID")
     n_saf = saf.height
     rows = []
@@ -132,22 +194,20 @@ def pilot_results(
         rows.append(
             (code, k, n, n_saf - n, f"DORIS remission at the {visit} analysis visit", "ADRS")
         )
-    ae = adae.join(saf, on="USUBJID", how="semi")
     if ae_collected is None:
         ae_collected = adae.height > 0
-    for code, expr, text in (
-        ("CRS_ANY", pl.col("AECAT") == "CRS", "CRS, any grade (ASTCT 2019)"),
-        (
-            "CRS_G2",
-            (pl.col("AECAT") == "CRS") & (pl.col("ATOXGR") >= 2),
-            "CRS grade >= 2 (ASTCT 2019)",
-        ),
-        ("ICANS_ANY", pl.col("AECAT") == "ICANS", "ICANS, any grade (ASTCT 2019)"),
-    ):
-        if ae_collected:
-            rows.append((code, ae.filter(expr)["USUBJID"].n_unique(), n_saf, 0, text, "ADAE"))
-        else:  # not collected: not evaluable, never a clean 0
+    window = options.crs_icans_window_day
+    status = toxicity_status(adsl, adae, options=options) if ae_collected else None
+    for code in ("CRS_ANY", "CRS_G2", "ICANS_ANY"):
+        text = TOXICITIES[code][1]
+        if status is None:  # not collected: not evaluable, never a clean 0
             rows.append((code, 0, 0, n_saf, f"{text}: adverse events not collected", "ADAE"))
+            continue
+        st = status.filter(pl.col("endpoint") == code)["status"]
+        k = int((st == "event").sum())
+        n = k + int((st == "no event").sum())
+        text = f"{text}; evaluable after day {window} or the event"
+        rows.append((code, k, n, n_saf - n, text, "ADAE"))
     return pl.DataFrame(
         [
             {
@@ -175,12 +235,71 @@ def pilot_results(
     )
 
 
+def monitoring_sequence(
+    adsl: pl.DataFrame,
+    adae: pl.DataFrame,
+    *,
+    options: ReportingOptions = REPORTING,
+    monitoring: MonitoringOptions = MONITORING,
+) -> pl.DataFrame:
+    """The toxicity rule of :class:`sle_car.sap.MonitoringOptions` (Thall, Simon & Estey,
+    Stat Med 1995;14:357-379) applied to the infused patients one after another. **Assumed
+    order**: the subject number (``USUBJID``); nothing in the data records the order of
+    infusion. Each patient's grade >= 3 CRS or ICANS status is :func:`toxicity_status`'s
+    (CRS_ICANS_G3): an "event" or "no event" patient enters the counts; a "not yet
+    evaluable" patient (window not completed) does not, and the rule is not updated after
+    them. Columns: ``USUBJID``, ``status``, ``evaluable`` and ``events`` (cumulative, over
+    evaluable patients), ``p_above`` (posterior P(rate > threshold | data); null when no
+    patient is evaluable yet or after a not-yet-evaluable patient) and ``rule`` ("stop",
+    "continue", "not yet evaluable")."""
+    from scipy import stats as sps
+
+    st = (
+        toxicity_status(adsl, adae, options=options)
+        .filter(pl.col("endpoint") == "CRS_ICANS_G3")
+        .sort("USUBJID")
+        .with_columns(
+            (pl.col("status") != "not yet evaluable").cast(pl.Int64).cum_sum().alias("evaluable"),
+            (pl.col("status") == "event").cast(pl.Int64).cum_sum().alias("events"),
+        )
+    )
+    a, b = monitoring.prior
+    k, n = st["events"].to_numpy(), st["evaluable"].to_numpy()
+    p = sps.beta.sf(monitoring.threshold, a + k, b + n - k)
+    return (
+        st.select("USUBJID", "status", "evaluable", "events")
+        .with_columns(
+            pl.when(pl.col("status") != "not yet evaluable")
+            .then(pl.Series("p", p, dtype=pl.Float64))
+            .alias("p_above")
+        )
+        .with_columns(
+            pl.when(pl.col("p_above").is_null())
+            .then(pl.lit("not yet evaluable"))
+            .when(pl.col("p_above") > monitoring.prob_cutoff)
+            .then(pl.lit("stop"))
+            .otherwise(pl.lit("continue"))
+            .alias("rule")
+        )
+    )
+
+
+def comparable() -> pl.Expr:
+    """Rows measured like the pilot: ``same_as_pilot`` Y, or U (the grading scale is not
+    stated in the source) for an any-grade count (CRS_ANY, ICANS_ANY: whether a patient had
+    CRS or ICANS at all does not depend on the grading scale; the grade >= 2 cut-off does, so a
+    CRS_G2 row with an unstated scale is not comparable)."""
+    return (pl.col("same_as_pilot") == "Y") | (
+        (pl.col("same_as_pilot") == "U") & pl.col("endpoint").is_in(["CRS_ANY", "ICANS_ANY"])
+    )
+
+
 def poolable(cohorts: pl.DataFrame) -> pl.Expr:
-    """Rows that may enter a pooled estimate: SLE-only, on the pilot's definition, from a
-    primary study (not a systematic review), with both counts."""
+    """Rows that may enter a pooled estimate: SLE-only, on the pilot's definition
+    (:func:`comparable`), from a primary study (not a systematic review), with both counts."""
     return (
         (pl.col("sle_only") == "Y")
-        & (pl.col("same_as_pilot") == "Y")
+        & comparable()
         & (pl.col("overlap_group") != "REVIEW")
         & ~pl.col("product_type").str.starts_with("various")
         & pl.col("k").is_not_null()
@@ -189,18 +308,21 @@ def poolable(cohorts: pl.DataFrame) -> pl.Expr:
 
 
 def pooled_without_overlap(cohorts: pl.DataFrame, endpoint: str) -> pl.DataFrame:
-    """Pooled published estimate of ``endpoint`` per product type, counting every patient once:
-    only :func:`poolable` rows; within an overlap group (the same patients in several papers)
-    only the largest report; a pool only where at least two studies remain. Events and
-    patients are added (a simple pooled proportion, no weighting for between-study
-    heterogeneity) with an exact Clopper-Pearson interval. One row per pooled product type
-    (``k``, ``n``, ``rate``, ``ci_low``, ``ci_high``, ``studies``), none when nothing pools."""
+    """Pooled published estimate of ``endpoint`` per product (one named CAR-T product, e.g.
+    MB-CART19.1: the same construct, costimulatory domain and dosing; never across products
+    of one type, such as MB-CART19.1 (4-1BB, dose per kg) with KYV-101 (CD28, flat dose)),
+    counting every patient once: only :func:`poolable` rows; within an overlap group (the
+    same patients in several papers) only the largest report; a pool only where at least two
+    studies remain. Events and patients are added (a simple pooled proportion, no weighting
+    for between-study heterogeneity) with an exact Clopper-Pearson interval. One row per
+    pooled product (``product``, ``product_type``, ``k``, ``n``, ``rate``, ``ci_low``,
+    ``ci_high``, ``studies``), none when nothing pools."""
     d = cohorts.filter((pl.col("endpoint") == endpoint) & poolable(cohorts))
     used = d.sort("n", "study", descending=[True, False]).unique(
-        subset=["product_type", "overlap_group"], keep="first", maintain_order=True
+        subset=["product", "overlap_group"], keep="first", maintain_order=True
     )
     agg = (
-        used.group_by("product_type")
+        used.group_by("product_type", "product")
         .agg(
             pl.col("k").sum(),
             pl.col("n").sum(),
@@ -209,7 +331,7 @@ def pooled_without_overlap(cohorts: pl.DataFrame, endpoint: str) -> pl.DataFrame
         )
         .filter(pl.col("_studies") >= 2)
         .drop("_studies")
-        .sort("product_type")
+        .sort("product_type", "product")
     )
     ci = [clopper_pearson(k, n) for k, n in agg.select("k", "n").iter_rows()]
     return agg.with_columns(
@@ -232,8 +354,8 @@ def comparison_rows(pilot: pl.DataFrame, cohorts: pl.DataFrame) -> pl.DataFrame:
         for r in p.iter_rows(named=True):
             pooled.append(
                 {
-                    "study": f"Pooled {r['product_type']}, no overlap",
-                    "product": "pooled",
+                    "study": f"Pooled {r['product']}, no overlap",
+                    "product": r["product"],
                     "product_type": r["product_type"],
                     "endpoint": endpoint,
                     "k": r["k"],
@@ -272,8 +394,18 @@ def comparison_rows(pilot: pl.DataFrame, cohorts: pl.DataFrame) -> pl.DataFrame:
     return order_rows(out)
 
 
+SAME_AS_PILOT_TEXT = {
+    "Y": "yes",
+    "U": "grading scale not stated in the source",
+    "N": "no (context only)",
+}
+"""``same_as_pilot`` codes in words, for ``tbl-published``."""
+
+
 def display_table(rows: pl.DataFrame) -> pl.DataFrame:
-    """:func:`comparison_rows` with clinical column labels, for ``tbl-published``."""
+    """:func:`comparison_rows` with clinical column labels, for ``tbl-published``: the
+    numbers, the flags and the provenance code; where each number was read and how it was
+    checked are in :func:`sources_table`."""
 
     def pct(col: str) -> pl.Expr:
         return (100 * pl.col(col)).round(0).cast(pl.Int64).cast(pl.String)
@@ -282,8 +414,16 @@ def display_table(rows: pl.DataFrame) -> pl.DataFrame:
         pl.col("endpoint").replace_strict(ENDPOINTS, return_dtype=pl.String).alias("Endpoint"),
         pl.col("study").alias("Study"),
         pl.col("product_type").alias("Product type"),
-        pl.when(pl.col("n") == 0)
+        pl.when(
+            (pl.col("n") == 0)
+            & pl.col("endpoint").is_in(list(TOXICITIES))
+            & ~pl.col("definition").str.ends_with("not collected")
+        )
+        .then(pl.format("not yet evaluable ({} patients)", "not_evaluable"))
+        .when(pl.col("n") == 0)
         .then(pl.format("not evaluable ({} not assessed)", "not_evaluable"))
+        .when((pl.col("not_evaluable") > 0) & pl.col("endpoint").is_in(list(TOXICITIES)))
+        .then(pl.format("{}/{} ({} not yet evaluable)", "k", "n", "not_evaluable"))
         .when(pl.col("not_evaluable") > 0)
         .then(pl.format("{}/{} ({} not assessed)", "k", "n", "not_evaluable"))
         .otherwise(pl.format("{}/{}", "k", "n"))
@@ -292,15 +432,25 @@ def display_table(rows: pl.DataFrame) -> pl.DataFrame:
         .then(pl.format("{} % ({}–{})", pct("rate"), pct("ci_low"), pct("ci_high")))
         .otherwise(pl.lit("–"))
         .alias("% (exact 95% CI)"),
-        pl.col("definition").alias("Definition as reported"),
         pl.when(pl.col("sle_only") == "Y")
         .then(pl.lit("yes"))
         .otherwise(pl.format("no: {}", "population"))
         .alias("SLE-only"),
-        pl.when(pl.col("same_as_pilot") == "Y")
-        .then(pl.lit("yes"))
-        .otherwise(pl.lit("no"))
+        pl.col("same_as_pilot")
+        .replace_strict(SAME_AS_PILOT_TEXT, return_dtype=pl.String)
         .alias("Same definition and time point as the pilot"),
+        pl.col("provenance").alias("Provenance"),
+    )
+
+
+def sources_table(rows: pl.DataFrame) -> pl.DataFrame:
+    """The supplement to ``tbl-published`` (``tbl-published-sources``): per published or
+    pooled row, the definition as reported, where the number was read and how it was checked
+    against the primary paper; the pilot's own rows are left out."""
+    return rows.filter(pl.col("kind") != "pilot").select(
+        pl.col("endpoint").replace_strict(ENDPOINTS, return_dtype=pl.String).alias("Endpoint"),
+        pl.col("study").alias("Study"),
+        pl.col("definition").alias("Definition as reported"),
         pl.col("provenance").alias("Provenance"),
         pl.col("source").alias("Source (table/page)"),
         pl.col("verified").alias("Checked against the primary source"),
@@ -343,13 +493,19 @@ the product type the pool is within (its label says which)."""
 
 
 def forest_frame(rows: pl.DataFrame) -> pl.DataFrame:
-    """The rows of :func:`comparison_rows` the forest plot shows (the pilot's definitions only,
-    not ``DORIS_OTHER``), with ``label`` ("study  k/n", "mixed diseases" where not SLE-only),
-    ``panel``, ``group`` (product type or "this pilot"), ``marker`` (the kind of row) and
-    ``shape`` (the product type, or :data:`POOLED_SHAPE` for a pooled row, whose label names
-    the studies it adds on a second line: "KYSA-1 2024 + Mackensen 2022 + ..."); the labels are made
+    """The rows of :func:`comparison_rows` the forest plot shows: the pilot and the rows
+    measured like it (:func:`comparable`: not ``DORIS_OTHER``, not the systematic review, not
+    a grade >= 2 count on an unstated scale; those are context in the table only), with
+    ``label`` ("study  k/n", "mixed diseases" where not SLE-only), ``panel``, ``group``
+    (product type or "this pilot"), ``marker`` (the kind of row) and ``shape`` (the product
+    type, or :data:`POOLED_SHAPE` for a pooled row, whose label names the studies it adds on a
+    second line: "KYSA-1 2024 + Mackensen 2022 + ..."); the labels are made
     unique per panel with zero-width spaces so that every panel keeps the table's order."""
-    d = rows.filter(pl.col("endpoint").is_in(list(FOREST_ENDPOINTS)) & (pl.col("n") > 0))
+    d = rows.filter(
+        pl.col("endpoint").is_in(list(FOREST_ENDPOINTS))
+        & (pl.col("n") > 0)
+        & ((pl.col("kind") == "pilot") | comparable())
+    )
     order = {e: i for i, e in enumerate(FOREST_ENDPOINTS)}
     d = d.with_columns(
         pl.format(

@@ -171,13 +171,61 @@ class ReportingOptions:
       predictors are known at day 0 and are analysed on every patient with time from day 0
       (no landmark: conditioning on survival to day 28 would drop early responders);
     - ``outcome_visit``: the later outcome is DORIS remission by this analysis visit (its
-      window's last day), i.e. by month 6."""
+      window's last day), i.e. by month 6;
+    - ``crs_icans_window_day``: a patient is evaluable for CRS and ICANS (the comparison's
+      CRS_ANY, CRS_G2, ICANS_ANY and the toxicity monitoring rule) once followed through this
+      day after the infusion (last day known alive ``LSTALVDY`` >= it) or on having the event;
+      before that the patient is "not yet evaluable" and out of the denominator, never a
+      patient without the event. CRS and ICANS after CD19 CAR T cells start within the first
+      weeks (ASTCT consensus, Lee DW et al. Biol Blood Marrow Transplant 2019;25:625-638; in
+      475 real-world oncology patients no new CRS began after week 2, Blood Adv
+      2024;8(20):5346; in SLE, KYSA-1 fever on days 5-11; ``published_cart_sle.md`` §4.2), so
+      28 days covers the window with margin. Events after the window are still counted."""
 
     month3_visit: str = "WEEK 12"
     month6_visit: str = "WEEK 24"
     landmark_day: int = 28
     outcome_visit: str = "WEEK 24"
+    crs_icans_window_day: int = 28
 
 
 REPORTING = ReportingOptions()
 """The reporting defaults of :class:`ReportingOptions`: the one place they are written."""
+
+
+@dataclass(frozen=True)
+class MonitoringOptions:
+    """The toxicity stopping rule of notebook 08: **proposed** here, not written in the
+    protocol, and to be adopted (or changed) in the SAP before it is used to make decisions.
+
+    After each evaluable infused patient, stop enrolment when the posterior probability that
+    the true rate of grade >= 3 CRS or ICANS (ASTCT 2019) exceeds ``threshold`` is above
+    ``prob_cutoff``, with a Beta(``prior``) prior on the rate: the Bayesian continuous
+    monitoring rule of Thall PF, Simon RM, Estey EH. Stat Med 1995;14:357-379. The prior
+    (0.5, 0.5) is Jeffreys' (invariant, weakly informative; ``sle_car.stats.PRIORS``).
+    ``n_max`` is the planned number of infused patients. With these defaults one patient
+    with the toxicity among the first two stops the study (``sle_car.stats.stopping_boundaries``
+    gives the boundaries; notebook 08 states them from it)."""
+
+    threshold: float = 0.20
+    prob_cutoff: float = 0.80
+    prior: tuple[float, float] = (0.5, 0.5)
+    prior_name: str = "Jeffreys"
+    n_max: int = 5
+
+    def rule(self) -> dict[str, object]:
+        """The keywords of ``stopping_boundaries`` and ``operating_characteristics``."""
+        return {"threshold": self.threshold, "prob_cutoff": self.prob_cutoff, "prior": self.prior}
+
+    def text(self) -> str:
+        """The rule in words, for table notes."""
+        a, b = self.prior
+        return (
+            f"Stop when P(rate of grade ≥ 3 CRS or ICANS > {100 * self.threshold:g} % | data) "
+            f"> {self.prob_cutoff:g}, {self.prior_name} Beta({a:g}, {b:g}) prior (Thall, Simon "
+            "& Estey, Stat Med 1995;14:357); proposed, not in the protocol"
+        )
+
+
+MONITORING = MonitoringOptions()
+"""The monitoring rule's defaults of :class:`MonitoringOptions`: the one place they are written."""

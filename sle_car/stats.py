@@ -12,6 +12,8 @@ import polars as pl
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
+from sle_car.sap import MONITORING
+
 
 def clopper_pearson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
     """Exact (Clopper-Pearson) two-sided 1 - ``alpha`` interval for ``k`` of ``n``
@@ -289,13 +291,14 @@ def fisher_exact(k1: int, n1: int, k2: int, n2: int) -> float:
 def stopping_boundaries(
     n_max: int,
     *,
-    threshold: float = 0.20,
-    prob_cutoff: float = 0.80,
-    prior: tuple[float, float] = PRIORS["jeffreys"],
+    threshold: float = MONITORING.threshold,
+    prob_cutoff: float = MONITORING.prob_cutoff,
+    prior: tuple[float, float] = MONITORING.prior,
 ) -> pl.DataFrame:
-    """Bayesian toxicity rule evaluated after each patient: stop when the posterior probability
-    that the rate of the toxicity (e.g. grade ≥ 3 CRS or ICANS) exceeds ``threshold`` is above
-    ``prob_cutoff``. Returns, per number of patients evaluated, the smallest number of events
+    """Bayesian toxicity rule evaluated after each patient (Thall PF, Simon RM, Estey EH. Stat
+    Med 1995;14:357-379): stop when the posterior probability that the rate of the toxicity
+    (e.g. grade ≥ 3 CRS or ICANS) exceeds ``threshold`` is above ``prob_cutoff``; defaults
+    from :data:`sle_car.sap.MONITORING`. Returns, per number of patients evaluated, the smallest number of events
     that stops the study (null when no count can)."""
     rows = []
     for n in range(1, n_max + 1):

@@ -44,7 +44,6 @@ def _add_notes(b: bytes) -> bytes:
 
 
 WHOLE = {
-    "extra column NOTES": _add_notes,
     "wrong-case column": lambda b: b.replace(b"DSTERM", b"dsterm", 1),
     "missing column": None,
     "double byte-order mark": lambda b: b"\xef\xbb\xbf\xef\xbb\xbf" + b,
@@ -74,6 +73,22 @@ def test_domain_set_aside_as_a_whole_still_derives(
     assert log["rows"]["adsl"] == 3  # every subject is still derived
     summary = set_aside_summary(cleaned.validation, cleaned).filter(pl.col("domain") == "ds")
     assert summary["rows"].max() == n_rows
+
+
+def test_an_extra_column_is_dropped_and_the_domain_kept(data_copy: Path, tmp_path: Path) -> None:
+    """An extra column (free text, NOTES) was a whole domain set aside before issue 18's data
+    review; now it is dropped with a warning and every row kept."""
+    path = data_copy / "ds.csv"
+    path.write_bytes(_add_notes(path.read_bytes()))
+    n_rows = read_domain(path).height
+    cleaned = clean_study(data_copy)
+    rec = cleaned.reconciliation.filter(pl.col("domain") == "ds").row(0, named=True)
+    assert (rec["rows_in"], rec["rows_kept"], rec["rows_set_aside"]) == (n_rows, n_rows, 0)
+    assert "NOTES" not in cleaned.domains["ds"].columns
+    hit = cleaned.validation.report.filter(pl.col("rule") == "unknown_column")
+    assert hit.select("file", "column", "severity").rows() == [("ds.csv", "NOTES", "warning")]
+    log = write_study(data_copy, tmp_path / "out")
+    assert "ds" not in log["set_aside_domains"]
 
 
 # --- 2. a manifest of the wrong shape -------------------------------------------------------------
@@ -199,6 +214,7 @@ def test_whitespace_only_in_a_required_cell_is_required_but_empty(data_copy: Pat
     _set(data_copy, "dm", 2, "SEX", " \t ")
     hit = validate_study(data_copy).report.filter(pl.col("column") == "SEX")
     assert hit["rule"].to_list() == ["not_nullable"]
+    assert hit["value"].to_list() == ["(blank)"]  # never a bare null
 
 
 # --- the rest: DM cascade, truncation, checksum, summary, listing location ------------------------
@@ -260,7 +276,7 @@ def test_set_aside_summary_counts_rows_per_domain_and_rule(data_copy: Path) -> N
     s = set_aside_summary(cleaned.validation, cleaned)
     assert s.columns == ["domain", "rule", "severity", "rows"]
     dm_rule = s.filter(pl.col("domain") == "dm")
-    assert dm_rule.rows() == [("dm", "isin(['F', 'M'])", "error", 1)]
+    assert dm_rule.rows() == [("dm", "codelist", "error", 1)]  # a short name, not isin([...])
     lb_rows = pl.read_csv(data_copy / "lb.csv", infer_schema=False).filter(
         pl.col("USUBJID") == gone
     )
@@ -311,7 +327,7 @@ def test_dm_set_aside_as_a_whole_stops_derive_with_a_clear_message(
     data_copy: Path, tmp_path: Path
 ) -> None:
     path = data_copy / "dm.csv"
-    path.write_bytes(_add_notes(path.read_bytes()))
+    pl.read_csv(path, infer_schema=False).drop("AGE").write_csv(path)  # a required column
     cleaned = clean_study(data_copy)
     assert all(df.height == 0 for df in cleaned.domains.values())
     assert cleaned.reconciliation["balanced"].all()

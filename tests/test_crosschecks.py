@@ -145,6 +145,7 @@ def test_empty_verbatim_term_keeps_the_adverse_event(tmp_path: Path) -> None:
     cleaned = clean_study(cut)
     hit = cleaned.validation.report.filter(pl.col("column") == "AETERM")
     assert hit.select("rule", "severity").rows() == [("not_nullable", "warning")]
+    assert hit["value"].to_list() == ["(blank)"]
     assert hit["message"][0].endswith(
         "the record is kept without it: an optional descriptive column, nothing is derived from it"
     )
@@ -157,12 +158,17 @@ def test_nephritis_class_without_nephritis_is_blanked(tmp_path: Path) -> None:
     cut = _cut(tmp_path)
     _set(cut / "dm.csv", _subject(P1), "LNFL", "N")  # LNCLASS stays IV
     cleaned = clean_study(cut)
-    hit = _rule(cleaned.validation.report, "lnclass_without_nephritis")
+    hit = _rule(cleaned.validation.report, "lnclass_without_nephritis").sort("column")
+    biopsy = pl.read_csv(cut / "dm.csv", infer_schema=False).filter(_subject(P1))["LNBXDY"][0]
+    assert biopsy is not None
+    # the biopsy day goes with its class: both blanked, each with a warning
     assert hit.select("row", "column", "value", "severity").rows() == [
-        (2, "LNCLASS", "IV", "warning")
+        (2, "LNBXDY", biopsy, "warning"),
+        (2, "LNCLASS", "IV", "warning"),
     ]
     dm = cleaned.domains["dm"].filter(_subject(P1))
     assert dm["LNCLASS"].to_list() == [None] and dm["LNFL"].to_list() == ["N"]
+    assert dm["LNBXDY"].to_list() == [None]
 
 
 def test_nephritis_class_with_nephritis_or_unknown_is_no_problem(tmp_path: Path) -> None:
@@ -234,6 +240,10 @@ def test_infusion_milestone_without_infusion_in_ex(tmp_path: Path) -> None:
     assert hit.select("file", "value", "severity").rows() == [
         ("ds.csv", "CAR T CELLS INFUSED", "warning")
     ]
+    # the message says the patient leaves the analysis and what to add
+    (message,) = hit["message"].to_list()
+    assert "excluded from every analysis population" in message
+    assert "add the infusion (EXTRT, EXDOSE, EXSTDY 0) to EX" in message
 
 
 def test_manufacturing_failure_beside_an_infusion(tmp_path: Path) -> None:
@@ -310,7 +320,7 @@ def test_batched_engine_gives_the_same_outcome(tmp_path: Path) -> None:
     report = validate_study(cut).report
     rules = set(report["rule"].str.replace(r"\(.*", ""))
     assert {
-        "isin",
+        "codelist",
         "lnclass_without_nephritis",
         "malformed_number",
         "result_ok",
@@ -345,3 +355,24 @@ def test_schema_check_names_are_pandera_checks() -> None:
             lazy=True,
         )
     assert "result_ok" in set(err.value.failure_cases["check"].to_list())
+
+
+def test_blanked_manufacturing_results_read_not_recorded_in_the_product_table(
+    tmp_path: Path,
+) -> None:
+    from sle_car.population import product_table
+
+    cut = _cut(tmp_path)
+    _set(cut / "xp.csv", pl.col("XPTESTCD") == "MFGRES", "XPORRES", None)
+    cleaned = clean_study(cut)
+    xp = cleaned.domains["xp"]
+    assert xp.filter(pl.col("XPTESTCD") == "MFGRES")["XPORRES"].null_count() == 5  # kept, blank
+    adsl = pl.DataFrame({"SAFFL": ["Y"], "CARTDOSE": [1.0]})
+    row = product_table(adsl, xp).filter(
+        pl.col("Characteristic") == "Manufactured successfully, n (%)"
+    )
+    assert row.row(0) == (
+        "Manufactured successfully, n (%)",
+        "not recorded",
+        "0 of 5 attempted with a recorded result",
+    )

@@ -111,7 +111,22 @@ def test_adsl_4_end_of_study_status_and_death() -> None:
     assert adsl["DCSREAS"].to_list() == [None, "DEATH"]
     assert adsl["DTHFL"].to_list() == ["N", "Y"]
     assert adsl["DTHDY"].to_list() == [None, 41]
-    assert derive_adsl(_domains(LD_AND_CART))["EOSSTT"].to_list() == ["ONGOING", "ONGOING"]
+
+
+def test_adsl_4b_end_of_study_status_is_null_when_disposition_was_not_recorded() -> None:
+    """No DS record for a subject (a cut without ds.csv, or a header-only one): "ongoing"
+    would be a guess, so EOSSTT is null; a subject with DS milestones and no disposition
+    event is genuinely ongoing."""
+    assert derive_adsl(_domains(LD_AND_CART))["EOSSTT"].to_list() == [None, None]
+    d = _domains(LD_AND_CART)
+    d["ds"] = pl.DataFrame(
+        {"USUBJID": ["A"], "DSCAT": ["PROTOCOL MILESTONE"],
+         "DSDECOD": ["CAR T CELLS INFUSED"], "DSSTDY": [0]}
+    )  # fmt: skip
+    adsl = derive_adsl(d)
+    assert adsl["EOSSTT"].to_list() == ["ONGOING", None]  # B: no DS record at all
+    assert adsl["DCSREAS"].to_list() == [None, None]
+    assert adsl["DTHFL"].to_list() == ["N", None]  # B: a death would not be recorded either
 
 
 def test_adsl_5_last_day_known_alive_is_the_latest_record_of_any_domain() -> None:

@@ -382,3 +382,16 @@ def test_adqs_3_baseline_is_the_last_value_before_the_first_treatment_day() -> N
     assert default["ADY"].to_list() == [-7]  # before day -5 (DEFAULTS.first_treatment_day)
     earlier = derive_adqs({"qs": qs}, first_treatment_day=-10).filter(pl.col("ABLFL") == "Y")
     assert earlier["ADY"].to_list() == [-12]
+
+
+def test_adrs_9b_doris12_status_not_recorded_is_not_a_guessed_no() -> None:
+    """A short run still going at the last assessment: not evaluable when the patient is on
+    study or their end-of-study status was not recorded (null: they may still be on study),
+    "N" only when they are known to have left."""
+    adrs = pl.DataFrame(
+        {"USUBJID": ["A", "A", "D", "D"], "PARAMCD": ["DORISREM"] * 4,
+         "ADY": [81, 367, 81, 367], "AVALC": ["Y"] * 4}
+    )  # fmt: skip
+    adsl = pl.DataFrame({"USUBJID": ["A", "D"], "EOSSTT": [None, "DISCONTINUED"]})
+    out = derive_param_sustained(adrs, adsl).sort("USUBJID")
+    assert out["AVALC"].to_list() == [None, "N"]

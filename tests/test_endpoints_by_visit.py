@@ -437,3 +437,23 @@ def test_doris_off_therapy_and_drug_free_differ_only_by_a_recent_antimalarial_st
     assert unknown["Assessments (n)"].null_count() == 2
     empty = doris_off_therapy_vs_drug_free(adrs, cm.clear(), stable_days=90)
     assert empty["Assessments (n)"].null_count() == 2  # an empty CM file: not collected
+
+
+def test_status_not_recorded_is_neither_left_study_nor_not_reached() -> None:
+    """EOSSTT null (no disposition collected) and follow-up ending before the window closes:
+    whether the patient left or the data cut came first is unknown, and the table says so."""
+    pop = POP.with_columns(pl.lit(None, dtype=pl.String).alias("EOSSTT"))
+    r = rates_by_timepoint(REC, timepoints=TP, population=pop).row(1, named=True)  # week 8
+    # B (last day 100) in follow-up through week 8; C (60) and E (30) ended before it closed
+    assert (r["n_left_study"], r["n_not_reached"], r["n_status_not_recorded"]) == (0, 0, 2)
+    assert r["n_population"] == r["n_follow_up"] + r["n_status_not_recorded"]
+    note = rates_by_timepoint(REC, timepoints=TP, population=pop).select(not_assessed_text())
+    assert note.item(1, 0).endswith("2 status not recorded")
+
+
+def test_status_note_only_when_a_status_is_not_recorded() -> None:
+    from sle_car.endpoints_by_visit import status_note
+
+    assert status_note(POP) == ""  # every status recorded: the tables read as before
+    unknown = POP.with_columns(pl.lit(None, dtype=pl.String).alias("EOSSTT"))
+    assert status_note(unknown).startswith(" Status not recorded: follow-up ended")

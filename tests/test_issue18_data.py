@@ -249,10 +249,10 @@ def test_bundled_cut_has_no_not_collected_warning(tmp_path: Path) -> None:
     [
         # optional descriptive columns: blanked with a warning, the record kept (crosschecks)
         ("xp", "XPORRES", "OK", "result_ok", "warning"),
-        ("xp", "XPTESTCD", "POTENCY", "isin", "error"),
-        ("dm", "LNCLASS", "VII", "isin", "warning"),
+        ("xp", "XPTESTCD", "POTENCY", "codelist", "error"),
+        ("dm", "LNCLASS", "VII", "codelist", "warning"),
         ("dm", "LNBXDY", "5", "less_than_or_equal_to", "warning"),
-        ("ds", "DSDECOD", "ENROLLED", "isin", "error"),
+        ("ds", "DSDECOD", "ENROLLED", "codelist", "error"),
     ],
 )
 def test_new_items_are_checked(

@@ -120,6 +120,23 @@ def test_followup_1_reverse_km_median_against_a_hand_computed_example() -> None:
     assert got["text"].startswith("9.9 months (range 3.3–13.1)")
 
 
+def test_followup_1b_a_death_not_recorded_counts_as_alive_at_last_contact_and_is_said() -> None:
+    """Same times, death flag null for the 200-day patient (no disposition record): counted as
+    alive at 200 days, so S(100) = 3/4, S(200) = 2/4 = 0.5 exactly until 300: the R survival
+    median is the midpoint, 250 days (300 when the death is recorded, test 1), and it is said."""
+    adsl = _adsl(
+        LSTALVDY=[100, 200, 300, 400],
+        DTHFL=["N", None, "N", "N"],
+        DTHDY=[None, None, None, None],
+        SAFFL=["Y"] * 4,
+    )
+    got = pop.followup_reverse_km(adsl)
+    assert got["median_days"] == 250
+    assert got["method"].endswith("death not recorded for 1 (no disposition record): counted "
+                                  "as alive at the last contact")  # fmt: skip
+    assert "death not recorded" not in pop.followup_reverse_km(_adsl())["method"]
+
+
 def test_followup_2_only_infused_patients_count() -> None:
     got = pop.followup_reverse_km(_adsl())  # S-004 not infused (10 days) is left out
     assert got["n"] == 3
@@ -232,3 +249,60 @@ def test_flow_arrows_meet_box_edges_at_their_centre_never_a_corner() -> None:
     chain = boxes.head(boxes.height - 3)  # the three end-of-study boxes come last
     starts = set(arrows["y"].to_list())
     assert set(chain["ymin"].to_list()[:-1]) <= starts
+
+
+def test_flow_4_infused_by_ds_without_an_ex_infusion_is_a_stated_exclusion() -> None:
+    """DS says S-004 was infused, EX has no infusion (SAFFL N): the Infused box counts the
+    milestone and states the exclusion, so that the boxes reconcile."""
+    ms = [(s, d) for s in ("S-001", "S-002", "S-003", "S-004")
+          for d in ("ENTERED INTO TRIAL", "LYMPHODEPLETION STARTED", "CAR T CELLS INFUSED")]  # fmt: skip
+    ds = pl.DataFrame(ms, schema=["USUBJID", "DSDECOD"], orient="row").with_columns(
+        pl.lit("PROTOCOL MILESTONE").alias("DSCAT")
+    )
+    f = pop.flow_counts(_adsl(), ds)
+    get = {r["STAGE"]: r for r in f.iter_rows(named=True)}
+    assert get["Infused"]["N"] == 4
+    assert get["Infused"]["DETAIL"] == "no infusion record (EX): 1 excluded from the analysis"
+    ends = sum(
+        get[s]["N"] for s in ("Completed the study", "Discontinued", "In follow-up at the data cut")
+    )
+    assert ends == get["Infused"]["N"] - 1 == 3
+    # agreement: no note
+    agree = ds.filter(
+        ~((pl.col("USUBJID") == "S-004") & (pl.col("DSDECOD") != "ENTERED INTO TRIAL"))
+    )
+    assert {r["STAGE"]: r for r in pop.flow_counts(_adsl(), agree).iter_rows(named=True)}[
+        "Infused"
+    ]["DETAIL"] is None
+
+
+def test_flow_5_an_infused_patient_without_a_ds_record_is_not_counted_as_in_follow_up() -> None:
+    ds = pl.DataFrame(
+        {"USUBJID": ["S-001"], "DSCAT": ["PROTOCOL MILESTONE"],
+         "DSDECOD": ["INFORMED CONSENT OBTAINED"]}
+    )  # fmt: skip
+    adsl = _adsl(EOSSTT=["COMPLETED", "DISCONTINUED", None, "DISCONTINUED"])
+    get = {r["STAGE"]: r for r in pop.flow_counts(adsl, ds).iter_rows(named=True)}
+    last = get["In follow-up at the data cut"]
+    assert (last["N"], last["DETAIL"]) == (0, "end-of-study status not recorded: 1")
+
+
+def test_product_3_a_blank_manufacturing_result_is_not_recorded_not_a_failure() -> None:
+    xp = pl.DataFrame(
+        {"USUBJID": ["S-001", "S-002", "S-003"], "XPTESTCD": ["MFGRES"] * 3,
+         "XPORRES": [None, None, None], "XPSTRESN": [None, None, None]},
+        schema_overrides={"XPORRES": pl.String, "XPSTRESN": pl.Float64},
+    )  # fmt: skip
+    get = {r[0]: r[1:] for r in pop.product_table(_adsl(), xp).iter_rows()}
+    assert get["Manufactured successfully, n (%)"] == (
+        "not recorded",
+        "0 of 3 attempted with a recorded result",
+    )
+    one = xp.with_columns(
+        pl.when(pl.col("USUBJID") == "S-001").then(pl.lit("SUCCESS")).alias("XPORRES")
+    )
+    get = {r[0]: r[1:] for r in pop.product_table(_adsl(), one).iter_rows()}
+    assert get["Manufactured successfully, n (%)"] == (
+        "1 (100)",
+        "1 of 3 attempted with a recorded result",
+    )

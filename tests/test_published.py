@@ -125,7 +125,7 @@ def test_rows_are_ordered_pilot_first_then_product_type_then_year() -> None:
         P.PILOT,
         "Yyy auto",
         "Zzz auto",
-        "Pooled autologous CD19, no overlap",
+        "Pooled x, no overlap",
         "Bbb dual",
         "Aaa allo",
     ]
@@ -147,7 +147,9 @@ def _adrs(rows: list[tuple[str, str, str | None]]) -> pl.DataFrame:
 
 
 def test_pilot_doris_is_read_at_the_month_3_and_month_6_visits_not_ever() -> None:
-    adsl = pl.DataFrame({"USUBJID": ["1", "2", "3", "4"], "SAFFL": ["Y", "Y", "Y", "N"]})
+    adsl = pl.DataFrame(
+        {"USUBJID": ["1", "2", "3", "4"], "SAFFL": ["Y", "Y", "Y", "N"], "LSTALVDY": [200] * 4}
+    )
     adrs = _adrs(
         [
             ("1", "WEEK 8", "Y"),  # remission at week 8, lost by week 12: not "at month 3"
@@ -183,7 +185,7 @@ def test_pilot_doris_is_read_at_the_month_3_and_month_6_visits_not_ever() -> Non
 
 
 def test_a_cut_without_adverse_events_has_no_crs_rate_not_a_clean_zero() -> None:
-    adsl = pl.DataFrame({"USUBJID": ["1", "2"], "SAFFL": ["Y", "Y"]})
+    adsl = pl.DataFrame({"USUBJID": ["1", "2"], "SAFFL": ["Y", "Y"], "LSTALVDY": [200, 200]})
     adae = pl.DataFrame(schema={"USUBJID": pl.String, "AECAT": pl.String, "ATOXGR": pl.Int64})
     adrs = _adrs([("1", "WEEK 12", "Y"), ("2", "WEEK 12", "N")])
     pilot = P.pilot_results(adsl, adae, adrs)
@@ -222,13 +224,12 @@ def test_shipped_published_numbers_say_where_they_come_from() -> None:
 
 def test_shipped_pools_use_sle_only_primary_reports_within_a_product() -> None:
     c = P.published_cohorts()
-    crs = P.pooled_without_overlap(c, "CRS_ANY").row(0, named=True)
-    # Mackensen 3/5 + KYSA-1 2/2 + relma-cel 7/8; Müller (mixed diseases) and the review are out
-    assert crs["product_type"] == "autologous CD19" and (crs["k"], crs["n"]) == (12, 15)
-    assert P.pooled_without_overlap(c, "CRS_ANY").height == 1  # CD19 + BCMA: one study only
-    assert P.pooled_without_overlap(c, "DORIS_M3").height == 0  # only Mackensen on that definition
+    # MB-CART19.1 (Mackensen; Müller is mixed diseases), KYV-101 and relma-cel are three
+    # products with one SLE-only report each: nothing pools, in particular not 3/5 + 2/2 + 7/8
+    for endpoint in P.ENDPOINTS:
+        assert P.pooled_without_overlap(c, endpoint).height == 0, endpoint
     # the old name stays importable
-    assert S.pooled_without_overlap(c, "ICANS_ANY")["n"].to_list() == [15]
+    assert S.pooled_without_overlap(c, "ICANS_ANY").height == 0
 
 
 def test_every_shipped_number_says_whether_it_was_checked_against_the_primary_paper() -> None:
@@ -243,10 +244,17 @@ def test_every_shipped_number_says_whether_it_was_checked_against_the_primary_pa
     # an inference from an abstract is coded D, not T
     feng = c.filter((pl.col("study") == "Feng 2025") & (pl.col("endpoint") == "CRS_G2"))
     assert feng["provenance"].item() == "D"
-    adsl = pl.DataFrame({"USUBJID": ["1"], "SAFFL": ["Y"]})
+    adsl = pl.DataFrame({"USUBJID": ["1"], "SAFFL": ["Y"], "LSTALVDY": [200]})
     adae = pl.DataFrame(schema={"USUBJID": pl.String, "AECAT": pl.String, "ATOXGR": pl.Int64})
-    shown = P.display_table(P.comparison_rows(P.pilot_results(adsl, adae, _adrs([])), c))
-    assert shown["Checked against the primary source"][0] == "this study"
+    rows = P.comparison_rows(P.pilot_results(adsl, adae, _adrs([])), c)
+    # the paper table keeps the provenance code; the long text is in the supplement table
+    assert "Checked against the primary source" not in P.display_table(rows).columns
+    src = P.sources_table(rows)
+    assert src.height == c.height  # every published row, no pilot row
+    assert not src["Checked against the primary source"].str.contains("session").any()
+    assert (
+        src["Checked against the primary source"].str.contains("checked December 2026").sum() >= 10
+    )
 
 
 def test_the_forest_plot_uses_no_patient_colour() -> None:
@@ -261,21 +269,133 @@ def test_the_forest_plot_uses_no_patient_colour() -> None:
 
 
 def test_forest_pooled_row_names_its_studies_and_open_means_mixed_diseases_only() -> None:
-    """The shipped CRS pool says which studies it adds (Mackensen 3/5 + KYSA-1 2/2 + relma-cel
-    7/8 = 12/15) and is a solid diamond; the only open (white-filled) rows are mixed-disease
-    numbers."""
+    """A pool of two SLE-only studies (Yyy 1/2 + Zzz (relma-cel) 2/3 = 3/5) says which studies it
+    adds, without their product names, and is a solid diamond; the only open (white-filled) row
+    is the mixed-disease number."""
+    c = _cohorts(
+        [
+            {"study": "Yyy 2022", "k": 1, "n": 2, "overlap_group": "1"},
+            {"study": "Zzz 2025 (relma-cel)", "k": 2, "n": 3, "overlap_group": "2"},
+            {"study": "Mixed 2024", "k": 5, "n": 9, "overlap_group": "3", "sle_only": "N"},
+        ]
+    )
     pilot = _cohorts([{"study": P.PILOT, "k": 1, "n": 5, "overlap_group": "PILOT"}]).with_columns(
         pl.lit(0, dtype=pl.Int64).alias("not_evaluable")
     )
-    d = P.forest_frame(P.comparison_rows(pilot, P.published_cohorts()))
-    pooled = d.filter((pl.col("kind") == "pooled") & (pl.col("endpoint") == "CRS_ANY")).row(
-        0, named=True
-    )
-    first, second = pooled["label"].split("\n")
-    assert first.startswith("Pooled autologous CD19") and second.count(" + ") == 2
-    assert "Mackensen 2022" in pooled["label"] and "12/15" in pooled["label"]
+    d = P.forest_frame(P.comparison_rows(pilot, c))
+    pooled = d.filter(pl.col("kind") == "pooled").row(0, named=True)
+    first, second = pooled["label"].replace("\u200b", "").split("\n")
+    assert first.startswith("Pooled ") and first.endswith(", no overlap")
+    assert second == "Yyy 2022 + Zzz 2025  3/5"
     assert pooled["shape"] == P.POOLED_SHAPE[0] and P.POOLED_SHAPE[1] == "D"
-    open_rows = d.filter(
-        pl.col("marker").replace_strict({k: v[1] for k, v in P.ROW_STYLES.items()}) == "#FFFFFF"
+    fills = {k: v[1] for k, v in P.ROW_STYLES.items()}
+    open_rows = d.filter(pl.col("marker").replace_strict(fills) == "#FFFFFF")
+    assert open_rows["study"].to_list() == ["Mixed 2024"]
+
+
+def _tox(days: list[int | None], ae: list[tuple[str, str, int, int]]) -> tuple:
+    ids = [str(i + 1) for i in range(len(days))]
+    adsl = pl.DataFrame(
+        {"USUBJID": ids, "SAFFL": ["Y"] * len(ids), "LSTALVDY": days},
+        schema={"USUBJID": pl.String, "SAFFL": pl.String, "LSTALVDY": pl.Int64},
     )
-    assert set(open_rows["sle_only"]) == {"N"}
+    adae = pl.DataFrame(
+        ae,
+        schema={"USUBJID": pl.String, "AECAT": pl.String, "ATOXGR": pl.Int64, "ASTDY": pl.Int64},
+        orient="row",
+    )
+    return adsl, adae
+
+
+def test_a_patient_at_day_10_without_crs_is_not_yet_evaluable_not_a_zero() -> None:
+    # 1: day 10, no event; 2: day 10, grade 3 CRS on day 5; 3: day 28, no event; 4: day 27
+    adsl, adae = _tox([10, 10, 28, 27], [("2", "CRS", 3, 5)])
+    st = P.toxicity_status(adsl, adae).filter(pl.col("endpoint") == "CRS_ANY")
+    assert st["status"].to_list() == ["not yet evaluable", "event", "no event", "not yet evaluable"]
+    g3 = P.toxicity_status(adsl, adae).filter(pl.col("endpoint") == "CRS_ICANS_G3")
+    assert g3["status"].to_list()[1] == "event"
+    crs = P.pilot_results(adsl, adae, _adrs([])).filter(pl.col("endpoint") == "CRS_ANY")
+    assert crs.select("k", "n", "not_evaluable").row(0) == (1, 2, 2)
+    shown = P.display_table(P.comparison_rows(P.pilot_results(adsl, adae, _adrs([])), _cohorts([])))
+    assert shown["Patients, k/n"][2] == "1/2 (2 not yet evaluable)"
+    # nobody followed through the window and no ICANS: not yet evaluable, not 0 of 2
+    early, ae = _tox([10, 12], [("2", "CRS", 3, 5)])
+    rows = P.comparison_rows(P.pilot_results(early, ae, _adrs([])), _cohorts([]))
+    assert P.display_table(rows)["Patients, k/n"][4] == "not yet evaluable (2 patients)"
+    # the window is a SAP option
+    short = ReportingOptions(crs_icans_window_day=10)
+    crs10 = P.pilot_results(adsl, adae, _adrs([]), options=short)
+    assert crs10.filter(pl.col("endpoint") == "CRS_ANY").select("k", "n").row(0) == (1, 4)
+
+
+def test_the_monitoring_rule_skips_patients_not_yet_evaluable() -> None:
+    # in subject-number order: 1 evaluable without event, 2 not yet evaluable, 3 grade 3 ICANS
+    adsl, adae = _tox([100, 5, 100], [("3", "ICANS", 3, 4)])
+    seq = P.monitoring_sequence(adsl, adae)
+    assert seq["rule"].to_list() == ["continue", "not yet evaluable", "stop"]
+    assert seq["evaluable"].to_list() == [1, 1, 2] and seq["events"].to_list() == [0, 0, 1]
+    # 1 event in 2 evaluable: Beta(1.5, 1.5) under Jeffreys, P(rate > 0.2) = 0.858 > 0.80
+    assert seq["p_above"][2] == pytest.approx(
+        S.beta_posterior(1, 2, threshold=0.2)["p_above"], abs=1e-12
+    )
+    assert seq["p_above"][2] == pytest.approx(0.858, abs=0.001)
+
+
+def test_one_event_in_the_first_two_patients_stops_the_study() -> None:
+    from sle_car.sap import MONITORING
+
+    b = S.stopping_boundaries(MONITORING.n_max, **MONITORING.rule())
+    assert b["stop_if_events_at_least"].to_list() == [1, 1, 2, 2, 2]
+
+
+def test_an_unstated_grading_scale_compares_any_grade_but_not_grade_2() -> None:
+    c = _cohorts(
+        [
+            {"study": "A", "k": 1, "n": 4, "overlap_group": "A", "same_as_pilot": "U"},
+            {
+                "study": "A",
+                "k": 0,
+                "n": 4,
+                "overlap_group": "A",
+                "same_as_pilot": "U",
+                "endpoint": "CRS_G2",
+            },
+            {
+                "study": "R",
+                "k": 50,
+                "n": 100,
+                "overlap_group": "REVIEW",
+                "same_as_pilot": "N",
+                "product_type": "various (systematic review)",
+            },
+        ]
+    )
+    pilot = _cohorts([{"study": P.PILOT, "k": 1, "n": 5, "overlap_group": "PILOT"}]).with_columns(
+        pl.lit("pilot").alias("kind")
+    )
+    shown = c.with_columns(pl.lit("published").alias("kind"))
+    f = P.forest_frame(pl.concat([pilot, shown]).with_columns(pl.lit(0.5).alias("rate")))
+    assert f.select("study", "endpoint").rows() == [(P.PILOT, "CRS_ANY"), ("A", "CRS_ANY")]
+    assert P.display_table(
+        P.comparison_rows(
+            pilot.drop("kind").with_columns(pl.lit(0, dtype=pl.Int64).alias("not_evaluable")), c
+        )
+    )["Same definition and time point as the pilot"].to_list() == [
+        "yes",
+        "grading scale not stated in the source",
+        "no (context only)",
+        "grading scale not stated in the source",
+    ]
+
+
+def test_pools_stay_within_one_named_product() -> None:
+    c = _cohorts(
+        [
+            {"study": "A", "k": 3, "n": 5, "overlap_group": "A", "product": "MB-CART19.1"},
+            {"study": "B", "k": 2, "n": 2, "overlap_group": "B", "product": "KYV-101"},
+            {"study": "C", "k": 7, "n": 8, "overlap_group": "C", "product": "relma-cel"},
+            {"study": "D", "k": 1, "n": 4, "overlap_group": "D", "product": "relma-cel"},
+        ]
+    )
+    pooled = P.pooled_without_overlap(c, "CRS_ANY")
+    assert pooled.select("product", "k", "n", "studies").rows() == [("relma-cel", 8, 12, "C, D")]

@@ -41,6 +41,10 @@ OPTION_PARAMETERS = {
     "facit_mid",
     "sledai_fever_c",
     "sledai_fever_from_vs",
+    # the monitoring rule and the CRS/ICANS window (sap.MONITORING, sap.REPORTING)
+    "threshold",
+    "prob_cutoff",
+    "crs_icans_window_day",
     # ... and the names they go by inside functions
     "abs_max",
     "confirm_n",

@@ -78,7 +78,7 @@ def test_stray_whitespace(data_copy: Path) -> None:
 
 def test_unknown_test_code(data_copy: Path) -> None:
     _edit(data_copy, "lb", 10, "LBTESTCD", "CRAET")
-    _find(validate_study(data_copy).report, "lb.csv", 10, "LBTESTCD", "isin")
+    _find(validate_study(data_copy).report, "lb.csv", 10, "LBTESTCD", "codelist")
 
 
 def test_unit_not_allowed(data_copy: Path) -> None:
@@ -174,6 +174,24 @@ def test_missing_and_unknown_column(data_copy: Path) -> None:
     _find(report, "ds.csv", None, "NAME", "unknown_column")
 
 
+@pytest.mark.parametrize(("domain", "column"), [("dm", "COMMENT"), ("xp", "XPCOMMENT")])
+def test_an_extra_column_is_dropped_with_a_warning_not_the_domain(
+    data_copy: Path, domain: str, column: str
+) -> None:
+    from sle_car.clean import clean_study
+
+    path = data_copy / f"{domain}.csv"
+    df = pl.read_csv(path, infer_schema=False)
+    df.with_columns(pl.lit("her sister is a nurse here").alias(column)).write_csv(path)
+    v = validate_study(data_copy, accept_changed_files=True)
+    hit = _find(v.report, f"{domain}.csv", None, column, "unknown_column")
+    assert hit["severity"].to_list() == ["warning"]
+    assert "dropped" in hit["message"][0]
+    cleaned = clean_study(data_copy, v)
+    assert cleaned.domains[domain].height == df.height  # every row kept
+    assert column not in cleaned.domains[domain].columns
+
+
 def test_manifest_mismatch(cohort_dir: Path, tmp_path: Path) -> None:
     import shutil
 
@@ -194,8 +212,19 @@ def test_manifest_mismatch(cohort_dir: Path, tmp_path: Path) -> None:
         ("STUDYID,DOMAIN\nSLECAR01,D\xc9\n".encode("latin-1"), "not UTF-8"),
         (b"STUDYID,STUDYID\nA,B\n", "duplicated column"),
         (b"just one column\nvalue\n", "fewer than two columns"),
+        (b"STUDYID,DOMAIN,\nA,B,\n", "column 3 of 3 has no name in the header row"),
+        (b"STUDYID,,DOMAIN,\nA,,B,\n", "columns 2, 4 of 4 have no name"),
     ],
-    ids=["empty", "header-only", "binary", "latin-1", "duplicate-column", "not-csv"],
+    ids=[
+        "empty",
+        "header-only",
+        "binary",
+        "latin-1",
+        "duplicate-column",
+        "not-csv",
+        "trailing-comma",
+        "two-unnamed",
+    ],
 )
 def test_malformed_file_is_a_clear_usage_error(
     data_copy: Path, content: bytes, expected: str, capsys: pytest.CaptureFixture[str]

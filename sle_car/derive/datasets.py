@@ -57,7 +57,17 @@ def derive_adsl(domains: dict[str, pl.DataFrame], adqs: pl.DataFrame | None = No
 
     SAFFL: received CAR T cells; EFFFL: SAFFL and at least one post-infusion SLEDAI-2K;
     BSABL: Mosteller body surface area; DISDURY: years from diagnosis to infusion;
-    LSTALVDY: last day with any record (or the day of death)."""
+    LSTALVDY: last day with any record (or the day of death).
+
+    EOSSTT (end-of-study status) from DS: COMPLETED or DISCONTINUED (DCSREAS the disposition
+    term) from the subject's disposition event; ONGOING when the subject has DS records (the
+    protocol milestones) but no disposition event yet: disposition is collected for them
+    and nothing ended; null ("not recorded") when the subject has no DS record at all — a cut
+    without DS, with a header-only DS, or a subject DS does not cover — because "ongoing"
+    would then be a guess (a patient may have completed or withdrawn; data review of issue
+    18). DTHFL likewise: Y/N from DS for a subject DS covers, null (death not recorded)
+    without a DS record. Downstream a null status is never read as on study or as left: see
+    :func:`sle_car.endpoints_by_visit.follow_up_status` and :func:`derive_param_sustained`."""
     dm, ex, ds = domains["dm"], domains["ex"], domains["ds"]
     require_columns(dm, ["USUBJID", "WEIGHTBL", "HEIGHTBL", "DIAGDY"], "derive_adsl")
     exs = ex.group_by("USUBJID").agg(
@@ -72,6 +82,7 @@ def derive_adsl(domains: dict[str, pl.DataFrame], adqs: pl.DataFrame | None = No
         .group_by("USUBJID")
         .agg(pl.col("DSDECOD").first().alias("_DSD"), pl.col("DSSTDY").first().alias("_DSDY"))
     )
+    in_ds = ds["USUBJID"].drop_nulls().unique().implode()
     days = (
         pl.concat(
             [
@@ -102,8 +113,10 @@ def derive_adsl(domains: dict[str, pl.DataFrame], adqs: pl.DataFrame | None = No
         pl.lit("Y").alias("ENRLFL"),
         yn(pl.col("_LD").fill_null(False)).alias("LDFL"),
         yn(pl.col("_CART").fill_null(False)).alias("SAFFL"),
-        pl.when(pl.col("_DSD").is_null())
+        pl.when(pl.col("_DSD").is_null() & pl.col("USUBJID").is_in(in_ds))
         .then(pl.lit("ONGOING"))
+        .when(pl.col("_DSD").is_null())
+        .then(pl.lit(None, dtype=pl.String))
         .when(pl.col("_DSD") == "COMPLETED")
         .then(pl.lit("COMPLETED"))
         .otherwise(pl.lit("DISCONTINUED"))
@@ -111,7 +124,10 @@ def derive_adsl(domains: dict[str, pl.DataFrame], adqs: pl.DataFrame | None = No
         pl.when(pl.col("_DSD").is_not_null() & (pl.col("_DSD") != "COMPLETED"))
         .then(pl.col("_DSD"))
         .alias("DCSREAS"),
-        yn(pl.col("_DSD") == "DEATH").alias("DTHFL"),
+        pl.when(pl.col("USUBJID").is_in(in_ds))
+        .then(yn(pl.col("_DSD") == "DEATH"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias("DTHFL"),
         pl.when(pl.col("_DSD") == "DEATH").then(pl.col("_DSDY")).alias("DTHDY"),
     )
     if adqs is not None:
@@ -661,8 +677,8 @@ def sustained_response(
     records, where the glucocorticoid criterion is unknown at every visit) and it is not
     evaluable. Also not evaluable (null, with the reason): while the run that is ongoing at the
     last assessment is shorter than ``min_days`` and the subject is still on study
-    (``on_study``: subjects with ``EOSSTT`` "ONGOING"; without it, every subject counts as on
-    study), and when no assessment is evaluable."""
+    (``on_study``: subjects with ``EOSSTT`` "ONGOING" or not recorded; without it, every
+    subject counts as on study), and when no assessment is evaluable."""
     seen = _sustained_core(df, flag, min_days, on_study)
     hopeful = _sustained_core(
         df.with_columns(pl.col(flag).fill_null("Y")), flag, min_days, on_study
@@ -808,7 +824,11 @@ def derive_param_sustained(
     shorter on study, or when not-evaluable assessments could hide it). One row per subject
     with any assessment. ``ADY``: the first day of the sustained run, else the last evaluable
     assessment, else the last assessment."""
-    on_study = adsl.filter(pl.col("EOSSTT") == "ONGOING").select("USUBJID")
+    # on study: ONGOING, or a status not recorded (null: the patient may still be on study,
+    # so a short run that is still going is not evaluable, never a guessed "N")
+    on_study = adsl.filter((pl.col("EOSSTT") == "ONGOING") | pl.col("EOSSTT").is_null()).select(
+        "USUBJID"
+    )
     sus = sustained_response(
         adrs.filter(pl.col("PARAMCD") == source), min_days=min_days, on_study=on_study
     )
