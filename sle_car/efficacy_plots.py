@@ -25,6 +25,7 @@ from plotnine import (
     ggplot,
     labs,
     scale_fill_manual,
+    scale_linetype_identity,
     scale_x_continuous,
     scale_y_continuous,
     scale_y_discrete,
@@ -120,7 +121,7 @@ def _log_or_linear_breaks(limits: tuple[float, float]) -> list[float]:
     """Breaks for a facet holding log10(UPCR) (small values) or eGFR (tens)."""
     lo, hi = limits
     if hi < 3:  # log10 of UPCR in g/g
-        cand = [0.05, 0.1, 0.2, 0.5, 1, 2, 5]
+        cand = [0.05, 0.1, 0.2, 0.5, 1, 2, 3, 5, 10]
         return [math.log10(c) for c in cand if lo - 1e-9 <= math.log10(c) <= hi + 1e-9]
     step = 20 if hi - lo > 40 else 10
     return list(np.arange(math.ceil(lo / step) * step, hi + 1e-9, step))
@@ -132,44 +133,62 @@ def _log_or_linear_labels(breaks: list[float]) -> list[str]:
     return [f"{b:g}" for b in breaks]
 
 
-def renal_plot(course: pl.DataFrame, cohort: list[str], *, upcr_threshold: float) -> ggplot:
+def renal_plot(
+    course: pl.DataFrame,
+    cohort: list[str],
+    *,
+    upcr_threshold: float,
+    cr_upcr_g_g: float | None = None,
+    cr_text: str = "",
+) -> ggplot:
     """UPCR (g/g, log scale) and eGFR (mL/min/1.73 m², linear) per patient over months, one
     panel each (a :func:`~sle_car.organ.renal_course` frame): the UPCR panel plots log10
-    values with g/g labels (plotnine cannot mix log and linear scales across facets), and
-    the active-nephritis threshold as a dashed line."""
+    values with g/g labels (plotnine cannot mix log and linear scales across facets; labels
+    at 0.05-0.5, 1, 2, 3, 5 and 10 g/g so that values above 2 are read off a label), the
+    active-nephritis threshold as a dashed line and, with ``cr_upcr_g_g``, the complete-renal-
+    response limit in g/g as a dotted line (:func:`sle_car.organ.complete_response_upcr_g_g`;
+    ``cr_text`` names it as the SAP states it, e.g. "< 50 mg/mmol")."""
     d = course.with_columns(
         pl.when(pl.col("PARAMCD") == "PROTCRT")
         .then(pl.col("AVAL").clip(1e-3, None).log10())
         .otherwise(pl.col("AVAL"))
         .alias("Y")
     )
+    label = d.filter(pl.col("PARAMCD") == "PROTCRT")["PARAM_LABEL"].first() or "UPCR (g/g)"
+    lines = {"dashed": upcr_threshold}
+    if cr_upcr_g_g is not None:
+        lines["dotted"] = cr_upcr_g_g
     ref = pl.DataFrame(
         {
-            "PARAM_LABEL": [
-                d.filter(pl.col("PARAMCD") == "PROTCRT")["PARAM_LABEL"].first() or "UPCR (g/g)"
-            ],
-            "Y": [math.log10(upcr_threshold)],
+            "PARAM_LABEL": [label] * len(lines),
+            "Y": [math.log10(v) for v in lines.values()],
+            "LT": list(lines),
         }
     )
     last = float(d["MONTH"].max() or 6)
+    subtitle = f"UPCR on a log scale; dashed line: UPCR {upcr_threshold:g} g/g (active nephritis)"
+    if cr_upcr_g_g is not None:
+        subtitle += (
+            f"; dotted line: {cr_upcr_g_g:.2f} g/g"
+            f"{f' ({cr_text})' if cr_text else ''}, complete renal response"
+        )
     p = (
         ggplot(d, aes("MONTH", "Y", color="Patient", group="Patient"))
         + geom_line(size=0.5)
         + geom_point(size=0.9)
         + geom_hline(
             ref,
-            aes(yintercept="Y"),
-            linetype="dashed",
+            aes(yintercept="Y", linetype="LT"),
             color="#777777",
             size=0.4,
+            show_legend=False,
         )
+        + scale_linetype_identity()
         + facet_wrap("PARAM_LABEL", nrow=1, scales="free_y")
         + scale_colour_patient(cohort)
         + scale_x_months(max(3.0, last))
         + scale_y_continuous(breaks=_log_or_linear_breaks, labels=_log_or_linear_labels, name="")
-        + labs(
-            subtitle=f"UPCR on a log scale; dashed line: UPCR {upcr_threshold:g} g/g (active nephritis)"
-        )
+        + labs(subtitle=subtitle)
         + theme_journal()
         + theme(plot_subtitle=element_text(size=MIN_TEXT_PT + 1))
     )

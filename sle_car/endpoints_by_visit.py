@@ -890,3 +890,102 @@ def grouped_table(df: pl.DataFrame, *, group: str, id: str, **kwargs: object):
 
     t = table(df, id=id, **kwargs)  # type: ignore[arg-type]
     return Table(t.gt.tab_stub(groupname_col=group), t.id, t.n_rows)
+
+
+def doris_off_therapy_vs_drug_free(
+    adrs: pl.DataFrame, cm: pl.DataFrame | None, *, stable_days: int
+) -> pl.DataFrame:
+    """Why "DORIS remission off therapy (2017)" and "Drug-free DORIS remission" agree or
+    differ, one row per reason with assessments and patients (``adrs``: ``DORISOFF`` and
+    ``DORISDF`` rows; ``cm``: the clean medication record; None or no rows: not collected, as
+    ``sle_car.derive.build.domains_not_collected`` reads an empty file, so the antimalarial
+    rows are unknown (null), never 0).
+
+    Definitions (``sle_car.instruments.doris_remission``): off therapy (van Vollenhoven 2017,
+    Ann Rheum Dis 76:554) is clinical SLEDAI-2K = 0, PGA < 0.5, no glucocorticoid and no
+    immunosuppressive or biologic, maintenance antimalarials allowed, with no stability rule;
+    drug-free is DORIS 2021 (van Vollenhoven 2021, Lupus Sci Med 8:e000538: which adds "stable
+    antimalarials") with no glucocorticoid, immunosuppressive or biologic, antimalarials
+    allowed unless the option ``antimalarial_allowed_drug_free`` is false. So with the default
+    options they differ only where an antimalarial was started within ``stable_days`` before
+    the assessment (off therapy yes, drug-free no), and the option would make every
+    off-therapy remission on an antimalarial not drug-free. Rows: assessments evaluable for
+    both, in each, in both, discordant, on an antimalarial, and with a recent start."""
+    require_columns(adrs, ["USUBJID", "PARAMCD", "ADY", "AVALC"], "doris_off_therapy_vs_drug_free")
+    w = (
+        adrs.filter(pl.col("PARAMCD").is_in(["DORISOFF", "DORISDF"]))
+        .select("USUBJID", "ADY", "PARAMCD", (pl.col("AVALC") == "Y").alias("Y"))
+        .pivot(on="PARAMCD", index=["USUBJID", "ADY"], values="Y")
+    )
+    for c in ("DORISOFF", "DORISDF"):
+        if c not in w.columns:
+            w = w.with_columns(pl.lit(None, dtype=pl.Boolean).alias(c))
+    both = w.filter(pl.col("DORISOFF").is_not_null() & pl.col("DORISDF").is_not_null())
+    if cm is not None and cm.height == 0:
+        cm = None
+    if cm is None:
+        am = both.with_columns(
+            pl.lit(None, pl.Boolean).alias("ONAM"), pl.lit(None, pl.Boolean).alias("AMNEW")
+        )
+    else:
+        require_columns(
+            cm, ["USUBJID", "CMCLAS", "CMSTDY", "CMENDY"], "doris_off_therapy_vs_drug_free"
+        )
+        on = (pl.col("CMSTDY") <= pl.col("ADY")) & (
+            pl.col("CMENDY").is_null() | (pl.col("CMENDY") >= pl.col("ADY"))
+        )
+        prior = (
+            (pl.col("CMSTRTPT") == "BEFORE").fill_null(False)
+            if "CMSTRTPT" in cm.columns
+            else pl.lit(False)
+        )
+        drugs = cm.filter(pl.col("CMCLAS") == "ANTIMALARIAL").with_columns(prior.alias("_PRIOR"))
+        flags = (
+            both.select("USUBJID", "ADY")
+            .join(drugs, on="USUBJID", how="inner")
+            .group_by("USUBJID", "ADY")
+            .agg(
+                on.any().alias("ONAM"),
+                (
+                    on
+                    & pl.col("_PRIOR").not_()
+                    & pl.col("CMSTDY").is_between(pl.col("ADY") - stable_days, pl.col("ADY"))
+                )
+                .any()
+                .alias("AMNEW"),
+            )
+        )
+        am = both.join(flags, on=["USUBJID", "ADY"], how="left").with_columns(
+            pl.col("ONAM", "AMNEW").fill_null(False)
+        )
+    off = pl.col("DORISOFF")
+    rows = {
+        "Evaluable for both": pl.lit(True),
+        "In remission off therapy (2017)": off,
+        "In drug-free remission": pl.col("DORISDF"),
+        "In both": off & pl.col("DORISDF"),
+        "In one only (discordant)": off != pl.col("DORISDF"),
+        "Off therapy, on an antimalarial (not drug-free if antimalarials are not allowed)": off
+        & pl.col("ONAM"),
+        f"Off therapy, antimalarial started within {stable_days} days (not drug-free: unstable)": off
+        & pl.col("AMNEW"),
+    }
+    return pl.concat(
+        [
+            am.filter(expr.fill_null(False)).select(
+                pl.lit(label).alias("Assessments"),
+                pl.len().cast(pl.Int64).alias("Assessments (n)"),
+                pl.col("USUBJID").n_unique().cast(pl.Int64).alias("Patients (n)"),
+            )
+            if cm is not None or "antimalarial" not in label
+            else pl.DataFrame(
+                {"Assessments": [label], "Assessments (n)": [None], "Patients (n)": [None]},
+                schema={
+                    "Assessments": pl.String,
+                    "Assessments (n)": pl.Int64,
+                    "Patients (n)": pl.Int64,
+                },
+            )
+            for label, expr in rows.items()
+        ]
+    )

@@ -62,7 +62,38 @@ ANALYSIS_SETS = {
 """The two analysis sets (the landmark day is filled in by :func:`set_label`)."""
 
 LOG_SCALE = {"DSDNABL", "CARTPK"}
-"""Predictors drawn on a log10 axis (antibody titres and cell counts spanning decades)."""
+"""Predictors drawn on a log axis (antibody titres and cell counts spanning decades)."""
+
+LOG_OFFSET = 1e6
+"""Added to log10 values in :func:`biomarker_plot` so that the shared x scale knows a log panel
+from its limits (plotnine facets share one scale) and labels it in natural units; no linear
+predictor comes near it."""
+
+
+def log_panel_breaks(limits: tuple[float, float]) -> list[float]:
+    """x breaks of a :func:`biomarker_plot` panel: on a log panel (limits above
+    :data:`LOG_OFFSET` / 2) the 1-2-5 ladder of natural values within the limits, as
+    log10 + offset; otherwise the usual extended breaks."""
+    lo, hi = limits
+    if lo <= LOG_OFFSET / 2:
+        from mizani.breaks import breaks_extended
+
+        return list(breaks_extended()(limits))
+    lo, hi = lo - LOG_OFFSET, hi - LOG_OFFSET
+    ladder = [m * 10.0**k for k in range(math.floor(lo) - 1, math.ceil(hi) + 1) for m in (1, 2, 5)]
+    inside = [math.log10(v) for v in ladder if lo - 1e-9 <= math.log10(v) <= hi + 1e-9]
+    if len(inside) < 2:  # a narrow range: the values at its ends
+        inside = [lo, hi]
+    return [v + LOG_OFFSET for v in inside]
+
+
+def log_panel_labels(breaks: list[float]) -> list[str]:
+    """Labels for :func:`log_panel_breaks`: natural units on a log panel (2 significant
+    digits: "100", "300", "0.5"), the value itself otherwise."""
+    return [
+        f"{float(f'{10 ** (b - LOG_OFFSET):.2g}'):g}" if b > LOG_OFFSET / 2 else f"{b:g}"
+        for b in breaks
+    ]
 
 
 def set_label(analysis_set: str, *, options: ReportingOptions = REPORTING) -> str:
@@ -448,11 +479,11 @@ def design_check(
 
 PANEL_LABELS = {
     "SLEDAIBL": "SLEDAI-2K at baseline\n(points)",
-    "DSDNABL": "Anti-dsDNA at baseline\n(IU/mL, log10 scale)",
+    "DSDNABL": "Anti-dsDNA at baseline\n(IU/mL, log scale)",
     "C3BL": "C3 at baseline\n(g/L)",
     "DISDURY": "Disease duration\n(whole years)",
     "NPRIORTX": "Prior therapies failed\n(number)",
-    "CARTPK": "Peak CAR T cells\n(cells/µL, log10 scale)",
+    "CARTPK": "Peak CAR T cells\n(cells/µL, log scale)",
     "CARTPKDY": "CAR T-cell peak day\n(day after infusion)",
     "BCELLLM": "B cells, last count\n(cells/µL; dashed: aplasia)",
 }
@@ -497,7 +528,8 @@ def biomarker_plot(
 ):
     """One small panel per predictor of ``frame`` (:func:`patient_frame`), the baseline
     predictors first, then the early measures, each panel title naming its analysis set: the
-    predictor (log10 axis for :data:`LOG_SCALE`, said in the title) against the months from
+    predictor (log axis for :data:`LOG_SCALE`, said in the title, labelled in natural units by
+    :func:`log_panel_breaks`) against the months from
     infusion (day 0) to the first DORIS remission, one labelled point per patient in the
     shared patient colours (``cohort``: every USUBJID, so each patient keeps its colour).
     Filled: analysed; hollow: excluded from that analysis set although its remission was
@@ -537,7 +569,7 @@ def biomarker_plot(
     d = d.with_columns(
         patient_label_expr(),
         pl.when(pl.col("code").is_in(list(LOG_SCALE)))
-        .then(pl.col("value").clip(lower_bound=1e-3).log10())
+        .then(pl.col("value").clip(lower_bound=1e-3).log10() + LOG_OFFSET)
         .otherwise(pl.col("value"))
         .alias("x"),
         (
@@ -605,7 +637,7 @@ def biomarker_plot(
             breaks=["remission", "none by month 6", "excluded"],
             name="DORIS by month 6",
         )
-        + scale_x_continuous(expand=(0.12, 0))
+        + scale_x_continuous(expand=(0.12, 0), breaks=log_panel_breaks, labels=log_panel_labels)
         + scale_y_continuous(expand=(0.15, 0))
         + labs(x="", y="Months from infusion (day 0)\nto first DORIS remission")
         + theme_journal()

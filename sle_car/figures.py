@@ -473,8 +473,11 @@ def km_plot(
 ) -> ggplot:
     """Kaplan-Meier curve with a stepped pointwise confidence band (built as rectangles:
     geom_ribbon would interpolate; log-log Greenwood as R ``survival``, none drawn where R
-    leaves it undefined), censoring marks (+), numbers at risk under the axis and a caption
-    naming the band. ``cumulative=True`` draws 1 - S(t) (cumulative incidence)."""
+    leaves it undefined), censoring marks (+), numbers at risk outside the panel (each
+    x-axis label carries the number at risk under the time, in brackets, and the axis title
+    says so) and a caption naming the band. The curve and band end at the last follow-up
+    (the largest duration), never at a later axis break. ``cumulative=True`` draws 1 - S(t)
+    (cumulative incidence)."""
     tab = km_table(durations, events, alpha=alpha, conf_type=conf_type)
     if cumulative:
         tab = tab.with_columns(
@@ -482,16 +485,18 @@ def km_plot(
             (1 - pl.col("upper")).alias("lower"),
             (1 - pl.col("lower")).alias("upper"),
         )
-    end = float(max(np.max(durations), *at_risk_times))
+    end = float(np.max(durations))
     rects = tab.with_columns(pl.col("time").shift(-1).fill_null(end).alias("tend")).filter(
-        pl.col("lower").is_not_null() & pl.col("upper").is_not_null()
+        pl.col("lower").is_not_null()
+        & pl.col("upper").is_not_null()
+        & (pl.col("tend") > pl.col("time"))
     )
     d = np.asarray(durations, dtype=float)
     e = np.asarray(events, dtype=bool)
     cens_t = d[~e]
     surv_at = [float(tab.filter(pl.col("time") <= t)["surv"][-1]) for t in cens_t]
     cens = pl.DataFrame({"time": cens_t, "surv": surv_at})
-    risk = pl.DataFrame({"time": at_risk_times, "n": [int(np.sum(d >= t)) for t in at_risk_times]})
+    risk = [int(np.sum(d >= t)) for t in at_risk_times]
     p = (
         ggplot()
         + geom_rect(
@@ -507,23 +512,12 @@ def km_plot(
             color=color,
             size=0.7,
         )
-        + scale_y_continuous(limits=(-0.16, 1.0), breaks=[0, 0.25, 0.5, 0.75, 1.0], name=y_label)
-        + scale_x_continuous(breaks=at_risk_times, name=x_label)
-        + annotate(
-            "text",
-            x=risk["time"].to_list(),
-            y=[-0.12] * risk.height,
-            label=[str(n) for n in risk["n"]],
-            size=7,
-        )
-        + annotate(
-            "text",
-            x=at_risk_times[0],
-            y=-0.05,
-            label="Number at risk",
-            size=6.5,
-            ha="left",
-            color="#555555",
+        + scale_y_continuous(limits=(0.0, 1.0), breaks=[0, 0.25, 0.5, 0.75, 1.0], name=y_label)
+        + scale_x_continuous(
+            breaks=at_risk_times,
+            labels=[f"{t:g}\n[{n}]" for t, n in zip(at_risk_times, risk, strict=True)],
+            limits=(min(0.0, *at_risk_times), max(at_risk_times)),
+            name=f"{x_label} [number at risk]",
         )
         + labs(
             title=title,

@@ -23,6 +23,21 @@ RENAL_PARAMS = {"PROTCRT": "UPCR (g/g)", "EGFR": "eGFR (mL/min/1.73 m²)"}
 """ADLB parameters of the kidney section and their labels with units."""
 
 
+def complete_response_upcr_g_g(
+    cr_threshold: float = DEFAULTS.renal.cr_threshold, cr_unit: str = DEFAULTS.renal.cr_unit
+) -> float:
+    """The complete-renal-response UPCR limit in g/g, for drawing on a g/g axis: EULAR/ERA-EDTA
+    2012 (Bertsias GK et al. Ann Rheum Dis 2012;71:1771-1782) states it as UPCR < 50 mg/mmol,
+    i.e. 50 / 113.12 = 0.44 g/g (creatinine 113.12 g/mol,
+    :data:`sle_car.instruments.renal.UPCR_MG_MMOL_PER_G_G`); a threshold already in g/g (the
+    2019 update's 0.5 or 0.7 g/g) is returned as it is."""
+    from sle_car._checks import check_choice
+    from sle_car.instruments.renal import UPCR_MG_MMOL_PER_G_G
+
+    check_choice("cr_unit", cr_unit, ("mg/mmol", "g/g"))
+    return cr_threshold / UPCR_MG_MMOL_PER_G_G if cr_unit == "mg/mmol" else cr_threshold
+
+
 def active_nephritis(
     adlb: pl.DataFrame, *, active_upcr_g_g: float = DEFAULTS.renal.active_upcr_g_g
 ) -> pl.DataFrame:

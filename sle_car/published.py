@@ -480,17 +480,26 @@ ROW_STYLES = {
     "this pilot": ("#000000", "#000000"),
     "published, SLE only": ("#666666", "#666666"),
     "mixed diseases (not pooled)": ("#666666", "#FFFFFF"),
-    "pooled, no overlap": ("#000000", "#FFFFFF"),
+    "pooled, no overlap": ("#000000", "#000000"),
 }
 """The kind of row -> (line and edge colour, fill): the pilot solid black, published SLE-only
-rows solid grey, mixed-disease rows open grey, pooled rows open black (greys and black only)."""
+rows solid grey, mixed-disease rows open grey, pooled rows solid black diamonds
+(:data:`POOLED_SHAPE`). Open means one thing only: a mixed-disease number, never pooled
+(greys and black only)."""
+
+POOLED_SHAPE = ("pooled, no overlap", "D")
+"""The pooled rows' marker (legend text, shape): the diamond of a pooled estimate, whatever
+the product type the pool is within (its label says which)."""
 
 
 def forest_frame(rows: pl.DataFrame) -> pl.DataFrame:
     """The rows of :func:`comparison_rows` the forest plot shows: the pilot and the rows
     measured like it (:func:`comparable`: not ``DORIS_OTHER``, not the systematic review, not
-    a grade >= 2 count on an unstated scale; those are context in the table only), with ``label`` ("study  k/n", "mixed diseases" where not SLE-only),
-    ``panel``, ``group`` (product type or "this pilot") and ``marker``; the labels are made
+    a grade >= 2 count on an unstated scale; those are context in the table only), with
+    ``label`` ("study  k/n", "mixed diseases" where not SLE-only), ``panel``, ``group``
+    (product type or "this pilot"), ``marker`` (the kind of row) and ``shape`` (the product
+    type, or :data:`POOLED_SHAPE` for a pooled row, whose label names the studies it adds on a
+    second line: "KYSA-1 2024 + Mackensen 2022 + ..."); the labels are made
     unique per panel with zero-width spaces so that every panel keeps the table's order."""
     d = rows.filter(
         pl.col("endpoint").is_in(list(FOREST_ENDPOINTS))
@@ -501,7 +510,19 @@ def forest_frame(rows: pl.DataFrame) -> pl.DataFrame:
     d = d.with_columns(
         pl.format(
             "{}{}  {}/{}{}",
-            "study",
+            pl.when(pl.col("kind") == "pooled")
+            .then(
+                pl.format(
+                    "{}\n{}",
+                    pl.col("study"),
+                    pl.col("definition")
+                    .str.split(": ")
+                    .list.first()
+                    .str.replace_all(r" \([^)]*\)", "")
+                    .str.replace_all(", ", " + "),
+                )
+            )
+            .otherwise(pl.col("study")),
             pl.when(pl.col("sle_only") == "N")
             .then(pl.lit(" (mixed diseases)"))
             .otherwise(pl.lit("")),
@@ -524,6 +545,10 @@ def forest_frame(rows: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("mixed diseases (not pooled)"))
         .otherwise(pl.lit("published, SLE only"))
         .alias("marker"),
+        pl.when(pl.col("kind") == "pooled")
+        .then(pl.lit(POOLED_SHAPE[0]))
+        .otherwise(pl.col("product_type"))
+        .alias("shape"),
     )
     return d
 
@@ -532,9 +557,9 @@ def forest_plot(rows: pl.DataFrame):
     """Forest plot of :func:`forest_frame`: one panel per endpoint (height by its number of
     rows), the pilot on top of each, then product types in :data:`PRODUCT_TYPES` order and
     year; proportion with its exact 95 % interval. Product type = marker shape
-    (:data:`PRODUCT_SHAPES`); the kind of row = black/grey and solid/open (:data:`ROW_STYLES`):
-    the pilot solid black, published SLE-only solid grey, mixed diseases open grey, pooled open
-    black. No colour: the patient palette is kept for patients."""
+    (:data:`PRODUCT_SHAPES`), a pooled row a black diamond (:data:`POOLED_SHAPE`); the kind of
+    row = black/grey and solid/open (:data:`ROW_STYLES`): the pilot solid black, published
+    SLE-only solid grey, mixed diseases open grey (the only open marker). No colour: the patient palette is kept for patients."""
     from plotnine import (
         aes,
         element_text,
@@ -558,35 +583,40 @@ def forest_plot(rows: pl.DataFrame):
     labels = d["label"].to_list()[::-1]
     panels = [p for p in FOREST_ENDPOINTS.values() if p in set(d["panel"])]
     kinds = [k for k in ROW_STYLES if k in set(d["marker"])]
-    products = [p for p in PRODUCT_SHAPES if p in set(d["product_type"])]
+    shapes = {**PRODUCT_SHAPES, POOLED_SHAPE[0]: POOLED_SHAPE[1]}
+    products = [p for p in shapes if p in set(d["shape"])]
     d = d.with_columns(
         pl.col("label").cast(pl.Enum(labels)),
         pl.col("panel").cast(pl.Enum(panels)),
         pl.col("marker").cast(pl.Enum(kinds)),
-        pl.col("product_type").cast(pl.Enum(products)),
+        pl.col("shape").cast(pl.Enum(products)),
     )
+    row_keys = [k for k in kinds if k != "pooled, no overlap"]  # pooled: in the shape legend
     heights = [max(d.filter(pl.col("panel") == p).height, 2.5) for p in panels]
     edge = {k: ROW_STYLES[k][0] for k in kinds}
     fill = {k: ROW_STYLES[k][1] for k in kinds}
     return (
         ggplot(d, aes("rate", "label", color="marker"))
         + geom_errorbarh(aes(xmin="ci_low", xmax="ci_high"), height=0.3, size=0.5)
-        + geom_point(aes(shape="product_type", fill="marker"), size=2.2, stroke=0.7)
+        + geom_point(aes(shape="shape", fill="marker"), size=2.2, stroke=0.7)
         + facet_grid("panel ~ .", scales="free_y", space={"x": [1], "y": heights})
         + scale_x_continuous(
             limits=(0, 1), breaks=[0, 0.25, 0.5, 0.75, 1], labels=["0", "25", "50", "75", "100"]
         )
-        + scale_color_manual(values=edge, breaks=kinds, name="Row")
-        + scale_fill_manual(values=fill, breaks=kinds, name="Row")
+        + scale_color_manual(values=edge, breaks=row_keys, name="Row")
+        + scale_fill_manual(values=fill, breaks=row_keys, name="Row")
         + scale_shape_manual(
-            values={p: PRODUCT_SHAPES[p] for p in products}, breaks=products, name="Product"
+            values={p: shapes[p] for p in products}, breaks=products, name="Product"
         )
         + guides(
             color=guide_legend(nrow=2),
             fill=guide_legend(nrow=2),
             shape=guide_legend(nrow=2, override_aes={"fill": "#666666", "color": "#666666"}),
         )
-        + labs(x="Patients with the event (%, exact 95% interval)", y="")
+        + labs(
+            x="% of patients in remission (DORIS) or with the event (exact 95% interval)",
+            y="",
+        )
         + theme_journal()
         + theme(
             strip_text_y=element_text(angle=0, ha="left"),

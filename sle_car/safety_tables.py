@@ -315,6 +315,73 @@ def _grade_row(
     )
 
 
+LICATS_KIDNEY_LABS = {
+    "Proteinuria": ("PROTCRT", 1.0, "UPCR above its baseline"),
+    "Blood creatinine increased": ("CREAT", 1.5, "creatinine ≥ 1.5 × its baseline"),
+}
+"""Kidney LICATS terms and the laboratory change that makes them one (Hagen M et al. Lancet
+Rheumatol 2025;7:e424-e433: "creatinine values 50% higher than baseline levels or a raised urine
+protein-creatinine ratio" in a kidney affected before CAR T cells): preferred term ->
+(PARAMCD, factor over the baseline ``BASE``, text). Factor 1.0 means strictly above."""
+
+
+def licats_lab_check(events: pl.DataFrame, adlb: pl.DataFrame) -> pl.DataFrame:
+    """``events`` (LICATS adverse events) with ``LABCHK``: for a kidney term of
+    :data:`LICATS_KIDNEY_LABS`, "confirmed" when a value of its laboratory test within the
+    event's dates (``ASTDY`` to ``AENDY``; ongoing: from ``ASTDY`` on) is above the factor
+    times the patient's baseline (``BASE``), "contradicted" when the test was measured within
+    those dates and never was (a falling UPCR is a nephritis remitting, not a new local
+    reaction: Hagen 2025 counts new or worsening organ changes), "not measured" when it was
+    not; null for other terms (a rash or arthritis is the investigator's clinical call)."""
+    kidney = pl.col("AEDECOD").is_in(list(LICATS_KIDNEY_LABS))
+    ev = events.with_row_index("_i")
+    todo = ev.filter(kidney)
+    if todo.height == 0:
+        return events.with_columns(pl.lit(None, dtype=pl.String).alias("LABCHK"))
+    require_columns(adlb, ["USUBJID", "PARAMCD", "ADY", "AVAL", "BASE"], "licats_lab_check")
+    spec = pl.DataFrame(
+        {
+            "AEDECOD": list(LICATS_KIDNEY_LABS),
+            "PARAMCD": [v[0] for v in LICATS_KIDNEY_LABS.values()],
+            "_F": [v[1] for v in LICATS_KIDNEY_LABS.values()],
+        }
+    )
+    labs = adlb.filter(pl.col("AVAL").is_not_null() & pl.col("BASE").is_not_null()).select(
+        "USUBJID", "PARAMCD", "ADY", "AVAL", "BASE"
+    )
+    within = (
+        todo.select("_i", "USUBJID", "AEDECOD", "ASTDY", "AENDY")
+        .join(spec, on="AEDECOD")
+        .join(labs, on=["USUBJID", "PARAMCD"])
+        .filter(
+            (pl.col("ADY") >= pl.col("ASTDY"))
+            & (pl.col("AENDY").is_null() | (pl.col("ADY") <= pl.col("AENDY")))
+        )
+        .with_columns(
+            pl.when(pl.col("_F") == 1.0)
+            .then(pl.col("AVAL") > pl.col("BASE"))
+            .otherwise(pl.col("AVAL") >= pl.col("_F") * pl.col("BASE"))
+            .alias("_UP")
+        )
+        .group_by("_i")
+        .agg(pl.col("_UP").any())
+    )
+    return (
+        ev.join(within, on="_i", how="left")
+        .with_columns(
+            pl.when(~kidney)
+            .then(pl.lit(None, dtype=pl.String))
+            .when(pl.col("_UP").is_null())
+            .then(pl.lit("not measured"))
+            .when(pl.col("_UP"))
+            .then(pl.lit("confirmed"))
+            .otherwise(pl.lit("contradicted"))
+            .alias("LABCHK")
+        )
+        .drop("_i", "_UP")
+    )
+
+
 def aesi_table(
     adae: pl.DataFrame | None,
     adlb: pl.DataFrame,
@@ -332,6 +399,12 @@ def aesi_table(
       terms (``AEDECOD``) the category holds ("reported as: Rash"), the names under which
       the same events appear in ``tbl-ae-grade``, the timeline and the infection listing, so
       an event never has two names;
+    - LICATS is a new or worsening, self-limited reaction in an organ the disease affected
+      before CAR T cells (Hagen M et al. Lancet Rheumatol 2025;7:e424-e433): a kidney event
+      (proteinuria, creatinine increased) counts only when the laboratory shows the change
+      within its dates (:func:`licats_lab_check`); one the laboratory contradicts (UPCR never
+      above its baseline: nephritis remitting) is not counted, and the definition says how
+      many were set aside and why;
     - hypogammaglobulinaemia: IgG < ``igg_low_g_l`` g/L (4 g/L; Hill JA et al. Blood Rev
       2019) and IgG below the laboratory's lower limit of normal (``ANRLO``), at any
       measurement after the infusion (day > 0), among patients with such a measurement; not
@@ -356,12 +429,28 @@ def aesi_table(
             ("LICATS", "Local immune effector cell-associated toxicity (LICATS)", "CTCAE v5.0"),
         ):
             events = adae.filter(pl.col("AECAT") == cat)
+            rule = aside = ""
+            if cat == "LICATS":
+                checked = licats_lab_check(events, adlb)
+                out = checked.filter(pl.col("LABCHK") == "contradicted")
+                events = checked.filter(pl.col("LABCHK").ne_missing("contradicted")).drop("LABCHK")
+                if out.height:
+                    why = sorted(
+                        f"{t} ({LICATS_KIDNEY_LABS[t][2]} never within its dates)"
+                        for t in out["AEDECOD"].unique().to_list()
+                    )
+                    aside = (
+                        f"; not counted: {out.height} event(s) of {out['USUBJID'].n_unique()} "
+                        f"patient(s) the laboratory contradicts: {', '.join(why)}"
+                    )
+                rule = "; new or worsening in an organ affected before (Hagen 2025)"
             worst = events.group_by("USUBJID").agg(
                 pl.col("ATOXGR").max().cast(pl.Int64).alias("WORST")
             )
             terms = sorted(events["AEDECOD"].drop_nulls().unique().to_list())
             named = f"; reported as: {', '.join(terms)}" if terms else ""
-            rows.append(_grade_row(worst, label, f"adverse event, graded by {scale}{named}", n))
+            definition = f"adverse event, graded by {scale}{rule}{named}{aside}"
+            rows.append(_grade_row(worst, label, definition, n))
     else:
         none = pl.DataFrame(schema={"USUBJID": pl.String, "WORST": pl.Int64})
         rows.append(
@@ -479,6 +568,11 @@ CATEGORY_SHAPES = {"CRS": "s", "ICANS": "D", "Cytopenia": "o", "Infection": "^"}
 CATEGORY_SHAPES |= {"LICATS": "v", "Other": "X"}
 
 
+LANE_BAND = 0.7
+"""Height of a patient's stack of concurrent events on the timeline (lanes are 1 apart)."""
+LANE_STEP = 0.18
+"""Largest distance between two stacked events of one patient on the timeline."""
+
 MONTH_WIDTH = 3.0
 """Width of one month on the timeline's follow-up part, in the axis units of one day."""
 
@@ -491,22 +585,44 @@ def ae_timeline_frame(
     ``early_end_day`` (one unit a day; an event starting by day 28 is drawn up to day 28 at
     most), then, after a gap, months of 30.4375 days (:data:`MONTH_WIDTH` units a month,
     from month 1) for events starting after day 28; an ongoing event ends at its onset.
-    ``Y`` is the patient's lane (whole cohort ``patients``, first patient on top), offset
-    per preferred term so that concurrent events do not overlap."""
+    ``Y`` is the patient's lane (whole cohort ``patients``, first patient on top): an event
+    sits on its own patient's lane at its own day; events of one patient that overlap in time
+    are stacked within the lane (``LEVEL``: its rank by onset, then ``AESEQ``, within its
+    cluster of overlapping events; an event overlapping no other sits on the lane), the
+    stack centred on the lane and never wider than :data:`LANE_BAND`, so a mark never drifts towards another
+    patient's lane."""
     from sle_car.figures import DAYS_PER_MONTH, patient_label, patient_label_expr
 
     labels = sorted({patient_label(p) for p in patients})
     lane = {lab: float(len(labels) - i) for i, lab in enumerate(labels)}
-    terms = sorted(adae["AEDECOD"].unique().to_list())
-    k = max(len(terms), 1)
-    offset = {t: (i - (k - 1) / 2) * (0.7 / k) for i, t in enumerate(terms)}
     end = pl.col("AENDY").fill_null(pl.col("ASTDY"))
     early = pl.col("ASTDY") <= early_end_day
 
     def later(day: pl.Expr) -> pl.Expr:
         return late_axis_origin(early_end_day) + (day / DAYS_PER_MONTH - 1) * MONTH_WIDTH
 
-    return adae.select(
+    # overlap clusters per patient: sorted by onset, a new cluster starts when an event
+    # begins after every earlier one has ended; each event of a cluster gets its own level
+    ev = (
+        adae.with_columns(end.alias("_END"))
+        .sort("USUBJID", "ASTDY", "AESEQ")
+        .with_columns(
+            (
+                pl.col("ASTDY")
+                > pl.col("_END").cum_max().shift(1).over("USUBJID").fill_null(pl.col("ASTDY") - 1)
+            )
+            .cast(pl.Int64)
+            .cum_sum()
+            .over("USUBJID")
+            .alias("_C")
+        )
+        .with_columns(pl.int_range(pl.len()).over("USUBJID", "_C").cast(pl.Int64).alias("LEVEL"))
+    )
+    top = ev.group_by("USUBJID").agg(pl.col("LEVEL").max().alias("_TOP"))
+    step = min(LANE_STEP, LANE_BAND / max(int(ev["LEVEL"].max() or 0), 1))
+    ev = ev.join(top, on="USUBJID", how="left")
+
+    return ev.select(
         patient_label_expr(),
         pl.col("ATOXGR").cast(pl.String).alias("Grade"),
         pl.col("AECAT").replace_strict(CATEGORY_LABELS, default="Other").alias("Category"),
@@ -520,9 +636,10 @@ def ae_timeline_frame(
         .alias("XEND"),
         (
             patient_label_expr().replace_strict(lane, default=None)
-            + pl.col("AEDECOD").replace_strict(offset, default=0.0)
+            + (pl.col("_TOP") / 2 - pl.col("LEVEL")) * step
         ).alias("Y"),
-    ).sort("Patient", "Y", "X")
+        "LEVEL",
+    ).sort("Patient", "X", "LEVEL")
 
 
 def late_axis_origin(early_end_day: int = SAFETY.early_end_day) -> float:
@@ -541,6 +658,7 @@ def ae_timeline_plot(
     ICANS)."""
     from plotnine import (
         aes,
+        geom_hline,
         geom_point,
         geom_segment,
         geom_vline,
@@ -561,6 +679,9 @@ def ae_timeline_plot(
     cats = [c for c in CATEGORY_SHAPES if c in set(d["Category"].to_list())]
     p = (
         ggplot(d)
+        + geom_hline(  # lane boundaries: every mark lies between its patient's two lines
+            yintercept=[k + 0.5 for k in range(1, len(labels))], color="#bbbbbb", size=0.3
+        )
         + geom_segment(aes(x="X", xend="XEND", y="Y", yend="Y", color="Grade"), size=1.6)
         + geom_point(aes(x="X", y="Y", shape="Category", color="Grade"), size=1.8, fill="white")
         + scale_color_manual(values={g: GRADE_COLOURS[g] for g in grades}, name="Grade")

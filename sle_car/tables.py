@@ -37,6 +37,9 @@ def table(
 ) -> Table:
     """A plain journal table: title, numbers to ``decimals``, an optional source note.
 
+    A float column whose values are all whole numbers (a score of 28 read as 28.0, a count
+    summed as a float) is printed without decimals ("28", never "28.0").
+
     With ``data_note`` (the default; off only for tables that do not show the study's data,
     such as published results), the note ends with the caption of the data cut the notebooks
     analyse (:func:`sle_car.cut.current_cut`): "Synthetic data, not patients: ..." or the
@@ -45,8 +48,11 @@ def table(
     if title:
         gt = gt.tab_header(title=title, subtitle=subtitle)
     floats = [c for c, t in df.schema.items() if t.is_float()]
-    if floats:
-        gt = gt.fmt_number(columns=floats, decimals=decimals)
+    whole = [c for c in floats if whole_numbers(df[c])]
+    if whole:
+        gt = gt.fmt_number(columns=whole, decimals=0)
+    if rest := [c for c in floats if c not in whole]:
+        gt = gt.fmt_number(columns=rest, decimals=decimals)
     if data_note:
         from sle_car.cut import current_cut
 
@@ -55,3 +61,10 @@ def table(
         gt = gt.tab_source_note(source_note)
     gt = gt.opt_table_font(font=["Helvetica", "Arial", "sans-serif"]).opt_row_striping()
     return Table(gt, id, df.height)
+
+
+def whole_numbers(s: pl.Series) -> bool:
+    """Whether every non-missing value of the float series ``s`` is a whole number (and there
+    is at least one)."""
+    v = s.drop_nulls().drop_nans()
+    return v.len() > 0 and bool((v == v.round(0)).all())

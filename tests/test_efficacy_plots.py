@@ -69,23 +69,29 @@ def test_km_is_in_months_and_black_not_a_patient_colour() -> None:
 
     # events on days 30.4375 (1 month) and 91.3125 (3 months), one censored at day 200
     tte = pl.DataFrame({"AVAL": [30.4375, 91.3125, 200.0], "CNSR": [0, 0, 1]})
-    ax = _drawn(km_months_plot(tte, y_label="p")).axes[0]
+    fig = _drawn(km_months_plot(tte, y_label="p"))
+    ax = fig.axes[0]
     step = ax.get_lines()[0]
     assert step.get_color().upper().startswith("#000000")
     assert step.get_color().upper()[:7] not in PALETTE[:-1]
     assert list(step.get_xdata()[:4]) == [0.0, 1.0, 1.0, 3.0]  # months, not days
-    # numbers at risk at every month 0..7 (200 days = 6.6 months): 3 at 0 and 1, 1 at 6, 0 at 7
-    at_risk = {t.get_position()[0]: t.get_text() for t in ax.texts if t.get_text().isdigit()}
-    assert at_risk == {
-        0.0: "3",
-        1.0: "3",
-        2.0: "2",
-        3.0: "2",
-        4.0: "1",
-        5.0: "1",
-        6.0: "1",
-        7.0: "0",
-    }
+    # numbers at risk outside the panel, under each month 0..7 (200 days = 6.6 months) of
+    # the axis labels: 3 at 0 and 1, 1 at 6, 0 at 7
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == [
+        "0\n[3]",
+        "1\n[3]",
+        "2\n[2]",
+        "3\n[2]",
+        "4\n[1]",
+        "5\n[1]",
+        "6\n[1]",
+        "7\n[0]",
+    ]
+    assert not [t for t in ax.texts if t.get_text().isdigit()]  # nothing inside the panel
+    assert any("[number at risk]" in t.get_text() for t in fig.texts)
+    # the curve stops at the last follow-up (6.57 months), not at the last break (7)
+    assert abs(max(max(line.get_xdata()) for line in ax.get_lines()) - 200.0 / 30.4375) < 1e-9
 
 
 def test_rate_points_are_not_in_a_patient_colour() -> None:
@@ -145,3 +151,29 @@ def test_change_plot_in_weeks_has_the_protocol_weeks_as_breaks() -> None:
     # the week-28 visit on day 199 (week 28.4) ends the axis at 28, not 32
     assert list(xs.breaks) == [0, 4, 8, 12, 16, 20, 24, 28]
     assert xs.name == "Weeks after CAR T-cell infusion"
+
+
+def test_renal_plot_labels_upcr_above_2_and_draws_the_complete_response_line() -> None:
+    """UPCR up to 3.9 g/g gets a "3" label (was nothing above 2); the complete-response limit
+    0.44 g/g is a dotted line beside the dashed active-nephritis line, both on the UPCR panel."""
+    import math
+
+    from sle_car.efficacy_plots import _log_or_linear_breaks, _log_or_linear_labels
+
+    labels = _log_or_linear_labels(_log_or_linear_breaks((math.log10(0.08), math.log10(3.9))))
+    assert labels[-2:] == ["2", "3"]
+    course = pl.DataFrame(
+        {
+            "USUBJID": ["S-001"] * 2,
+            "Patient": ["001"] * 2,
+            "PARAMCD": ["PROTCRT"] * 2,
+            "PARAM_LABEL": ["UPCR (g/g)"] * 2,
+            "MONTH": [0.0, 3.0],
+            "AVAL": [3.9, 0.1],
+        }
+    )
+    p = renal_plot(course, ["S-001"], upcr_threshold=0.5, cr_upcr_g_g=0.442, cr_text="< 50 mg/mmol")
+    hl = next(layer for layer in p.layers if type(layer.geom).__name__ == "geom_hline")
+    got = dict(zip(hl.geom.data["LT"], hl.geom.data["Y"], strict=True))
+    assert got["dashed"] == math.log10(0.5) and got["dotted"] == math.log10(0.442)
+    assert "dotted line: 0.44 g/g (< 50 mg/mmol), complete renal response" in p.labels.subtitle

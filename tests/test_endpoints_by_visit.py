@@ -397,6 +397,48 @@ def test_rate_rows_one_count_per_column_and_in_follow_up_adds_up() -> None:
     assert w16["Not in follow-up"] == "2 left study; 1 not reached"
 
 
+def test_doris_off_therapy_and_drug_free_differ_only_by_a_recent_antimalarial_start() -> None:
+    """P-001 off therapy and drug-free on day 100, hydroxychloroquine since before the study:
+    concordant, counted as on an antimalarial. P-002 off therapy but not drug-free on day
+    100, hydroxychloroquine started on day 30 (within 90 days): the one discordant
+    assessment, with a recent start. Without a medication record the two antimalarial rows
+    are unknown (null), never 0."""
+    from sle_car.endpoints_by_visit import doris_off_therapy_vs_drug_free
+
+    adrs = pl.DataFrame(
+        {
+            "USUBJID": ["P-001", "P-001", "P-002", "P-002"],
+            "PARAMCD": ["DORISOFF", "DORISDF", "DORISOFF", "DORISDF"],
+            "ADY": [100, 100, 100, 100],
+            "AVALC": ["Y", "Y", "Y", "N"],
+        }
+    )
+    cm = pl.DataFrame(
+        {
+            "USUBJID": ["P-001", "P-002"],
+            "CMCLAS": ["ANTIMALARIAL", "ANTIMALARIAL"],
+            "CMSTDY": [-400, 30],
+            "CMENDY": [None, None],
+        },
+        schema_overrides={"CMENDY": pl.Int64},
+    )
+    got = dict(
+        doris_off_therapy_vs_drug_free(adrs, cm, stable_days=90)
+        .select("Assessments", "Assessments (n)")
+        .iter_rows()
+    )
+    assert got["In remission off therapy (2017)"] == 2
+    assert got["In drug-free remission"] == 1
+    assert got["In one only (discordant)"] == 1
+    recent = next(v for k, v in got.items() if "started within 90 days" in k)
+    on_am = next(v for k, v in got.items() if "on an antimalarial" in k)
+    assert (recent, on_am) == (1, 2)
+    unknown = doris_off_therapy_vs_drug_free(adrs, None, stable_days=90)
+    assert unknown["Assessments (n)"].null_count() == 2
+    empty = doris_off_therapy_vs_drug_free(adrs, cm.clear(), stable_days=90)
+    assert empty["Assessments (n)"].null_count() == 2  # an empty CM file: not collected
+
+
 def test_status_not_recorded_is_neither_left_study_nor_not_reached() -> None:
     """EOSSTT null (no disposition collected) and follow-up ending before the window closes:
     whether the patient left or the data cut came first is unknown, and the table says so."""

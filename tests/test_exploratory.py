@@ -254,3 +254,15 @@ def test_nothing_to_draw_when_no_patient_has_a_value_and_a_known_outcome() -> No
     assert E.has_points(frame.with_columns(pl.Series("DORISDY", [27, None])))
     assert E.has_points(frame.with_columns(pl.lit(True).alias("included")))
     assert not E.has_points(frame.with_columns(pl.lit(None, pl.Float64).alias("value")))
+
+
+def test_log_panels_are_labelled_in_natural_units() -> None:
+    """A log panel (anti-dsDNA 100-750 IU/mL) gets 1-2-5 breaks labelled "100", "200", "500",
+    never their log10 (2.00, 2.25, ...); a linear panel keeps its own numbers."""
+    import math
+
+    from sle_car.exploratory import LOG_OFFSET, log_panel_breaks, log_panel_labels
+
+    lim = (math.log10(100) + LOG_OFFSET, math.log10(750) + LOG_OFFSET)
+    assert log_panel_labels(log_panel_breaks(lim)) == ["100", "200", "500"]
+    assert log_panel_labels(log_panel_breaks((0.5, 0.85)))[:4] == ["0.5", "0.6", "0.7", "0.8"]

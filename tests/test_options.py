@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
 import yaml
 
@@ -108,3 +109,17 @@ def test_options_frame_shows_what_the_sap_changed() -> None:
     changed = frame.filter("changed")
     assert changed.rows() == [("doris_kwargs.gc_comparator", '"<"', '"<="', True)]
     assert frame.height == len(flatten(option_defaults()))  # add_one at its default: unchanged
+
+
+def test_options_table_says_what_each_option_means_with_its_source() -> None:
+    from sle_car.derive.options import options_table
+
+    tab = options_table(doris_kwargs={"gc_comparator": "<"})
+    row = tab.filter(pl.col("Option (key in the options file)") == "doris_kwargs.gc_max_mg").row(
+        0, named=True
+    )
+    assert row["Meaning (source)"] == (
+        "van Vollenhoven 2021 (DORIS): prednisolone-equivalent dose limit, mg/day"
+    )
+    assert tab.filter(pl.col("Changed") == "yes")["Value in force"].to_list() == ['"<"']
+    assert tab["Meaning (source)"].str.len_chars().min() > 0  # every option has a meaning

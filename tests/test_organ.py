@@ -128,3 +128,12 @@ def test_bilag_not_collected_is_an_empty_frame() -> None:
     qs = _qs({28: ALL_E}).with_columns(pl.lit("SLEDAI-2K").alias("QSCAT"))
     b = bilag_systems_by_visit(qs)
     assert b.height == 0 and "GRADE" in b.columns
+
+
+def test_complete_response_limit_50_mg_mmol_is_0_44_g_g() -> None:
+    """Bertsias 2012: UPCR < 50 mg/mmol; creatinine 113.12 g/mol gives 0.442 g/g; a limit
+    stated in g/g (2019 update) is unchanged."""
+    from sle_car.organ import complete_response_upcr_g_g
+
+    assert complete_response_upcr_g_g(50.0, "mg/mmol") == pytest.approx(0.442, abs=5e-4)
+    assert complete_response_upcr_g_g(0.5, "g/g") == 0.5

@@ -268,6 +268,31 @@ def test_the_forest_plot_uses_no_patient_colour() -> None:
     assert set(P.PRODUCT_SHAPES) == set(P.PRODUCT_TYPES)
 
 
+def test_forest_pooled_row_names_its_studies_and_open_means_mixed_diseases_only() -> None:
+    """A pool of two SLE-only studies (Yyy 1/2 + Zzz (relma-cel) 2/3 = 3/5) says which studies it
+    adds, without their product names, and is a solid diamond; the only open (white-filled) row
+    is the mixed-disease number."""
+    c = _cohorts(
+        [
+            {"study": "Yyy 2022", "k": 1, "n": 2, "overlap_group": "1"},
+            {"study": "Zzz 2025 (relma-cel)", "k": 2, "n": 3, "overlap_group": "2"},
+            {"study": "Mixed 2024", "k": 5, "n": 9, "overlap_group": "3", "sle_only": "N"},
+        ]
+    )
+    pilot = _cohorts([{"study": P.PILOT, "k": 1, "n": 5, "overlap_group": "PILOT"}]).with_columns(
+        pl.lit(0, dtype=pl.Int64).alias("not_evaluable")
+    )
+    d = P.forest_frame(P.comparison_rows(pilot, c))
+    pooled = d.filter(pl.col("kind") == "pooled").row(0, named=True)
+    first, second = pooled["label"].replace("\u200b", "").split("\n")
+    assert first.startswith("Pooled ") and first.endswith(", no overlap")
+    assert second == "Yyy 2022 + Zzz 2025  3/5"
+    assert pooled["shape"] == P.POOLED_SHAPE[0] and P.POOLED_SHAPE[1] == "D"
+    fills = {k: v[1] for k, v in P.ROW_STYLES.items()}
+    open_rows = d.filter(pl.col("marker").replace_strict(fills) == "#FFFFFF")
+    assert open_rows["study"].to_list() == ["Mixed 2024"]
+
+
 def _tox(days: list[int | None], ae: list[tuple[str, str, int, int]]) -> tuple:
     ids = [str(i + 1) for i in range(len(days))]
     adsl = pl.DataFrame(

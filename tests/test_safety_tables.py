@@ -268,9 +268,82 @@ def test_aesi_names_its_events_by_the_preferred_term_of_the_ae_table() -> None:
     )
     aesi = st.aesi_table(ae, _lb([]), None, ["P-001", "P-002"])
     lic = aesi.filter(pl.col("Event of special interest").str.contains("LICATS")).row(0, named=True)
-    assert lic["Definition"] == "adverse event, graded by CTCAE v5.0; reported as: Rash"
+    assert lic["Definition"] == (
+        "adverse event, graded by CTCAE v5.0; new or worsening in an organ affected before"
+        " (Hagen 2025); reported as: Rash"
+    )
     assert lic["Patients with the event, n (%)"] == 2
     crs = aesi.filter(pl.col("Event of special interest") == "Cytokine release syndrome")
     assert crs["Definition"][0] == "adverse event, graded by ASTCT 2019"  # no CRS: no term
     terms = st.ae_grade_table(ae, 2)["System organ class / preferred term"].to_list()
     assert st.INDENT + "Rash" in terms and st.INDENT + "Pneumonia" in terms
+
+
+def _upcr(values: list[tuple[str, int, float, float]]) -> pl.DataFrame:
+    """ADLB UPCR rows: (USUBJID, ADY, AVAL, BASE)."""
+    return pl.DataFrame(
+        values, schema=["USUBJID", "ADY", "AVAL", "BASE"], orient="row"
+    ).with_columns(
+        pl.lit("PROTCRT").alias("PARAMCD"), pl.lit(None, dtype=pl.Float64).alias("ANRLO")
+    )
+
+
+def test_aesi_5_kidney_licats_needs_upcr_above_baseline_within_its_dates() -> None:
+    """Hagen 2025: a kidney LICATS is a new or worsening change. P-001's proteinuria (days 8-40)
+    has UPCR 1.22 < baseline 2.96 on day 28: nephritis remitting, not counted, and the row
+    says so; P-002's has 2.5 > 2.0 on day 14: counted; P-003's rash is counted as reported."""
+    ae = _ae(
+        [
+            ("P-001", 1, "Renal", "Proteinuria", "LICATS", 2, "N", "RELATED", 8, 40),
+            ("P-002", 1, "Renal", "Proteinuria", "LICATS", 2, "N", "RELATED", 10, 20),
+            ("P-003", 1, SKIN, "Rash", "LICATS", 1, "N", "RELATED", 6, 12),
+        ]
+    )
+    lb = _upcr(
+        [
+            *[("P-001", -7, 2.96, 2.96), ("P-001", 28, 1.22, 2.96), ("P-001", 56, 0.53, 2.96)],
+            *[("P-002", -7, 2.0, 2.0), ("P-002", 14, 2.5, 2.0), ("P-002", 28, 1.0, 2.0)],
+        ]
+    )
+    aesi = st.aesi_table(ae, lb, None, ["P-001", "P-002", "P-003"])
+    lic = aesi.filter(pl.col("Event of special interest").str.contains("LICATS")).row(0, named=True)
+    assert lic["Patients with the event, n (%)"] == 2  # P-002 and P-003
+    assert (lic["Grade 1"], lic["Grade 2"]) == (1, 1)
+    assert lic["Definition"].endswith(
+        "; not counted: 1 event(s) of 1 patient(s) the laboratory contradicts: Proteinuria"
+        " (UPCR above its baseline never within its dates)"
+    )
+
+
+def test_aesi_6_kidney_licats_without_a_measurement_in_its_dates_stays_as_reported() -> None:
+    """No UPCR between onset and end: nothing contradicts the investigator, the event counts
+    (check "not measured"); a value equal to the baseline is not above it (contradicted)."""
+    ae = _ae(
+        [
+            ("P-001", 1, "Renal", "Proteinuria", "LICATS", 2, "N", "RELATED", 8, 12),
+            ("P-002", 1, "Renal", "Proteinuria", "LICATS", 2, "N", "RELATED", 8, 12),
+        ]
+    )
+    lb = _upcr([("P-001", 28, 3.0, 1.0), ("P-002", 10, 1.0, 1.0)])
+    checked = st.licats_lab_check(ae, lb)
+    assert checked.sort("USUBJID")["LABCHK"].to_list() == ["not measured", "contradicted"]
+
+
+def test_ae_timeline_marks_sit_on_their_own_lane_and_day() -> None:
+    """An event alone sits on its patient's lane at its onset day; two events of one patient
+    on the same day are stacked within that lane (less than half a lane from its centre),
+    never on another patient's lane."""
+    ae = _ae(
+        [
+            ("SLECAR01-01-001", 1, SKIN, "Rash", "OTHER", 1, "N", "RELATED", 5, 9),
+            ("SLECAR01-01-001", 2, INV, "Neutrophil count decreased", "CYTOPENIA", 3, "N",
+             "RELATED", 5, 6),
+            ("SLECAR01-01-002", 1, SKIN, "Pruritus", "OTHER", 1, "N", "RELATED", 3, 4),
+        ]
+    )  # fmt: skip
+    d = st.ae_timeline_frame(ae, ["SLECAR01-01-001", "SLECAR01-01-002"])
+    one = d.filter(pl.col("Patient") == "001")
+    assert one["X"].to_list() == [5.0, 5.0]
+    assert one["Y"].n_unique() == 2 and all(abs(y - 2.0) < 0.5 for y in one["Y"])
+    two = d.filter(pl.col("Patient") == "002").row(0, named=True)
+    assert (two["X"], two["Y"]) == (3.0, 1.0)  # alone: exactly on lane 002, day 3

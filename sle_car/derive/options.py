@@ -164,3 +164,38 @@ def options_markdown(path: Path | str | None = None) -> str:
         else:
             rows.append(f"| `{key}` | `{json.dumps(options[key])}` | {note} |")
     return "\n".join(rows) + "\n"
+
+
+def option_meanings(path: Path | str | None = None) -> dict[str, str]:
+    """Each option of ``path`` (default: the documented defaults file) -> the file's own
+    comment on it; a nested option's comment is prefixed by its group's (the source, e.g.
+    "van Vollenhoven 2021 (DORIS): prednisolone-equivalent dose limit, mg/day")."""
+    path = Path(path) if path else default_options_file()
+    out: dict[str, str] = {}
+    parent, parent_note = "", ""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = _LINE.match(line)
+        if not m:
+            continue
+        key, note = m["key"], (m["note"] or "").strip()
+        if m["indent"]:
+            out[f"{parent}.{key}"] = f"{parent_note}: {note}" if parent_note else note
+        elif not m["value"]:
+            parent, parent_note = key, note
+        else:
+            out[key] = note
+    return out
+
+
+def options_table(**options) -> pl.DataFrame:
+    """:func:`options_frame` as a reader's table: the key to write in the options file, what
+    it means (:func:`option_meanings`), the value in force, the SAP default, and "yes"/"no"
+    for changed."""
+    meanings = option_meanings()
+    return options_frame(**options).select(
+        pl.col("option").alias("Option (key in the options file)"),
+        pl.col("option").replace_strict(meanings, default="").alias("Meaning (source)"),
+        pl.col("value").alias("Value in force"),
+        pl.col("default").alias("SAP default"),
+        pl.when(pl.col("changed")).then(pl.lit("yes")).otherwise(pl.lit("no")).alias("Changed"),
+    )
