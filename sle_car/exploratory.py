@@ -197,13 +197,14 @@ def predictors(
     ``DDNAIGAB`` and ``C3``), CAR T-cell count ``CARTCE`` on days 0 to the landmark (its
     maximum and the first day it is reached), and B cells ``BLYCE`` at the last count on days
     1 to the landmark. A predictor the cut did not collect has no rows; missing values are
-    dropped. Disease duration is in whole years, as public per-patient outputs show it."""
+    dropped. Disease duration is in whole years rounded half up, as Table 1's per-patient
+    appendix shows it (``sle_car.privacy.public_bands``)."""
     landmark = options.landmark_day
     value = pl.col("value").cast(pl.Float64)
     base_sl = adsl.filter(pl.col("SAFFL") == "Y").select(
         "USUBJID",
         pl.col("SLEDAIBL").cast(pl.Float64),
-        pl.col("DISDURY").floor().cast(pl.Float64),
+        (pl.col("DISDURY") + 0.5).floor().cast(pl.Float64).alias("DISDURY"),
         pl.col("NPRIORTX").cast(pl.Float64),
     )
     parts = [base_sl.unpivot(index="USUBJID", variable_name="code")]

@@ -523,7 +523,7 @@ def km_plot(
             title=title,
             caption=(
                 f"Band: pointwise {100 * (1 - alpha):g}% CI, {conf_type} (Greenwood), "
-                "as R survival; undefined where S = 0"
+                f"as R survival with conf.type = '{conf_type}'; undefined where S = 0"
             ),
         )
         + theme_journal()

@@ -325,14 +325,21 @@ protein-creatinine ratio" in a kidney affected before CAR T cells): preferred te
 (PARAMCD, factor over the baseline ``BASE``, text). Factor 1.0 means strictly above."""
 
 
-def licats_lab_check(events: pl.DataFrame, adlb: pl.DataFrame) -> pl.DataFrame:
+def licats_lab_check(
+    events: pl.DataFrame,
+    adlb: pl.DataFrame,
+    onset_window_days: int = SAFETY.licats_onset_window_days,
+) -> pl.DataFrame:
     """``events`` (LICATS adverse events) with ``LABCHK``: for a kidney term of
     :data:`LICATS_KIDNEY_LABS`, "confirmed" when a value of its laboratory test within the
     event's dates (``ASTDY`` to ``AENDY``; ongoing: from ``ASTDY`` on) is above the factor
-    times the patient's baseline (``BASE``), "contradicted" when the test was measured within
-    those dates and never was (a falling UPCR is a nephritis remitting, not a new local
-    reaction: Hagen 2025 counts new or worsening organ changes), "not measured" when it was
-    not; null for other terms (a rash or arthritis is the investigator's clinical call)."""
+    times the patient's baseline (``BASE``); "contradicted" when it never was and the test was
+    measured near onset (``ASTDY`` <= day <= ``ASTDY`` + ``onset_window_days``, the SAP's
+    ``SafetyReportingOptions.licats_onset_window_days``; a falling UPCR then is a nephritis remitting, not a
+    new local reaction: Hagen 2025 counts new or worsening organ changes); "not measured near
+    onset" when its only values in the event's dates are later (a short rise may have come
+    and gone, so the event stands as reported); "not measured" when it has none in them; null
+    for other terms (a rash or arthritis is the investigator's clinical call)."""
     kidney = pl.col("AEDECOD").is_in(list(LICATS_KIDNEY_LABS))
     ev = events.with_row_index("_i")
     todo = ev.filter(kidney)
@@ -361,10 +368,11 @@ def licats_lab_check(events: pl.DataFrame, adlb: pl.DataFrame) -> pl.DataFrame:
             pl.when(pl.col("_F") == 1.0)
             .then(pl.col("AVAL") > pl.col("BASE"))
             .otherwise(pl.col("AVAL") >= pl.col("_F") * pl.col("BASE"))
-            .alias("_UP")
+            .alias("_UP"),
+            (pl.col("ADY") <= pl.col("ASTDY") + onset_window_days).alias("_NEAR"),
         )
         .group_by("_i")
-        .agg(pl.col("_UP").any())
+        .agg(pl.col("_UP").any(), pl.col("_NEAR").any())
     )
     return (
         ev.join(within, on="_i", how="left")
@@ -375,10 +383,12 @@ def licats_lab_check(events: pl.DataFrame, adlb: pl.DataFrame) -> pl.DataFrame:
             .then(pl.lit("not measured"))
             .when(pl.col("_UP"))
             .then(pl.lit("confirmed"))
-            .otherwise(pl.lit("contradicted"))
+            .when(pl.col("_NEAR"))
+            .then(pl.lit("contradicted"))
+            .otherwise(pl.lit("not measured near onset"))
             .alias("LABCHK")
         )
-        .drop("_i", "_UP")
+        .drop("_i", "_UP", "_NEAR")
     )
 
 
@@ -402,11 +412,13 @@ def aesi_table(
     - LICATS is a new or worsening, self-limited reaction in an organ the disease affected
       before CAR T cells (Hagen M et al. Lancet Rheumatol 2025;7:e424-e433): a kidney event
       (proteinuria, creatinine increased) counts only when the laboratory shows the change
-      within its dates (:func:`licats_lab_check`); one the laboratory contradicts (UPCR never
-      above its baseline: nephritis remitting) is not counted, and the definition says how
-      many were set aside and why;
-    - hypogammaglobulinaemia: IgG < ``igg_low_g_l`` g/L (4 g/L; Hill JA et al. Blood Rev
-      2019) and IgG below the laboratory's lower limit of normal (``ANRLO``), at any
+      within its dates (:func:`licats_lab_check`); one the laboratory contradicts (measured
+      near onset and never above its baseline: nephritis remitting) is not counted, one with
+      no value near onset counts as reported, and the definition says how many and why;
+    - hypogammaglobulinaemia: IgG below the laboratory's lower limit of normal (``ANRLO``),
+      and severe hypogammaglobulinaemia, IgG < ``igg_low_g_l`` g/L (4 g/L, the level at which
+      replacement is considered with serious or recurrent infections; Hill JA et al. Blood
+      Rev 2019), at any
       measurement after the infusion (day > 0), among patients with such a measurement; not
       graded (CTCAE v5.0 has no laboratory grading for it, instruments.md §9);
     - early and late ICAHT (EHA/EBMT 2023; Rejeski K et al. Blood 2023;142:865-877), the
@@ -433,15 +445,24 @@ def aesi_table(
             if cat == "LICATS":
                 checked = licats_lab_check(events, adlb)
                 out = checked.filter(pl.col("LABCHK") == "contradicted")
+                late = checked.filter(pl.col("LABCHK") == "not measured near onset")
                 events = checked.filter(pl.col("LABCHK").ne_missing("contradicted")).drop("LABCHK")
+                window = SAFETY.licats_onset_window_days
                 if out.height:
                     why = sorted(
-                        f"{t} ({LICATS_KIDNEY_LABS[t][2]} never within its dates)"
+                        f"{t} ({LICATS_KIDNEY_LABS[t][2]} never within its dates, measured "
+                        f"within {window} days of onset)"
                         for t in out["AEDECOD"].unique().to_list()
                     )
                     aside = (
                         f"; not counted: {out.height} event(s) of {out['USUBJID'].n_unique()} "
                         f"patient(s) the laboratory contradicts: {', '.join(why)}"
+                    )
+                if late.height:
+                    aside += (
+                        f"; counted as reported: {late.height} kidney event(s) with no "
+                        f"laboratory value within {window} days of onset (a short rise may "
+                        "have been missed)"
                     )
                 rule = "; new or worsening in an organ affected before (Hagen 2025)"
             worst = events.group_by("USUBJID").agg(
@@ -464,22 +485,23 @@ def aesi_table(
     )
     if igg.height:
         assessed = igg["USUBJID"].n_unique()
-        low = igg.filter(pl.col("AVAL") < igg_low_g_l)
-        rows.append(
-            _grade_row(
-                low.select("USUBJID").unique(),
-                "Hypogammaglobulinaemia",
-                f"IgG < {igg_low_g_l:g} g/L after infusion (Hill 2019); not graded",
-                assessed,
-                graded=False,
-            )
-        )
         lln = igg.filter(pl.col("ANRLO").is_not_null() & (pl.col("AVAL") < pl.col("ANRLO")))
         rows.append(
             _grade_row(
                 lln.select("USUBJID").unique(),
-                "IgG below the lower limit of normal",
+                "Hypogammaglobulinaemia (IgG below the lower limit of normal)",
                 "IgG < laboratory's lower limit after infusion; not graded",
+                assessed,
+                graded=False,
+            )
+        )
+        low = igg.filter(pl.col("AVAL") < igg_low_g_l)
+        rows.append(
+            _grade_row(
+                low.select("USUBJID").unique(),
+                f"Severe hypogammaglobulinaemia (IgG < {igg_low_g_l:g} g/L)",
+                f"IgG < {igg_low_g_l:g} g/L after infusion, the level at which replacement is "
+                "considered with serious or recurrent infections (Hill 2019); not graded",
                 assessed,
                 graded=False,
             )

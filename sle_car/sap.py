@@ -143,11 +143,21 @@ class SafetyReportingOptions:
 
     ``igg_low_g_l``: IgG < 4 g/L (400 mg/dL), the level at which IgG replacement is
     considered after CAR T cells (Hill JA et al. Blood Rev 2019;38:100596); the table also
-    counts IgG below the laboratory's lower limit of normal. The comparator is strict (<)."""
+    counts IgG below the laboratory's lower limit of normal. The comparator is strict (<).
+
+    ``licats_onset_window_days``: a kidney LICATS (``tbl-aesi``) is contradicted by the
+    laboratory only when its test was measured within this many days of the event's onset
+    (``ASTDY`` <= day <= ``ASTDY`` + window, and within the event) and was never raised during
+    the event. LICATS are short (median duration 11 days, half resolve within 2 weeks; Hagen M
+    et al. Lancet Rheumatol 2025;7:e424-e433), so a sample weeks after onset cannot rule out a
+    rise that came and went: without a sample near onset the event counts as the
+    investigator reported it. The window is the SAP's choice (7 days: inside the median
+    duration); the comparator is <=."""
 
     early_end_day: int = 28
     mid_end_day: int = 91
     igg_low_g_l: float = 4.0
+    licats_onset_window_days: int = 7
 
 
 SAFETY = SafetyReportingOptions()

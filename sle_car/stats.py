@@ -277,7 +277,8 @@ def km_median(
         "text": f"{fmt(q['quantile'])} ({fmt(q['lower'])}–{fmt(q['upper'])})",
         "method": (
             f"Kaplan-Meier; {100 * (1 - alpha):g}% CI of the median from the pointwise "
-            f"{conf_type} Greenwood band, as R survival (print.survfit); NE = not estimable"
+            f"{conf_type} Greenwood band, as R survival with conf.type = '{conf_type}' "
+            "(print.survfit); NE = not estimable"
         ),
     }
 

@@ -190,14 +190,15 @@ def test_aesi_1_hypogammaglobulinaemia_is_strictly_below_4_g_l_after_infusion() 
     """IgG 4.0 is not < 4 g/L; 3.9 is; a baseline 3.0 (day -7) does not count."""
     lb = _lb([("P-001", 30, 4.0), ("P-002", 90, 3.9), ("P-003", -7, 3.0), ("P-003", 30, 8.0)])
     tab = st.aesi_table(None, lb, None, ["P-001", "P-002", "P-003"])
-    hypo = tab.filter(pl.col("Event of special interest") == "Hypogammaglobulinaemia").row(
-        0, named=True
-    )
+    hypo = tab.filter(
+        pl.col("Event of special interest") == "Severe hypogammaglobulinaemia (IgG < 4 g/L)"
+    ).row(0, named=True)
     assert hypo["Patients with the event, n (%)"] == 1
     assert hypo["Patients assessed"] == "3"
-    lln = tab.filter(pl.col("Event of special interest").str.starts_with("IgG below")).row(
-        0, named=True
-    )
+    lln = tab.filter(
+        pl.col("Event of special interest")
+        == "Hypogammaglobulinaemia (IgG below the lower limit of normal)"
+    ).row(0, named=True)
     assert lln["Patients with the event, n (%)"] == 2  # 4.0 and 3.9 < 7.0; 8.0 is not
 
 
@@ -213,7 +214,7 @@ def test_aesi_2_infections_by_worst_grade_and_not_graded_rows_show_a_dash() -> N
     inf = tab.filter(pl.col("Event of special interest") == "Infection").row(0, named=True)
     assert (inf["Grade 2"], inf["Grade 3"]) == ("0", "1 (50)")
     assert inf["Patients with the event, n (%)"] == "1 (50)"
-    hypo = tab.filter(pl.col("Event of special interest") == "Hypogammaglobulinaemia")
+    hypo = tab.filter(pl.col("Event of special interest").str.starts_with("Severe hypogamma"))
     assert hypo["Grade 3"][0] == "–"
     assert hypo["Patients with the event, n (%)"][0] == "1 (100)"  # 1 of 1 assessed
 
@@ -290,8 +291,9 @@ def _upcr(values: list[tuple[str, int, float, float]]) -> pl.DataFrame:
 
 def test_aesi_5_kidney_licats_needs_upcr_above_baseline_within_its_dates() -> None:
     """Hagen 2025: a kidney LICATS is a new or worsening change. P-001's proteinuria (days 8-40)
-    has UPCR 1.22 < baseline 2.96 on day 28: nephritis remitting, not counted, and the row
-    says so; P-002's has 2.5 > 2.0 on day 14: counted; P-003's rash is counted as reported."""
+    has UPCR 1.22 < baseline 2.96 on day 15, within 7 days of onset, and 1.22 on day 28:
+    nephritis remitting, not counted, and the row says so; P-002's has 2.5 > 2.0 on day 14:
+    counted; P-003's rash is counted as reported."""
     ae = _ae(
         [
             ("P-001", 1, "Renal", "Proteinuria", "LICATS", 2, "N", "RELATED", 8, 40),
@@ -301,7 +303,7 @@ def test_aesi_5_kidney_licats_needs_upcr_above_baseline_within_its_dates() -> No
     )
     lb = _upcr(
         [
-            *[("P-001", -7, 2.96, 2.96), ("P-001", 28, 1.22, 2.96), ("P-001", 56, 0.53, 2.96)],
+            *[("P-001", -7, 2.96, 2.96), ("P-001", 15, 1.22, 2.96), ("P-001", 28, 1.22, 2.96)],
             *[("P-002", -7, 2.0, 2.0), ("P-002", 14, 2.5, 2.0), ("P-002", 28, 1.0, 2.0)],
         ]
     )
@@ -311,7 +313,7 @@ def test_aesi_5_kidney_licats_needs_upcr_above_baseline_within_its_dates() -> No
     assert (lic["Grade 1"], lic["Grade 2"]) == (1, 1)
     assert lic["Definition"].endswith(
         "; not counted: 1 event(s) of 1 patient(s) the laboratory contradicts: Proteinuria"
-        " (UPCR above its baseline never within its dates)"
+        " (UPCR above its baseline never within its dates, measured within 7 days of onset)"
     )
 
 
@@ -327,6 +329,28 @@ def test_aesi_6_kidney_licats_without_a_measurement_in_its_dates_stays_as_report
     lb = _upcr([("P-001", 28, 3.0, 1.0), ("P-002", 10, 1.0, 1.0)])
     checked = st.licats_lab_check(ae, lb)
     assert checked.sort("USUBJID")["LABCHK"].to_list() == ["not measured", "contradicted"]
+
+
+def test_aesi_6b_kidney_licats_measured_only_weeks_after_onset_counts_as_reported() -> None:
+    """Proteinuria days 8-40, UPCR 1.22 < baseline 2.96 only on day 28 (20 days after onset):
+    a short rise may have come and gone, so it is "not measured near onset" and counts; with
+    a 20-day onset window the same sample contradicts it (day 28 <= 8 + 20)."""
+    ae = _ae([("P-001", 1, "Renal", "Proteinuria", "LICATS", 2, "N", "RELATED", 8, 40)])
+    lb = _upcr([("P-001", -7, 2.96, 2.96), ("P-001", 28, 1.22, 2.96)])
+    assert st.licats_lab_check(ae, lb)["LABCHK"].to_list() == ["not measured near onset"]
+    assert st.licats_lab_check(ae, lb, onset_window_days=20)["LABCHK"].to_list() == ["contradicted"]
+    lic = st.aesi_table(ae, lb, None, ["P-001"]).filter(
+        pl.col("Event of special interest").str.contains("LICATS")
+    )
+    assert lic["Patients with the event, n (%)"].item() == 1
+    assert (
+        lic["Definition"]
+        .item()
+        .endswith(
+            "; counted as reported: 1 kidney event(s) with no laboratory value within 7 days of "
+            "onset (a short rise may have been missed)"
+        )
+    )
 
 
 def test_ae_timeline_marks_sit_on_their_own_lane_and_day() -> None:
