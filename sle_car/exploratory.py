@@ -23,7 +23,7 @@ counted from day 0 in both sets (in the landmark set the ranks are the same as f
 landmark). Patients who left early: a remission observed before leaving is an observed outcome
 (kept in the baseline set); a patient whose DORIS assessments ended before the month-6 window
 without a remission has an unknown outcome and is excluded with that reason (both sets); in the
-landmark set a patient who left before the landmark day is excluded, with that reason, even if
+landmark set a patient followed only to a day before the landmark is excluded, with that reason, even if
 a remission was observed. A patient without a value of a predictor is excluded from that
 predictor only ("no baseline value" / "no measurement on days 0-28").
 
@@ -120,7 +120,8 @@ def outcome_sets(
     the month-6 window) and ``OUTCOME`` (the day to rank: ``DORISDY`` if reached, else the
     window's last day + 1, so every patient without a remission by month 6 ties last; null
     when excluded). Exclusion rules: see the module docstring; in the landmark set the first
-    matching reason of: left before the landmark day (``LSTALVDY`` < landmark), no DORIS
+    matching reason of: followed only to a day before the landmark (``LSTALVDY`` < landmark:
+    left the study, or the data cut came first; the text says neither), no DORIS
     assessment, first remission on or before the landmark (``<=``), assessed only until a day
     before the month-6 window without remission; in the baseline set the same without the two
     landmark rules."""
@@ -147,7 +148,11 @@ def outcome_sets(
     )
     landmark_reason = (
         pl.when(pl.col("LSTALVDY") < landmark)
-        .then(pl.lit(f"left the study before day {landmark} (the landmark)"))
+        .then(
+            pl.format(
+                f"followed only to day {{}}, before day {landmark} (the landmark)", "LSTALVDY"
+            )
+        )
         .when(no_assessment)
         .then(pl.lit("no DORIS assessment"))
         .when(event & (pl.col("ADY") <= landmark))

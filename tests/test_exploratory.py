@@ -55,7 +55,7 @@ def test_an_outcome_on_or_before_the_landmark_is_excluded() -> None:
         == ("first DORIS remission on or before day 28 (the landmark)")
     )
     assert out["E"]["reason"] == "assessed only until day 100 without remission, before month 6"
-    assert out["F"]["reason"] == "left the study before day 28 (the landmark)"
+    assert out["F"]["reason"] == "followed only to day 20, before day 28 (the landmark)"
     assert out["H"]["reason"] == "no DORIS assessment"
     assert (out["C"]["REACHED"], out["C"]["OUTCOME"]) == (True, 29.0)
     assert (out["D"]["REACHED"], out["D"]["OUTCOME"]) == (False, 182.0)
@@ -85,9 +85,8 @@ def test_baseline_predictors_keep_a_patient_whose_remission_came_before_the_land
     assert base["B"]["reason"] == "assessed only until day 15 without remission, before month 6"
     # landmark set: the same patients out, each with the first reason that applies
     assert land["A"]["reason"] == "first DORIS remission on or before day 28 (the landmark)"
-    assert (
-        land["B"]["reason"] == land["C"]["reason"] == "left the study before day 28 (the landmark)"
-    )
+    assert land["B"]["reason"] == "followed only to day 15, before day 28 (the landmark)"
+    assert land["C"]["reason"] == "followed only to day 20, before day 28 (the landmark)"
     assert [s for s, r in land.items() if r["included"]] == ["D"]
 
 
@@ -157,7 +156,7 @@ def test_early_measures_are_taken_only_up_to_the_landmark() -> None:
         "SLEDAIBL": 10.0,
         "DSDNABL": 250.0,
         "C3BL": 0.6,
-        "DISDURY": 4.0,  # whole years
+        "DISDURY": 5.0,  # whole years, half up (4.7 -> 5), as the public per-patient table
         "NPRIORTX": 3.0,
         "CARTPK": 40.0,
         "CARTPKDY": 10.0,
