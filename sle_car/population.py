@@ -332,7 +332,10 @@ def flow_counts(
       the reverse, an EX infusion without the milestone, "k added"), so that Infused −
       excluded + added = completed + discontinued + in follow-up (CONSORT 2010 item 13a:
       every patient accounted for at each stage). Why the flow states this rather than
-      setting the patient aside: see :func:`_infusion_not_analysed`."""
+      setting the patient aside: see :func:`_infusion_not_analysed`.
+    - Subjects in DM with no DS record at all while DS records milestones for others: the
+      first milestone box says how many are not counted in the milestone boxes (their
+      milestones were not recorded; they are not assumed to have missed the stages)."""
     require_columns(
         adsl, ["USUBJID", "ENRLFL", "LDFL", "SAFFL", "EOSSTT", "DCSREAS"], "flow_counts"
     )
@@ -380,6 +383,15 @@ def flow_counts(
             for r in rows:
                 if r["STAGE"] == "Infused":
                     r["DETAIL"] = note
+    if full:
+        no_ds = adsl.filter(pl.col("USUBJID").is_in(ds["USUBJID"].implode()).not_()).height
+        first = next((r for r in rows if r["SOURCE"] == "disposition (DS)"), None)
+        if no_ds and first is not None:
+            note = (
+                f"{no_ds} subject(s) in demographics (DM) have no disposition record (DS): "
+                "not counted in the milestone boxes"
+            )
+            first["DETAIL"] = f"{first['DETAIL']}; {note}" if first["DETAIL"] else note
     if full and "CAR T MANUFACTURING FAILED" in recorded:
         k = ms.filter(pl.col("DSDECOD") == "CAR T MANUFACTURING FAILED")["USUBJID"].n_unique()
         for r in rows:

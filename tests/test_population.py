@@ -306,3 +306,23 @@ def test_product_3_a_blank_manufacturing_result_is_not_recorded_not_a_failure() 
         "1 (100)",
         "1 of 3 attempted with a recorded result",
     )
+
+
+def test_flow_4_subjects_without_any_disposition_record_are_said_in_the_first_milestone_box() -> (
+    None
+):
+    """DS records milestones for S-001..S-003 only; S-004 is in DM with no DS record: the
+    milestone boxes count 3 and the first of them says 1 subject is not counted."""
+    subjects = ["S-001", "S-002", "S-003"]
+    ds = pl.DataFrame(
+        [(s, d) for s in subjects for d in ("INFORMED CONSENT OBTAINED", "ENTERED INTO TRIAL")],
+        schema=["USUBJID", "DSDECOD"],
+        orient="row",
+    ).with_columns(pl.lit("PROTOCOL MILESTONE").alias("DSCAT"))
+    get = {r["STAGE"]: r for r in pop.flow_counts(_adsl(), ds).iter_rows(named=True)}
+    assert get["Consented"]["N"] == 3
+    assert get["Consented"]["DETAIL"] == (
+        "1 subject(s) in demographics (DM) have no disposition record (DS): not counted in the "
+        "milestone boxes"
+    )
+    assert get["Enrolled"]["DETAIL"] is None
