@@ -332,6 +332,21 @@ def status_note(population: pl.DataFrame, status: str = "EOSSTT") -> str:
     return STATUS_NOTE
 
 
+def efficacy_set_note(adsl: pl.DataFrame) -> str:
+    """The sentence a table over the efficacy set (ADSL ``EFFFL`` = "Y": infused, with at
+    least one SLEDAI-2K after the infusion) adds when an infused patient (``SAFFL`` = "Y") is
+    not in it, else "" — such a patient is in none of the table's columns (not "not in
+    follow-up", not "missed"), so the note names how many and why."""
+    infused = adsl.filter(pl.col("SAFFL") == "Y")
+    out = infused.filter(pl.col("EFFFL") != "Y").height
+    if out == 0:
+        return ""
+    return (
+        f" Efficacy set: {infused.height - out} of {infused.height} infused patients; {out} "
+        "without any SLEDAI-2K after the infusion are not in this table."
+    )
+
+
 def rate_text(*, percent: bool = True) -> pl.Expr:
     """A table cell for a :func:`rates_by_timepoint` row: "k/n (lo–hi)" with the exact
     interval in whole percent, "–" when nobody was evaluable."""

@@ -457,3 +457,16 @@ def test_status_note_only_when_a_status_is_not_recorded() -> None:
     assert status_note(POP) == ""  # every status recorded: the tables read as before
     unknown = POP.with_columns(pl.lit(None, dtype=pl.String).alias("EOSSTT"))
     assert status_note(unknown).startswith(" Status not recorded: follow-up ended")
+
+
+def test_efficacy_set_note_names_infused_patients_outside_the_efficacy_set() -> None:
+    from sle_car.endpoints_by_visit import efficacy_set_note
+
+    adsl = pl.DataFrame(
+        {"USUBJID": ["A", "B", "C"], "SAFFL": ["Y", "Y", "N"], "EFFFL": ["Y", "N", "N"]}
+    )
+    assert efficacy_set_note(adsl) == (
+        " Efficacy set: 1 of 2 infused patients; 1 without any SLEDAI-2K after the infusion "
+        "are not in this table."
+    )
+    assert efficacy_set_note(adsl.filter(pl.col("USUBJID") != "B")) == ""
