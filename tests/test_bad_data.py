@@ -347,3 +347,24 @@ def test_a_malformed_baseline_cell_is_reported_once(
     _set(data_copy, "dm", 2, column, value)
     hit = validate_study(data_copy).report.filter(pl.col("column") == column)
     assert hit.select("row", "rule", "severity").rows() == [(2, "malformed_number", "error")]
+
+
+def test_a_row_one_field_short_is_refused_naming_the_line_in_both_engines(
+    data_copy: Path, tmp_path: Path
+) -> None:
+    """A data row with its last field dropped was padded with a missing AEENDY (the event read
+    as unresolved) and validation said "no problems": it is refused as a row with a field too
+    many is, naming file, line and the field counts (attack of session 6)."""
+    from sle_car.batched import validate_clean
+
+    path = data_copy / "ae.csv"
+    lines = path.read_bytes().split(b"\n")
+    n_header = lines[0].count(b",") + 1
+    lines[4] = lines[4].rsplit(b",", 1)[0]  # line 5 loses its last field
+    path.write_bytes(b"\n".join(lines))
+    expected = f"line 5 has {n_header - 1} fields, the header has {n_header}"
+    with pytest.raises(DataFileError, match=expected) as err:
+        validate_study(data_copy)
+    assert err.value.file.endswith("ae.csv")
+    with pytest.raises(DataFileError, match=expected):
+        validate_clean(data_copy, tmp_path / "clean", batch_size=1)
