@@ -148,12 +148,23 @@ def _check_csv_file(path: Path) -> list[str]:
             f"{where} of {len(header)} {'has' if len(blank) == 1 else 'have'} no name in the "
             f"header row{trailing}; name it as in the data dictionary or remove it (and its values) from the export",
         )
+    _check_reserved(path, header)
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise DataFileError(path, f"duplicated column name(s) {dupes}; each column once")
     if header_end < 0 or not data:
         raise EmptyDomainFile(path, "the file has a header but no data rows", header)
     return header
+
+
+def _check_reserved(path: Path, header: list[str]) -> None:
+    """A column named as the row number reading adds (:data:`ROW`) would collide with it."""
+    if ROW in header:
+        raise DataFileError(
+            path,
+            f"a column is named '{ROW}', a name reserved for the spreadsheet row number the "
+            "validation adds; rename or remove that column in the export",
+        )
 
 
 def _check_short_rows(path: Path, n_header: int) -> None:
@@ -247,6 +258,7 @@ def scan_domain(path: Path) -> pl.LazyFrame:
         if meta.num_rows == 0:
             raise EmptyDomainFile(path, "the file has no data rows", list(schema))
         _check_parquet_schema(path, schema)
+        _check_reserved(path, list(schema))
         lf = pl.scan_parquet(path).select(pl.all().cast(pl.String))
     else:
         header = _check_csv_file(path)
