@@ -29,12 +29,17 @@ def _qualitative_ok(data: pa.PolarsData) -> pl.LazyFrame:
     high = code.replace_strict(hi, default=None, return_dtype=pl.Float64)
     v = pl.col("XPSTRESN")
     # the numeric result is there, inside its range, and says what XPORRES says ("92%" or a
-    # blank XPSTRESN beside a number is never read silently)
+    # blank XPSTRESN beside a number is never read silently). A blank XPORRES beside a valid
+    # XPSTRESN contradicts nothing: the number is kept (XPORRES's own not_nullable warning
+    # asks for the text), never thrown away for the missing copy (session 6 data review)
     ok_num = (
         v.is_not_null()
         & (v >= low)
         & (v <= high)
-        & (pl.col("XPORRES").cast(pl.Float64, strict=False) == v).fill_null(False)
+        & (
+            pl.col("XPORRES").is_null()
+            | (pl.col("XPORRES").cast(pl.Float64, strict=False) == v).fill_null(False)
+        )
     )
     return data.lazyframe.select(
         pl.when(code.is_in(list(quali))).then(ok_quali).otherwise(ok_num).alias("ok")

@@ -48,7 +48,7 @@ from sle_car.clean import (
     set_aside_whole,
     write_parquet,
 )
-from sle_car.crosschecks import no_rows
+from sle_car.crosschecks import no_rows, subjects_without_disposition
 from sle_car.io import (
     ROW,
     DataFileError,
@@ -285,6 +285,7 @@ def _validate_clean(
         _stage(data_dir / files[name], scans[name], keys, work / name)
     # values the rules over a whole domain need (items of issue #18 not collected)
     seen = {"lb": ("LBTESTCD", set()), "ds": ("DSDECOD", set())}
+    ds_subjects: set[str] = set()  # every subject with a DS row (no_disposition)
     # 4. per batch: validate, rules across domains, clean; kept rows written as parts
     for batch in [0] if single else [*range(n_batches), ORPHANS]:
         typed_b: dict[str, pl.DataFrame] = {}
@@ -303,6 +304,8 @@ def _validate_clean(
                 typed_b[name] = typed
                 if name in seen and seen[name][0] in typed.columns:
                     seen[name][1].update(typed.get_column(seen[name][0]).unique().to_list())
+                if name == "ds" and "USUBJID" in typed.columns:
+                    ds_subjects.update(typed.get_column("USUBJID").unique().to_list())
         cross_in = {n: drop_copies(t) for n, t in typed_b.items()}
         if dm_nocopies is not None:
             cross_in = {"dm": dm_nocopies, **cross_in}
@@ -332,6 +335,13 @@ def _validate_clean(
         if name in template
     }
     parts.append(_not_collected_items(files, summary))
+    parts.append(
+        subjects_without_disposition(
+            files.get("ds"),
+            dm_typed,
+            pl.Series(sorted(ds_subjects, key=str), dtype=pl.String) if "ds" in template else None,
+        )
+    )
     parts.append(_screening_block(data_dir, dm_typed))
     report = sort_report(
         pl.concat(parts + _manifest_issues(data_dir, files, not_collected, accept))

@@ -146,15 +146,23 @@ def soften_descriptive(
         .otherwise(pl.col("value"))
         .alias("value"),
         pl.when(pl.col("rule") == "not_nullable")
-        .then(pl.format("{}; the record is kept without it", pl.col("message")))
+        .then(
+            pl.format(
+                "{} is empty; fill it in the source. The record is kept without it: {} is "
+                "descriptive (no endpoint is derived from it; a table showing it reads "
+                "'not recorded')",
+                pl.col("column"),
+                pl.col("column"),
+            )
+        )
         .otherwise(
             pl.format(
-                "{}; blanked ({}) and the record kept",
+                "{}; blanked ({}) and the record kept: descriptive columns (no endpoint is "
+                "derived from them; a table showing them reads 'not recorded')",
                 pl.col("message"),
                 pl.col("_cols").list.join(", "),
             )
         )
-        .add(": an optional descriptive column, nothing is derived from it")
         .alias("message"),
         pl.lit("warning").alias("severity"),
     )
@@ -179,7 +187,8 @@ def domain_rules(name: str, file: str, typed: pl.DataFrame) -> pl.DataFrame:
     which :func:`soften_descriptive` turns into a warning and a blank cell (LNFL, which the
     renal analyses read, is kept as reported). The biopsy day LNBXDY of that biopsy goes with
     its class: when it is filled too it gets the same error, so that both are blanked (a
-    biopsy day without its class describes nothing)."""
+    biopsy day without its class describes nothing). A biopsy day with LNFL = N and a blank
+    LNCLASS is the same contradiction and gets the same error (session 6 data review)."""
     from sle_car.validate import _issues
 
     if name != "dm" or not {"LNFL", "LNCLASS"} <= set(typed.columns):
@@ -197,16 +206,28 @@ def domain_rules(name: str, file: str, typed: pl.DataFrame) -> pl.DataFrame:
         )
     ]
     if "LNBXDY" in typed.columns:
+        day = typed.filter((pl.col("LNFL") == "N") & pl.col("LNBXDY").is_not_null())
         parts.append(
             _issues(
                 file,
-                bad.filter(pl.col("LNBXDY").is_not_null()),
+                day,
                 "LNBXDY",
                 "lnclass_without_nephritis",
                 "error",
-                "the day of a nephritis biopsy is given while LNFL = N (no lupus nephritis); "
-                "it goes with the class LNCLASS, which is blanked; correct LNFL, or LNCLASS "
-                "and LNBXDY, in the source",
+                pl.when(pl.col("LNCLASS").is_not_null())
+                .then(
+                    pl.lit(
+                        "the day of a nephritis biopsy is given while LNFL = N (no lupus "
+                        "nephritis); it goes with the class LNCLASS, which is blanked; correct "
+                        "LNFL, or LNCLASS and LNBXDY, in the source"
+                    )
+                )
+                .otherwise(
+                    pl.lit(
+                        "the day of a nephritis biopsy is given while LNFL = N (no lupus "
+                        "nephritis) and no class LNCLASS; correct LNFL, or LNBXDY, in the source"
+                    )
+                ),
             )
         )
     return pl.concat(parts)
@@ -417,3 +438,34 @@ def milestone_rules(v_files: dict[str, str], domains: dict[str, pl.DataFrame]) -
             )
         )
     return pl.concat(parts)
+
+
+# --- 6. a subject without any disposition record ------------------------------------------
+NO_DISPOSITION = (
+    "no disposition or milestone record for this subject (other subjects have DS records): "
+    "their end-of-study status will read 'not recorded' and their milestones 'not collected'; "
+    "add the subject's DS records in the source, or confirm that none exist"
+)
+
+
+def subjects_without_disposition(
+    ds_file: str | None, dm: pl.DataFrame | None, ds_subjects: pl.Series | None
+) -> pl.DataFrame:
+    """One ``warning`` (rule ``no_disposition``) per DM subject with no DS row while DS has
+    rows of other subjects: a DS collected for the cut but missing for one patient reads as
+    'not recorded' end of study in the flow (CONTRACT_18.md §6: a missing milestone is
+    shown as not collected, never assumed), so the data manager is told which subject.
+    ``ds_subjects``: the USUBJID of every DS row (of the whole file, in the batched engine).
+    A cut without DS rows is the domain-level warning of :func:`no_rows`."""
+    if ds_file is None or dm is None or ds_subjects is None or ds_subjects.len() == 0:
+        return _empty()
+    if "USUBJID" not in dm.columns:
+        return _empty()
+    missing = (
+        dm.select(pl.col("USUBJID").drop_nulls().unique().sort())
+        .filter(pl.col("USUBJID").is_in(ds_subjects.drop_nulls().implode()).not_())
+        .with_columns(pl.lit(None, dtype=pl.Int64).alias(ROW))
+    )
+    from sle_car.validate import _issues
+
+    return _issues(ds_file, missing, "USUBJID", "no_disposition", "warning", NO_DISPOSITION)

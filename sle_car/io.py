@@ -148,12 +148,66 @@ def _check_csv_file(path: Path) -> list[str]:
             f"{where} of {len(header)} {'has' if len(blank) == 1 else 'have'} no name in the "
             f"header row{trailing}; name it as in the data dictionary or remove it (and its values) from the export",
         )
+    _check_reserved(path, header)
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise DataFileError(path, f"duplicated column name(s) {dupes}; each column once")
     if header_end < 0 or not data:
         raise EmptyDomainFile(path, "the file has a header but no data rows", header)
     return header
+
+
+def _check_reserved(path: Path, header: list[str]) -> None:
+    """A column named as the row number reading adds (:data:`ROW`) would collide with it."""
+    if ROW in header:
+        raise DataFileError(
+            path,
+            f"a column is named '{ROW}', a name reserved for the spreadsheet row number the "
+            "validation adds; rename or remove that column in the export",
+        )
+
+
+def _check_short_rows(path: Path, n_header: int) -> None:
+    """A data line with fewer fields than the header is an unreadable row: the CSV reader
+    would pad it with missing values (a dropped last field reads as a blank AEENDY: the event
+    looks unresolved) and the values may sit under the wrong columns, so it is refused as a
+    line with too many fields is (:func:`domain_read_error`), naming the lines. Fields are
+    counted per line as the commas outside quotes, plus one (vectorised over the lines). A
+    line holding only whitespace, commas and quotes holds no record and is skipped, as
+    :func:`scan_domain` skips it. A file with a quoted value spanning lines (an odd number of
+    quotes on a line) cannot be counted line by line: it is left to the CSV reader."""
+    line = pl.col("line")
+    fields = line.str.replace_all(r'"[^"]*"', "").str.count_matches(",", literal=True) + 1
+    found = (
+        pl.scan_lines(path)
+        .with_row_index("no", offset=1)
+        .filter(pl.col("no") > 1)
+        .select(
+            (line.str.count_matches('"', literal=True) % 2 == 1).any().alias("multiline"),
+            pl.struct(pl.col("no").cast(pl.Int64), fields.alias("fields"))
+            .filter((fields < n_header) & line.str.contains(r'[^\s,"]'))
+            .implode()
+            .alias("short"),
+        )
+        .collect()
+    )
+    if found["multiline"][0]:
+        return
+    short = found["short"][0].to_list()
+    if not short:
+        return
+    first = short[0]
+    more = ""
+    if len(short) > 1:
+        lines = ", ".join(str(s["no"]) for s in short[:10]) + (", …" if len(short) > 10 else "")
+        more = f" ({len(short)} lines are short: {lines})"
+    raise DataFileError(
+        path,
+        f"line {first['no']} has {first['fields']} field{'s' if first['fields'] != 1 else ''}, "
+        f"the header has {n_header}{more}: a value or its comma is missing, so the row's "
+        "values cannot be matched to their columns; re-export the file, or add the missing "
+        "field(s) in the source",
+    )
 
 
 _SCALAR = (
@@ -204,9 +258,11 @@ def scan_domain(path: Path) -> pl.LazyFrame:
         if meta.num_rows == 0:
             raise EmptyDomainFile(path, "the file has no data rows", list(schema))
         _check_parquet_schema(path, schema)
+        _check_reserved(path, list(schema))
         lf = pl.scan_parquet(path).select(pl.all().cast(pl.String))
     else:
         header = _check_csv_file(path)
+        _check_short_rows(path, len(header))
         lf = pl.scan_csv(path, infer_schema=False, new_columns=header)
     # Empty and whitespace-only strings are missing values, as in the CSV: "whitespace only
     # means missing" holds before any rule, so a blank optional cell is never a problem and a

@@ -160,9 +160,18 @@ def _structure(file: str, df: pl.DataFrame, model: type[pa.DataFrameModel]) -> p
     domain aside."""
     expected = list(model.to_schema().columns)
     present = [c for c in df.columns if c != ROW]
+    # a column differing from the contract's only in case ("xptestcd"): say so on both sides
+    by_case = {c.upper(): c for c in present if c not in expected}
+    case_of = {by_case[c.upper()]: c for c in expected if c not in present and c.upper() in by_case}
     rows = []
     for col in expected:
         if col not in present:
+            fix = (
+                f"column '{by_case[col.upper()]}' differs from the contract's '{col}' only in "
+                f"case: rename it '{col}'"
+                if col.upper() in by_case and by_case[col.upper()] in case_of
+                else "add it to the export"
+            )
             rows.append(
                 (
                     file,
@@ -171,11 +180,17 @@ def _structure(file: str, df: pl.DataFrame, model: type[pa.DataFrameModel]) -> p
                     None,
                     "missing_column",
                     "error",
-                    f"required column {col} is missing; add it to the export",
+                    f"required column {col} is missing; {fix}",
                 )
             )
     for col in present:
         if col not in expected:
+            hint = (
+                f" (column '{col}' differs from the contract's '{case_of[col]}' only in case: "
+                f"rename it '{case_of[col]}')"
+                if col in case_of
+                else ""
+            )
             rows.append(
                 (
                     file,
@@ -184,7 +199,7 @@ def _structure(file: str, df: pl.DataFrame, model: type[pa.DataFrameModel]) -> p
                     None,
                     "unknown_column",
                     "warning",
-                    f"column {col} is not part of the {model.Config.name} contract: it is "
+                    f"column {col} is not part of the {model.Config.name} contract{hint}: it is "
                     "dropped and the rest of the file kept (an extra column may hold free "
                     "text, which never reaches the outputs); remove it from the export, or "
                     "rename it to the data dictionary's name if it is one of its columns",
@@ -251,22 +266,23 @@ def _number_checks(col: str, dtype: pl.DataType) -> dict[str, pl.Expr]:
     text = pl.col(col)
     value = text.str.replace(",", ".").cast(pl.Float64, strict=False)
     parsed = _parse_number(text, dtype)
+    ambiguous = text.str.contains(_THOUSANDS_COMMA)
     checks = {
         "decimal_comma": _decimal_comma(text),
-        "ambiguous_comma": text.str.contains(_THOUSANDS_COMMA),
+        "ambiguous_comma": ambiguous,
         "malformed_number": text.is_not_null() & value.is_null(),
         "not_finite": value.is_not_null() & value.is_finite().not_(),
-        "out_of_range": (
-            value.is_finite()
-            & parsed.is_null()
-            & text.is_not_null()
-            & text.str.contains(_THOUSANDS_COMMA).not_()
-        ),
+        "out_of_range": value.is_finite() & parsed.is_null() & text.is_not_null(),
     }
     if dtype.is_integer():
         checks["fraction"] = value.is_finite() & (value != value.round(0))
         checks["out_of_range"] &= checks["fraction"].not_()
-    return checks
+    # one message per cell: an ambiguous comma ("1,234", "12,345,678") is that, not also a
+    # malformed number or a fraction (its comma read as a decimal point)
+    return {
+        k: e if k in ("decimal_comma", "ambiguous_comma") else e & ambiguous.not_()
+        for k, e in checks.items()
+    }
 
 
 def _spaced(df: pl.DataFrame, columns: list[str]) -> list[str]:
@@ -881,7 +897,9 @@ def validate_domain(
     # a cell that cannot be read as a number is reported once, not again as "required but
     # empty" (nor as a missing baseline measurement) because it has no typed value
     study_issues = study_rules(file, name, typed, study)
-    unread = coercion.filter(pl.col("rule") == "malformed_number").select("row", "column")
+    unread = (
+        coercion.filter(pl.col("severity") == "error").select("row", "column").unique()
+    )  # malformed_number, ambiguous_comma ("1,000" has no value either)
     if unread.height:
         schema = schema.join(
             unread.with_columns(pl.lit("not_nullable").alias("rule")),
@@ -980,6 +998,14 @@ def validate_study(
             domains[name] = typed
     parts.append(_cross_domain(files, {n: drop_copies(d) for n, d in domains.items()}))
     parts.append(_not_collected_items(files, domains))
+    ds = domains.get("ds")
+    parts.append(
+        crosschecks.subjects_without_disposition(
+            files.get("ds"),
+            domains.get("dm"),
+            ds.get_column("USUBJID") if ds is not None and "USUBJID" in ds.columns else None,
+        )
+    )
     parts.append(_screening_block(data_dir, domains.get("dm")))
     for fname in files.values():
         if fname in not_collected:

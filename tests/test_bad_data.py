@@ -347,3 +347,63 @@ def test_a_malformed_baseline_cell_is_reported_once(
     _set(data_copy, "dm", 2, column, value)
     hit = validate_study(data_copy).report.filter(pl.col("column") == column)
     assert hit.select("row", "rule", "severity").rows() == [(2, "malformed_number", "error")]
+
+
+def test_a_row_one_field_short_is_refused_naming_the_line_in_both_engines(
+    data_copy: Path, tmp_path: Path
+) -> None:
+    """A data row with its last field dropped was padded with a missing AEENDY (the event read
+    as unresolved) and validation said "no problems": it is refused as a row with a field too
+    many is, naming file, line and the field counts (attack of session 6)."""
+    from sle_car.batched import validate_clean
+
+    path = data_copy / "ae.csv"
+    lines = path.read_bytes().split(b"\n")
+    n_header = lines[0].count(b",") + 1
+    lines[4] = lines[4].rsplit(b",", 1)[0]  # line 5 loses its last field
+    path.write_bytes(b"\n".join(lines))
+    expected = f"line 5 has {n_header - 1} fields, the header has {n_header}"
+    with pytest.raises(DataFileError, match=expected) as err:
+        validate_study(data_copy)
+    assert err.value.file.endswith("ae.csv")
+    with pytest.raises(DataFileError, match=expected):
+        validate_clean(data_copy, tmp_path / "clean", batch_size=1)
+
+
+def test_a_thousands_comma_in_a_required_whole_number_is_one_message(data_copy: Path) -> None:
+    """'1,000' in LBDY is an ambiguous comma, not also "(blank) LBDY is required but empty"
+    because it has no typed value: one message per cell."""
+    _set(data_copy, "lb", 3, "LBDY", "1,000")
+    report = validate_study(data_copy).report.filter(
+        (pl.col("file") == "lb.csv") & (pl.col("row") == 3)
+    )
+    assert report.select("column", "value", "rule", "severity").rows() == [
+        ("LBDY", "1,000", "ambiguous_comma", "error")
+    ]
+
+
+def test_a_lowercase_header_names_the_case_difference(data_copy: Path) -> None:
+    """A header written in lower case: each missing column says which present one differs
+    from it only in case (instead of n missing + n unknown columns with no link)."""
+    path = data_copy / "ae.csv"
+    head, rest = path.read_text().split("\n", 1)
+    path.write_text(head.replace("AETERM", "aeterm") + "\n" + rest)
+    report = validate_study(data_copy).report.filter(pl.col("file") == "ae.csv")
+    missing = report.filter(pl.col("rule") == "missing_column")
+    assert missing.select("column", "message").rows() == [
+        (
+            "AETERM",
+            "required column AETERM is missing; column 'aeterm' differs from the contract's "
+            "'AETERM' only in case: rename it 'AETERM'",
+        )
+    ]
+    unknown = report.filter(pl.col("rule") == "unknown_column")["message"][0]
+    assert "'aeterm' differs from the contract's 'AETERM' only in case" in unknown
+
+
+def test_a_column_named_as_the_internal_row_number_is_refused_plainly(data_copy: Path) -> None:
+    path = data_copy / "ex.csv"
+    head, rest = path.read_text().split("\n", 1)
+    path.write_text(head + ",_ROW\n" + "".join(r + ",7\n" for r in rest.splitlines()))
+    with pytest.raises(DataFileError, match="a name reserved for the spreadsheet row number"):
+        validate_study(data_copy)

@@ -48,6 +48,10 @@ CASES = {
         _rewrite("ae.csv", lambda b: b + b"a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s\n"),
         {1, 2},
     ),
+    "row with a field missing": (
+        _rewrite("ae.csv", lambda b: b + b"a,b,c,d,e,f,g,h,i,j,k\n"),
+        {2},
+    ),
     "number with a unit glued on": (
         _rewrite("dm.csv", lambda b: b.replace(b",YEARS,", b"y,YEARS,", 1)),
         {1},

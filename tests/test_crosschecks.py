@@ -124,6 +124,34 @@ def test_product_result_out_of_range_is_blanked_with_its_columns(tmp_path: Path)
     assert row["XPORRESU"][0] == "%"  # only the check's columns are blanked
 
 
+def test_blank_text_result_keeps_the_valid_numeric_result(tmp_path: Path) -> None:
+    """XPORRES blank beside a valid XPSTRESN (TOTCART): the number, which the product table
+    shows, is kept; XPORRES alone gets its warning, worded without a contradiction."""
+    cut = _cut(tmp_path)
+    where = _subject(P1) & (pl.col("XPTESTCD") == "TOTCART")
+    value = float(pl.read_csv(cut / "xp.csv", infer_schema=False).filter(where)["XPSTRESN"][0])
+    _set(cut / "xp.csv", where, "XPORRES", None)
+    cleaned = clean_study(cut)
+    report = cleaned.validation.report.filter(pl.col("file") == "xp.csv")
+    assert report.select("column", "rule", "severity").rows() == [
+        ("XPORRES", "not_nullable", "warning")
+    ]
+    message = report["message"][0]
+    assert message.startswith("XPORRES is empty; fill it in the source.")
+    assert "required" not in message and "optional" not in message
+    assert cleaned.domains["xp"].filter(where)["XPSTRESN"].to_list() == [value]
+
+
+def test_blank_manufacturing_result_is_worded_without_contradiction(tmp_path: Path) -> None:
+    cut = _cut(tmp_path)
+    _set(cut / "xp.csv", _subject(P1) & (pl.col("XPTESTCD") == "MFGRES"), "XPORRES", None)
+    report = validate_study(cut).report.filter(pl.col("file") == "xp.csv")
+    assert report["rule"].to_list() == ["not_nullable"]
+    for message in report["message"]:
+        assert "required" not in message and "optional" not in message, message
+        assert "'not recorded'" in message
+
+
 def test_product_result_in_another_unit_loses_value_and_unit(tmp_path: Path) -> None:
     cut = _cut(tmp_path)
     where = _subject(P1) & (pl.col("XPTESTCD") == "V2VDUR")
@@ -146,8 +174,9 @@ def test_empty_verbatim_term_keeps_the_adverse_event(tmp_path: Path) -> None:
     hit = cleaned.validation.report.filter(pl.col("column") == "AETERM")
     assert hit.select("rule", "severity").rows() == [("not_nullable", "warning")]
     assert hit["value"].to_list() == ["(blank)"]
-    assert hit["message"][0].endswith(
-        "the record is kept without it: an optional descriptive column, nothing is derived from it"
+    assert hit["message"][0] == (
+        "AETERM is empty; fill it in the source. The record is kept without it: AETERM is "
+        "descriptive (no endpoint is derived from it; a table showing it reads 'not recorded')"
     )
     kept = cleaned.domains["ae"].filter(crs)
     assert kept.height == 1 and kept["AETERM"][0] is None  # the CRS is still counted
@@ -169,6 +198,24 @@ def test_nephritis_class_without_nephritis_is_blanked(tmp_path: Path) -> None:
     dm = cleaned.domains["dm"].filter(_subject(P1))
     assert dm["LNCLASS"].to_list() == [None] and dm["LNFL"].to_list() == ["N"]
     assert dm["LNBXDY"].to_list() == [None]
+
+
+def test_biopsy_day_without_nephritis_or_class_is_blanked(tmp_path: Path) -> None:
+    """LNFL = N, LNCLASS blank, LNBXDY filled: the biopsy day contradicts LNFL as a class
+    would; it is blanked with a warning (it was kept unflagged)."""
+    cut = _cut(tmp_path)
+    _set(cut / "dm.csv", _subject(P1), "LNFL", "N")
+    _set(cut / "dm.csv", _subject(P1), "LNCLASS", None)
+    biopsy = pl.read_csv(cut / "dm.csv", infer_schema=False).filter(_subject(P1))["LNBXDY"][0]
+    assert biopsy is not None
+    cleaned = clean_study(cut)
+    hit = _rule(cleaned.validation.report, "lnclass_without_nephritis")
+    assert hit.select("row", "column", "value", "severity").rows() == [
+        (2, "LNBXDY", biopsy, "warning")
+    ]
+    assert "and no class LNCLASS" in hit["message"][0]
+    dm = cleaned.domains["dm"].filter(_subject(P1))
+    assert dm["LNBXDY"].to_list() == [None] and dm["LNFL"].to_list() == ["N"]
 
 
 def test_nephritis_class_with_nephritis_or_unknown_is_no_problem(tmp_path: Path) -> None:
@@ -285,6 +332,21 @@ def test_row_check_message_names_its_columns_and_rule(tmp_path: Path) -> None:
 
 
 # --- 5. optional domain with a header and no rows ---------------------------------------------
+def test_subject_without_any_ds_record_is_named_in_both_engines(tmp_path: Path) -> None:
+    """A DM subject with no DS row while the others have DS: one warning naming DS and the
+    subject (their end of study would read 'not recorded' unnoticed), identical in both
+    engines; a cut whose every subject has DS gets none."""
+    cut = _cut(tmp_path)
+    assert _rule(validate_study(cut).report, "no_disposition").height == 0
+    _drop(cut / "ds.csv", pl.col("USUBJID") == P1)
+    hit = _rule(validate_study(cut).report, "no_disposition")
+    assert hit.select("file", "row", "column", "value", "severity").rows() == [
+        ("ds.csv", None, "USUBJID", P1, "warning")
+    ]
+    assert "end-of-study status will read 'not recorded'" in hit["message"][0]
+    _assert_same(cut, tmp_path / "out", batch_sizes=(1, 10_000))
+
+
 def test_header_only_optional_file_gives_one_warning(tmp_path: Path) -> None:
     cut = _cut(tmp_path)
     header = (cut / "xp.csv").read_text().splitlines()[0]
