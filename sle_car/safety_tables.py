@@ -17,7 +17,7 @@ import polars as pl
 
 from sle_car._checks import require_columns
 from sle_car.figures import patient_label_expr
-from sle_car.sap import SAFETY
+from sle_car.sap import REPORTING, SAFETY
 
 GRADES = (1, 2, 3, 4, 5)
 RELATED = ("RELATED", "POSSIBLY RELATED")
@@ -122,6 +122,41 @@ def derive_patient_rows(
     return pl.concat([overall.select(cols), soc.select(cols), term.select(cols)])
 
 
+def safety_population(
+    adsl: pl.DataFrame, **datasets: pl.DataFrame | None
+) -> tuple[pl.DataFrame, dict[str, pl.DataFrame | None], pl.DataFrame]:
+    """Restrict the safety tables' datasets to the safety population, in one place. ICH E3
+    §12.2 and the protocol: the safety population is the patients infused with the CAR T cells
+    (ADSL ``SAFFL`` = "Y"), and every safety table (adverse events, CRS/ICANS, events of special
+    interest, laboratory grades, ICAHT, the timeline) counts its patients over it, so an event of
+    a patient outside it (e.g. lymphodepleted but never infused: ``SAFFL`` = "N", yet ADAE keeps
+    their treatment-emergent records) would be counted against a denominator they are not in
+    and can give a percentage above 100.
+
+    Returns the safety population (ADSL rows with ``SAFFL`` = "Y"), each keyword dataset
+    (ADAE, ADLB, ...; None stays None) restricted to its patients by ``USUBJID``, and the
+    records set aside (``Dataset``, ``Patients``, ``Records``; one row per dataset with
+    any), so the row counts reconcile: records in = kept + set aside. Nothing else changes."""
+    require_columns(adsl, ["USUBJID", "SAFFL"], "safety_population (ADSL)")
+    safety = adsl.filter(pl.col("SAFFL") == "Y")
+    ids = safety.select("USUBJID").unique()
+    kept: dict[str, pl.DataFrame | None] = {}
+    aside = []
+    for name, df in datasets.items():
+        if df is None:
+            kept[name] = None
+            continue
+        require_columns(df, ["USUBJID"], f"safety_population ({name})")
+        kept[name] = df.join(ids, on="USUBJID", how="semi")
+        out = df.join(ids, on="USUBJID", how="anti")
+        if out.height:
+            aside.append(
+                {"Dataset": name, "Patients": out["USUBJID"].n_unique(), "Records": out.height}
+            )
+    schema = {"Dataset": pl.String, "Patients": pl.Int64, "Records": pl.Int64}
+    return safety, kept, pl.DataFrame(aside, schema=schema)
+
+
 def ae_grade_table(
     adae: pl.DataFrame,
     n: int,
@@ -137,6 +172,13 @@ def ae_grade_table(
     event started before day 0. Column names are clinical labels."""
     if n < 1:
         raise ValueError(f"ae_grade_table: the denominator n must be at least 1, got {n}")
+    patients = adae["USUBJID"].n_unique() if "USUBJID" in adae.columns else 0
+    if patients > n:
+        raise ValueError(
+            f"ae_grade_table: {patients} patients have adverse events but the denominator is "
+            f"n = {n}: restrict ADAE to the safety population first "
+            "(sle_car.safety_tables.safety_population); a percentage above 100 is never shown"
+        )
     rows = derive_patient_rows(adae, early_end_day=early_end_day, mid_end_day=mid_end_day)
     windows = window_labels(early_end_day=early_end_day, mid_end_day=mid_end_day)
     before = rows.height > 0 and bool(rows[WINDOW_BEFORE].any())
@@ -246,14 +288,23 @@ def derive_event_treatment(events: pl.DataFrame, cm: pl.DataFrame | None) -> pl.
 
 
 def crs_icans_table(
-    adae: pl.DataFrame, subjects: list[str], cm: pl.DataFrame | None = None
+    adae: pl.DataFrame,
+    subjects: list[str],
+    cm: pl.DataFrame | None = None,
+    adsl: pl.DataFrame | None = None,
+    *,
+    window_day: int = REPORTING.crs_icans_window_day,
 ) -> pl.DataFrame:
     """``tbl-crs-icans``: one row per infused patient (``subjects``) and event (CRS, ICANS):
     worst ASTCT grade, onset day (of the first episode), duration in days (the episodes'
     ``ADURN`` summed; "ongoing" when an episode has no end) and treatment
     (:func:`derive_event_treatment`). A patient without the event has a row saying "none"
     (grade "none"; onset, duration and treatment "not applicable"), so the table lists every
-    patient. ``adae`` may carry ``AEACN`` (from the AE domain) for the action taken."""
+    patient. A patient without the event whose follow-up (``adsl`` ``LSTALVDY``, last day
+    known alive) is shorter than the CRS/ICANS window (``window_day``,
+    ``sle_car.sap.ReportingOptions.crs_icans_window_day``, 28 days: CRS and ICANS begin within
+    the first weeks, Lee 2019) says "none so far (followed to day k)": not yet a patient
+    without it ("follow-up not recorded" when ``LSTALVDY`` is missing). ``adae`` may carry ``AEACN`` (from the AE domain) for the action taken."""
     require_columns(
         adae, ["USUBJID", "AESEQ", "AECAT", "ATOXGR", "ASTDY", "AENDY", "ADURN"], "crs_icans_table"
     )
@@ -273,11 +324,22 @@ def crs_icans_table(
     grid = pl.DataFrame({"USUBJID": sorted(set(subjects))}).join(
         pl.DataFrame({"AECAT": ["CRS", "ICANS"]}), how="cross"
     )
+    if adsl is not None:
+        require_columns(adsl, ["USUBJID", "LSTALVDY"], "crs_icans_table (ADSL)")
+        grid = grid.join(
+            adsl.select("USUBJID", pl.col("LSTALVDY").alias("_FU")), on="USUBJID", how="left"
+        )
+    else:
+        grid = grid.with_columns(pl.lit(None, dtype=pl.Int64).alias("_FU"))
     na = pl.lit("not applicable")
     out = grid.join(per, on=["USUBJID", "AECAT"], how="left").select(
         patient_label_expr(),
         pl.col("AECAT").alias("Event"),
-        pl.when(pl.col("_G").is_null())
+        pl.when(pl.col("_G").is_null() & (pl.col("_FU") < window_day))
+        .then(pl.format("none so far (followed to day {})", pl.col("_FU")))
+        .when(pl.col("_G").is_null() & pl.lit(adsl is not None) & pl.col("_FU").is_null())
+        .then(pl.lit("none so far (follow-up not recorded)"))
+        .when(pl.col("_G").is_null())
         .then(pl.lit("none"))
         .otherwise(pl.format("grade {}", pl.col("_G")))
         .alias("Worst ASTCT grade"),

@@ -371,3 +371,44 @@ def test_ae_timeline_marks_sit_on_their_own_lane_and_day() -> None:
     assert one["Y"].n_unique() == 2 and all(abs(y - 2.0) < 0.5 for y in one["Y"])
     two = d.filter(pl.col("Patient") == "002").row(0, named=True)
     assert (two["X"], two["Y"]) == (3.0, 1.0)  # alone: exactly on lane 002, day 3
+
+
+def test_an_excluded_patient_is_not_counted_against_the_safety_population() -> None:
+    """ICH E3: P-003 was lymphodepleted but not infused (SAFFL = N) and has two grade 4
+    events; the tables count the 2 infused patients only (1 of 2 at grade 4 = 50 %, never
+    2 of 2 or a percentage above 100), and the 2 records set aside are counted."""
+    adsl = pl.DataFrame({"USUBJID": ["P-001", "P-002", "P-003"], "SAFFL": ["Y", "Y", "N"]})
+    ae = _ae(
+        [
+            ("P-001", 1, SKIN, "Rash", "OTHER", 4, "N", "RELATED", 1, 2),
+            ("P-003", 1, SKIN, "Rash", "OTHER", 4, "N", "RELATED", 1, 2),
+            ("P-003", 2, INV, "Neutrophil count decreased", "OTHER", 4, "N", "RELATED", 1, 2),
+        ]
+    )
+    lb = pl.DataFrame({"USUBJID": ["P-002", "P-003"], "AVAL": [1.0, 2.0]})
+    safety, kept, aside = st.safety_population(adsl, ADAE=ae, ADLB=lb, CM=None)
+    assert safety["USUBJID"].to_list() == ["P-001", "P-002"]
+    assert kept["ADAE"]["USUBJID"].to_list() == ["P-001"] and kept["CM"] is None
+    assert kept["ADLB"]["USUBJID"].to_list() == ["P-002"]
+    assert aside.rows() == [("ADAE", 1, 2), ("ADLB", 1, 1)]
+    tab = st.ae_grade_table(kept["ADAE"], safety.height)
+    assert _row(tab, st.ANY_ROW)["Grade 4"] == "1 (50)"
+    with pytest.raises(ValueError, match="2 patients have adverse events but the denominator"):
+        st.ae_grade_table(ae, 1)
+
+
+def test_crs_5_a_patient_followed_less_than_the_window_has_none_so_far() -> None:
+    """002 followed to day 14 (< 28) without CRS: "none so far (followed to day 14)", not
+    "none"; 003 followed to day 28: "none"; 004 without follow-up recorded: not "none"."""
+    adsl = pl.DataFrame(
+        {"USUBJID": ["P-001", "P-002", "P-003", "P-004"], "LSTALVDY": [14, 14, 28, None]},
+        schema={"USUBJID": pl.String, "LSTALVDY": pl.Int64},
+    )
+    tab = st.crs_icans_table(_crs_rows(), adsl["USUBJID"].to_list(), None, adsl)
+    crs = dict(tab.filter(pl.col("Event") == "CRS").select("Patient", "Worst ASTCT grade").rows())
+    assert crs["002"] == "none so far (followed to day 14)"
+    assert crs["003"] == "none"
+    assert crs["004"] == "none so far (follow-up not recorded)"
+    assert crs["001"].startswith("grade")  # the event is shown whatever the follow-up
+    short = st.crs_icans_table(_crs_rows(), ["P-002"], None, adsl, window_day=14)
+    assert short["Worst ASTCT grade"].to_list() == ["none", "none"]
