@@ -354,6 +354,98 @@ def crs_icans_table(
     return out.sort("Patient", "Event")
 
 
+# --- cytopenias ------------------------------------------------------------------------------
+CYTOPENIA_PARAMS = {
+    "NEUT": "Neutropenia (grade)",
+    "PLAT": "Thrombocytopenia (grade)",
+    "HGB": "Anaemia (grade)",
+    "LYM": "Lymphopenia (grade)",
+}
+"""ADLB parameters of ``tbl-cytopenia`` and their column labels (CTCAE v5.0 terms)."""
+NOT_MEASURED = "not measured"
+NOT_REACHED = "not reached"
+NOT_GRADED = "not graded"
+
+
+def cytopenia_table(
+    adlb: pl.DataFrame,
+    icaht: pl.DataFrame | None,
+    adsl: pl.DataFrame,
+    *,
+    late_window: tuple[int, int] = (31, 100),
+) -> pl.DataFrame:
+    """``tbl-cytopenia``: one row per infused patient (``adsl``, already the safety
+    population) with the worst post-baseline CTCAE grade of neutropenia, thrombocytopenia,
+    anaemia and lymphopenia (the ADLB record flagged ``WGRLOFL``), the longest run of days with
+    ANC <= 500/µL and the early and late ICAHT grades (EHA/EBMT, Rejeski K et al. Blood
+    2023;142:865-877; ``icaht``: ``USUBJID``, ``DAYS500``, ``ICAHTE``, ``ICAHTL`` from
+    ``sle_car.instruments.icaht_early``/``icaht_late``).
+
+    Missing is never 0 (the repo's rule: missing inputs are not evaluable): a grade is "not
+    measured" when the patient has no value of that parameter after the infusion (day >= 1; a
+    day-0 sample is drawn before the infusion), and the days with ANC <= 500/µL and early ICAHT
+    are "not measured" without an ANC on days 1-30. Late ICAHT without a value is "not reached"
+    when the patient's follow-up (``LSTALVDY``) ended before the window's first day
+    (``late_window``, days 31-100), otherwise "not measured" (also when ``LSTALVDY`` is
+    missing). A value measured but without a CTCAE grade (unit or reference range unknown) is
+    "not graded". Values are strings."""
+    require_columns(
+        adlb, ["USUBJID", "PARAMCD", "ADY", "AVAL", "ATOXGRL", "WGRLOFL"], "cytopenia_table"
+    )
+    require_columns(adsl, ["USUBJID", "LSTALVDY"], "cytopenia_table (ADSL)")
+    lab = adlb.filter(pl.col("PARAMCD").is_in(list(CYTOPENIA_PARAMS)))
+    after = lab.filter((pl.col("ADY") >= 1) & pl.col("AVAL").is_not_null())
+    worst = (
+        lab.filter(pl.col("WGRLOFL") == "Y")
+        .group_by("USUBJID")
+        .agg(
+            pl.col("ATOXGRL").filter(pl.col("PARAMCD") == p).cast(pl.Int64).max().alias(p)
+            for p in CYTOPENIA_PARAMS
+        )
+    )
+    measured = after.group_by("USUBJID").agg(
+        *[(pl.col("PARAMCD") == p).any().alias(f"_m{p}") for p in CYTOPENIA_PARAMS],
+        ((pl.col("PARAMCD") == "NEUT") & (pl.col("ADY") <= 30)).any().alias("_mEARLY"),
+    )
+    if icaht is None:
+        icaht = pl.DataFrame(
+            schema={
+                "USUBJID": pl.String,
+                "DAYS500": pl.Int64,
+                "ICAHTE": pl.Int64,
+                "ICAHTL": pl.Int64,
+            }
+        )
+    x = (
+        adsl.select("USUBJID", "LSTALVDY")
+        .join(worst, on="USUBJID", how="left")
+        .join(measured, on="USUBJID", how="left")
+        .join(icaht.select("USUBJID", "DAYS500", "ICAHTE", "ICAHTL"), on="USUBJID", how="left")
+    )
+
+    def shown(value: pl.Expr, ok: pl.Expr) -> pl.Expr:
+        return (
+            pl.when(~ok.fill_null(False))
+            .then(pl.lit(NOT_MEASURED))
+            .otherwise(value.cast(pl.String).fill_null(pl.lit(NOT_GRADED)))
+        )
+
+    late = (
+        pl.when(pl.col("ICAHTL").is_not_null())
+        .then(pl.col("ICAHTL").cast(pl.String))
+        .when(pl.col("LSTALVDY") < late_window[0])
+        .then(pl.lit(NOT_REACHED))
+        .otherwise(pl.lit(NOT_MEASURED))
+    )
+    return x.sort("USUBJID").select(
+        patient_label_expr(),
+        *[shown(pl.col(p), pl.col(f"_m{p}")).alias(lab_) for p, lab_ in CYTOPENIA_PARAMS.items()],
+        shown(pl.col("DAYS500"), pl.col("_mEARLY")).alias("Days with ANC ≤ 500/µL"),
+        shown(pl.col("ICAHTE"), pl.col("_mEARLY")).alias("Early ICAHT (grade)"),
+        late.alias("Late ICAHT (grade)"),
+    )
+
+
 # --- events of special interest --------------------------------------------------------------
 AESI_COLUMNS = ("Grade 1", "Grade 2", "Grade 3", "Grade 4", "Grade 5")
 

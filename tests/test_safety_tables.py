@@ -412,3 +412,47 @@ def test_crs_5_a_patient_followed_less_than_the_window_has_none_so_far() -> None
     assert crs["001"].startswith("grade")  # the event is shown whatever the follow-up
     short = st.crs_icans_table(_crs_rows(), ["P-002"], None, adsl, window_day=14)
     assert short["Worst ASTCT grade"].to_list() == ["none", "none"]
+
+
+def _cyto_lb(rows: list[tuple]) -> pl.DataFrame:
+    """ADLB rows: (USUBJID, PARAMCD, ADY, AVAL, ATOXGRL, WGRLOFL)."""
+    cols = ["USUBJID", "PARAMCD", "ADY", "AVAL", "ATOXGRL", "WGRLOFL"]
+    return pl.DataFrame(rows, schema=cols, orient="row")
+
+
+def test_cytopenia_a_patient_without_values_after_infusion_is_not_measured_never_0() -> None:
+    """001: ANC 0.3 on day 3 (grade 4), early ICAHT 1; 002: only a day-0 (pre-infusion) ANC
+    and platelets at grade 0: not measured, never 0; 003: no laboratory value at all, still a
+    row. Late ICAHT: 001 followed to day 20 (not reached), 002 to day 60 (not measured)."""
+    lb = _cyto_lb(
+        [
+            ("P-001", "NEUT", 3, 0.3, "4", "Y"),
+            ("P-001", "PLAT", 3, 120.0, "1", "Y"),
+            ("P-002", "NEUT", 0, 3.0, "0", "Y"),
+            ("P-002", "PLAT", 0, 200.0, "0", "Y"),
+        ]
+    )
+    adsl = pl.DataFrame(
+        {"USUBJID": ["P-001", "P-002", "P-003"], "LSTALVDY": [20, 60, 60]},
+        schema={"USUBJID": pl.String, "LSTALVDY": pl.Int64},
+    )
+    icaht = pl.DataFrame(
+        {
+            "USUBJID": ["P-001", "P-002"],
+            "DAYS500": [1, 0],
+            "ICAHTE": [1, 0],
+            "ICAHTL": [None, None],
+        },
+        schema={"USUBJID": pl.String, "DAYS500": pl.Int64, "ICAHTE": pl.Int64, "ICAHTL": pl.Int64},
+    )
+    tab = st.cytopenia_table(lb, icaht, adsl)
+    rows = {r["Patient"]: r for r in tab.iter_rows(named=True)}
+    assert list(rows) == ["001", "002", "003"]
+    assert rows["001"]["Neutropenia (grade)"] == "4" and rows["001"]["Early ICAHT (grade)"] == "1"
+    assert rows["001"]["Anaemia (grade)"] == st.NOT_MEASURED  # no haemoglobin after infusion
+    assert rows["001"]["Late ICAHT (grade)"] == st.NOT_REACHED
+    for col in ["Neutropenia (grade)", "Thrombocytopenia (grade)", "Days with ANC ≤ 500/µL"]:
+        assert rows["002"][col] == st.NOT_MEASURED and rows["003"][col] == st.NOT_MEASURED
+    assert rows["002"]["Early ICAHT (grade)"] == st.NOT_MEASURED
+    assert rows["002"]["Late ICAHT (grade)"] == st.NOT_MEASURED
+    assert tab.null_count().sum_horizontal().item() == 0  # never a printed "None"
