@@ -136,9 +136,10 @@ def toxicity_status(
     - "monitoring" (the stopping rule, :func:`monitoring_sequence`): safety first, an event
       counts at once ("event" whatever the follow-up); a patient without it is "no event"
       once followed through the window, otherwise "not yet evaluable". This errs towards
-      stopping early, which is what a stopping rule must do; it is not a rate to compare. ASTCT CRS and ICANS begin within the first
-    weeks after the infusion (Lee DW et al. Biol Blood Marrow Transplant 2019;25:625-638;
-    window: :class:`sle_car.sap.ReportingOptions`), so a patient infused days before the cut
+      stopping early, which is what a stopping rule must do; it is not a rate to compare.
+
+    ASTCT CRS and ICANS begin within the first weeks after the infusion (Lee DW et al. Biol
+    Blood Marrow Transplant 2019;25:625-638; window: :class:`sle_car.sap.ReportingOptions`), so a patient infused days before the cut
     is not a patient without CRS. A patient who died or left the study before the window
     closed, without the event, stays "not yet evaluable" (out of the denominator, never a
     patient without the event). Columns ``USUBJID``, ``endpoint``, ``status``."""
@@ -196,8 +197,9 @@ def pilot_results(
       the patients followed through ``options.crs_icans_window_day`` (:func:`toxicity_status`
       with ``purpose="rate"``) and k = those of them with the event; the others, with or
       without an event so far, are counted in ``not_evaluable`` ("not yet evaluable"), so a
-      short follow-up never makes the rate 100 % by construction. When the cut did not collect adverse events (``ae_collected`` False;
-      default: ADAE has no record) these are not evaluable: n = 0 and every patient counted
+      short follow-up never makes the rate 100 % by construction. When the cut did not
+      collect adverse events (``ae_collected`` False; default: ADAE has no record) these are
+      not evaluable: n = 0 and every patient counted
       in ``not_evaluable``, never 0 of N."""
     saf = adsl.filter(pl.col("SAFFL") == "Y").select("USUBJID")
     n_saf = saf.height

@@ -304,7 +304,8 @@ def crs_icans_table(
     known alive) is shorter than the CRS/ICANS window (``window_day``,
     ``sle_car.sap.ReportingOptions.crs_icans_window_day``, 28 days: CRS and ICANS begin within
     the first weeks, Lee 2019) says "none so far (followed to day k)": not yet a patient
-    without it ("follow-up not recorded" when ``LSTALVDY`` is missing). ``adae`` may carry ``AEACN`` (from the AE domain) for the action taken."""
+    without it ("follow-up not recorded" when ``LSTALVDY`` is missing). ``adae`` may carry
+    ``AEACN`` (from the AE domain) for the action taken."""
     require_columns(
         adae, ["USUBJID", "AESEQ", "AECAT", "ATOXGR", "ASTDY", "AENDY", "ADURN"], "crs_icans_table"
     )
