@@ -29,6 +29,7 @@ Mackensen 2022 and Müller 2024 were not retrievable, so their safety numbers st
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 import polars as pl
 
@@ -120,17 +121,32 @@ def toxicity_status(
     adae: pl.DataFrame,
     *,
     options: ReportingOptions = REPORTING,
+    purpose: Literal["rate", "monitoring"] = "rate",
 ) -> pl.DataFrame:
     """Per infused patient (``SAFFL`` = Y) and endpoint of :data:`TOXICITIES`: ``status``
-    "event" (an ADAE record of the endpoint, at any time after the infusion), "no event"
-    (none, and followed through the CRS/ICANS window: ``LSTALVDY`` >=
-    ``options.crs_icans_window_day``) or "not yet evaluable" (none, and the window not yet
-    completed: ``LSTALVDY`` below it or missing). ASTCT CRS and ICANS begin within the first
-    weeks after the infusion (Lee DW et al. Biol Blood Marrow Transplant 2019;25:625-638;
-    window: :class:`sle_car.sap.ReportingOptions`), so a patient infused days before the cut
+    "event", "no event" or "not yet evaluable", by ``purpose``:
+
+    - "rate" (a rate to compare with published cohorts: tbl-pilot-rates, tbl-published,
+      fig-forest): only patients followed through the CRS/ICANS window (``LSTALVDY`` >=
+      ``options.crs_icans_window_day``) are evaluable, "event" (an ADAE record of the
+      endpoint) or "no event"; every other patient is "not yet evaluable", *with or without*
+      the event. Counting a patient with an early event while leaving out those without one
+      yet would make the rate 100 % by construction when follow-up is short (every patient
+      at day 14: only those with CRS would count). Same denominator for events and non-events.
+    - "monitoring" (the stopping rule, :func:`monitoring_sequence`): safety first, an event
+      counts at once ("event" whatever the follow-up); a patient without it is "no event"
+      once followed through the window, otherwise "not yet evaluable". This errs towards
+      stopping early, which is what a stopping rule must do; it is not a rate to compare.
+
+    ASTCT CRS and ICANS begin within the first weeks after the infusion (Lee DW et al. Biol
+    Blood Marrow Transplant 2019;25:625-638; window: :class:`sle_car.sap.ReportingOptions`), so a patient infused days before the cut
     is not a patient without CRS. A patient who died or left the study before the window
     closed, without the event, stays "not yet evaluable" (out of the denominator, never a
     patient without the event). Columns ``USUBJID``, ``endpoint``, ``status``."""
+    if purpose not in ("rate", "monitoring"):
+        raise ValueError(
+            f"toxicity_status: purpose must be 'rate' or 'monitoring', got {purpose!r}"
+        )
     require_columns(adsl, ["USUBJID", "SAFFL", "LSTALVDY"], "toxicity_status (ADSL)")
     require_columns(adae, ["USUBJID", "AECAT", "ATOXGR"], "toxicity_status (ADAE)")
     saf = adsl.filter(pl.col("SAFFL") == "Y").select("USUBJID", "LSTALVDY")
@@ -142,12 +158,13 @@ def toxicity_status(
         ]
     ).with_columns(pl.lit(True).alias("_event"))
     grid = saf.join(pl.DataFrame({"endpoint": list(TOXICITIES)}), how="cross")
+    followed = (pl.col("LSTALVDY") >= options.crs_icans_window_day).fill_null(False)
     return (
         grid.join(events, on=["USUBJID", "endpoint"], how="left")
         .with_columns(
-            pl.when(pl.col("_event"))
+            pl.when(pl.col("_event") & followed if purpose == "rate" else pl.col("_event"))
             .then(pl.lit("event"))
-            .when(pl.col("LSTALVDY") >= options.crs_icans_window_day)
+            .when(followed)
             .then(pl.lit("no event"))
             .otherwise(pl.lit("not yet evaluable"))
             .alias("status")
@@ -177,10 +194,12 @@ def pilot_results(
     - CRS_ANY, CRS_G2, ICANS_ANY: patients of the safety population (``SAFFL`` = Y) with an
       ADAE record of ``AECAT`` CRS (``ATOXGR`` ≥ 2 for CRS_G2) or ICANS (ASTCT 2019 grades,
       Lee DW et al. Biol Blood Marrow Transplant 2019;25:625-638), over all follow-up; n =
-      the patients evaluable by :func:`toxicity_status` (the event, or followed through
-      ``options.crs_icans_window_day``), the others counted in ``not_evaluable`` ("not yet
-      evaluable"). When the cut did not collect adverse events (``ae_collected`` False;
-      default: ADAE has no record) these are not evaluable: n = 0 and every patient counted
+      the patients followed through ``options.crs_icans_window_day`` (:func:`toxicity_status`
+      with ``purpose="rate"``) and k = those of them with the event; the others, with or
+      without an event so far, are counted in ``not_evaluable`` ("not yet evaluable"), so a
+      short follow-up never makes the rate 100 % by construction. When the cut did not
+      collect adverse events (``ae_collected`` False; default: ADAE has no record) these are
+      not evaluable: n = 0 and every patient counted
       in ``not_evaluable``, never 0 of N."""
     saf = adsl.filter(pl.col("SAFFL") == "Y").select("USUBJID")
     n_saf = saf.height
@@ -197,7 +216,7 @@ def pilot_results(
     if ae_collected is None:
         ae_collected = adae.height > 0
     window = options.crs_icans_window_day
-    status = toxicity_status(adsl, adae, options=options) if ae_collected else None
+    status = toxicity_status(adsl, adae, options=options, purpose="rate") if ae_collected else None
     for code in ("CRS_ANY", "CRS_G2", "ICANS_ANY"):
         text = TOXICITIES[code][1]
         if status is None:  # not collected: not evaluable, never a clean 0
@@ -206,7 +225,7 @@ def pilot_results(
         st = status.filter(pl.col("endpoint") == code)["status"]
         k = int((st == "event").sum())
         n = k + int((st == "no event").sum())
-        text = f"{text}; evaluable after day {window} or the event"
+        text = f"{text}; patients followed through day {window}"
         rows.append((code, k, n, n_saf - n, text, "ADAE"))
     return pl.DataFrame(
         [
@@ -246,7 +265,9 @@ def monitoring_sequence(
     Stat Med 1995;14:357-379) applied to the infused patients one after another. **Assumed
     order**: the subject number (``USUBJID``); nothing in the data records the order of
     infusion. Each patient's grade >= 3 CRS or ICANS status is :func:`toxicity_status`'s
-    (CRS_ICANS_G3): an "event" or "no event" patient enters the counts; a "not yet
+    (CRS_ICANS_G3) with ``purpose="monitoring"``: an event counts at once, whatever the
+    follow-up (safety first; unlike the comparison's rates, whose denominator is the patients
+    followed through the window); an "event" or "no event" patient enters the counts; a "not yet
     evaluable" patient (window not completed) does not, and the rule is not updated after
     them. Columns: ``USUBJID``, ``status``, ``evaluable`` and ``events`` (cumulative, over
     evaluable patients), ``p_above`` (posterior P(rate > threshold | data); null when no
@@ -255,7 +276,7 @@ def monitoring_sequence(
     from scipy import stats as sps
 
     st = (
-        toxicity_status(adsl, adae, options=options)
+        toxicity_status(adsl, adae, options=options, purpose="monitoring")
         .filter(pl.col("endpoint") == "CRS_ICANS_G3")
         .sort("USUBJID")
         .with_columns(

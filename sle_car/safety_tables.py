@@ -17,7 +17,7 @@ import polars as pl
 
 from sle_car._checks import require_columns
 from sle_car.figures import patient_label_expr
-from sle_car.sap import SAFETY
+from sle_car.sap import REPORTING, SAFETY
 
 GRADES = (1, 2, 3, 4, 5)
 RELATED = ("RELATED", "POSSIBLY RELATED")
@@ -122,6 +122,41 @@ def derive_patient_rows(
     return pl.concat([overall.select(cols), soc.select(cols), term.select(cols)])
 
 
+def safety_population(
+    adsl: pl.DataFrame, **datasets: pl.DataFrame | None
+) -> tuple[pl.DataFrame, dict[str, pl.DataFrame | None], pl.DataFrame]:
+    """Restrict the safety tables' datasets to the safety population, in one place. ICH E3
+    §12.2 and the protocol: the safety population is the patients infused with the CAR T cells
+    (ADSL ``SAFFL`` = "Y"), and every safety table (adverse events, CRS/ICANS, events of special
+    interest, laboratory grades, ICAHT, the timeline) counts its patients over it, so an event of
+    a patient outside it (e.g. lymphodepleted but never infused: ``SAFFL`` = "N", yet ADAE keeps
+    their treatment-emergent records) would be counted against a denominator they are not in
+    and can give a percentage above 100.
+
+    Returns the safety population (ADSL rows with ``SAFFL`` = "Y"), each keyword dataset
+    (ADAE, ADLB, ...; None stays None) restricted to its patients by ``USUBJID``, and the
+    records set aside (``Dataset``, ``Patients``, ``Records``; one row per dataset with
+    any), so the row counts reconcile: records in = kept + set aside. Nothing else changes."""
+    require_columns(adsl, ["USUBJID", "SAFFL"], "safety_population (ADSL)")
+    safety = adsl.filter(pl.col("SAFFL") == "Y")
+    ids = safety.select("USUBJID").unique()
+    kept: dict[str, pl.DataFrame | None] = {}
+    aside = []
+    for name, df in datasets.items():
+        if df is None:
+            kept[name] = None
+            continue
+        require_columns(df, ["USUBJID"], f"safety_population ({name})")
+        kept[name] = df.join(ids, on="USUBJID", how="semi")
+        out = df.join(ids, on="USUBJID", how="anti")
+        if out.height:
+            aside.append(
+                {"Dataset": name, "Patients": out["USUBJID"].n_unique(), "Records": out.height}
+            )
+    schema = {"Dataset": pl.String, "Patients": pl.Int64, "Records": pl.Int64}
+    return safety, kept, pl.DataFrame(aside, schema=schema)
+
+
 def ae_grade_table(
     adae: pl.DataFrame,
     n: int,
@@ -137,6 +172,13 @@ def ae_grade_table(
     event started before day 0. Column names are clinical labels."""
     if n < 1:
         raise ValueError(f"ae_grade_table: the denominator n must be at least 1, got {n}")
+    patients = adae["USUBJID"].n_unique() if "USUBJID" in adae.columns else 0
+    if patients > n:
+        raise ValueError(
+            f"ae_grade_table: {patients} patients have adverse events but the denominator is "
+            f"n = {n}: restrict ADAE to the safety population first "
+            "(sle_car.safety_tables.safety_population); a percentage above 100 is never shown"
+        )
     rows = derive_patient_rows(adae, early_end_day=early_end_day, mid_end_day=mid_end_day)
     windows = window_labels(early_end_day=early_end_day, mid_end_day=mid_end_day)
     before = rows.height > 0 and bool(rows[WINDOW_BEFORE].any())
@@ -246,14 +288,24 @@ def derive_event_treatment(events: pl.DataFrame, cm: pl.DataFrame | None) -> pl.
 
 
 def crs_icans_table(
-    adae: pl.DataFrame, subjects: list[str], cm: pl.DataFrame | None = None
+    adae: pl.DataFrame,
+    subjects: list[str],
+    cm: pl.DataFrame | None = None,
+    adsl: pl.DataFrame | None = None,
+    *,
+    window_day: int = REPORTING.crs_icans_window_day,
 ) -> pl.DataFrame:
     """``tbl-crs-icans``: one row per infused patient (``subjects``) and event (CRS, ICANS):
     worst ASTCT grade, onset day (of the first episode), duration in days (the episodes'
     ``ADURN`` summed; "ongoing" when an episode has no end) and treatment
     (:func:`derive_event_treatment`). A patient without the event has a row saying "none"
     (grade "none"; onset, duration and treatment "not applicable"), so the table lists every
-    patient. ``adae`` may carry ``AEACN`` (from the AE domain) for the action taken."""
+    patient. A patient without the event whose follow-up (``adsl`` ``LSTALVDY``, last day
+    known alive) is shorter than the CRS/ICANS window (``window_day``,
+    ``sle_car.sap.ReportingOptions.crs_icans_window_day``, 28 days: CRS and ICANS begin within
+    the first weeks, Lee 2019) says "none so far (followed to day k)": not yet a patient
+    without it ("follow-up not recorded" when ``LSTALVDY`` is missing). ``adae`` may carry
+    ``AEACN`` (from the AE domain) for the action taken."""
     require_columns(
         adae, ["USUBJID", "AESEQ", "AECAT", "ATOXGR", "ASTDY", "AENDY", "ADURN"], "crs_icans_table"
     )
@@ -273,11 +325,22 @@ def crs_icans_table(
     grid = pl.DataFrame({"USUBJID": sorted(set(subjects))}).join(
         pl.DataFrame({"AECAT": ["CRS", "ICANS"]}), how="cross"
     )
+    if adsl is not None:
+        require_columns(adsl, ["USUBJID", "LSTALVDY"], "crs_icans_table (ADSL)")
+        grid = grid.join(
+            adsl.select("USUBJID", pl.col("LSTALVDY").alias("_FU")), on="USUBJID", how="left"
+        )
+    else:
+        grid = grid.with_columns(pl.lit(None, dtype=pl.Int64).alias("_FU"))
     na = pl.lit("not applicable")
     out = grid.join(per, on=["USUBJID", "AECAT"], how="left").select(
         patient_label_expr(),
         pl.col("AECAT").alias("Event"),
-        pl.when(pl.col("_G").is_null())
+        pl.when(pl.col("_G").is_null() & (pl.col("_FU") < window_day))
+        .then(pl.format("none so far (followed to day {})", pl.col("_FU")))
+        .when(pl.col("_G").is_null() & pl.lit(adsl is not None) & pl.col("_FU").is_null())
+        .then(pl.lit("none so far (follow-up not recorded)"))
+        .when(pl.col("_G").is_null())
         .then(pl.lit("none"))
         .otherwise(pl.format("grade {}", pl.col("_G")))
         .alias("Worst ASTCT grade"),
@@ -290,6 +353,98 @@ def crs_icans_table(
         pl.col("_N").fill_null(0).cast(pl.Int64).alias("Episodes"),
     )
     return out.sort("Patient", "Event")
+
+
+# --- cytopenias ------------------------------------------------------------------------------
+CYTOPENIA_PARAMS = {
+    "NEUT": "Neutropenia (grade)",
+    "PLAT": "Thrombocytopenia (grade)",
+    "HGB": "Anaemia (grade)",
+    "LYM": "Lymphopenia (grade)",
+}
+"""ADLB parameters of ``tbl-cytopenia`` and their column labels (CTCAE v5.0 terms)."""
+NOT_MEASURED = "not measured"
+NOT_REACHED = "not reached"
+NOT_GRADED = "not graded"
+
+
+def cytopenia_table(
+    adlb: pl.DataFrame,
+    icaht: pl.DataFrame | None,
+    adsl: pl.DataFrame,
+    *,
+    late_window: tuple[int, int] = (31, 100),
+) -> pl.DataFrame:
+    """``tbl-cytopenia``: one row per infused patient (``adsl``, already the safety
+    population) with the worst post-baseline CTCAE grade of neutropenia, thrombocytopenia,
+    anaemia and lymphopenia (the ADLB record flagged ``WGRLOFL``), the longest run of days with
+    ANC <= 500/µL and the early and late ICAHT grades (EHA/EBMT, Rejeski K et al. Blood
+    2023;142:865-877; ``icaht``: ``USUBJID``, ``DAYS500``, ``ICAHTE``, ``ICAHTL`` from
+    ``sle_car.instruments.icaht_early``/``icaht_late``).
+
+    Missing is never 0 (the repo's rule: missing inputs are not evaluable): a grade is "not
+    measured" when the patient has no value of that parameter after the infusion (day >= 1; a
+    day-0 sample is drawn before the infusion), and the days with ANC <= 500/µL and early ICAHT
+    are "not measured" without an ANC on days 1-30. Late ICAHT without a value is "not reached"
+    when the patient's follow-up (``LSTALVDY``) ended before the window's first day
+    (``late_window``, days 31-100), otherwise "not measured" (also when ``LSTALVDY`` is
+    missing). A value measured but without a CTCAE grade (unit or reference range unknown) is
+    "not graded". Values are strings."""
+    require_columns(
+        adlb, ["USUBJID", "PARAMCD", "ADY", "AVAL", "ATOXGRL", "WGRLOFL"], "cytopenia_table"
+    )
+    require_columns(adsl, ["USUBJID", "LSTALVDY"], "cytopenia_table (ADSL)")
+    lab = adlb.filter(pl.col("PARAMCD").is_in(list(CYTOPENIA_PARAMS)))
+    after = lab.filter((pl.col("ADY") >= 1) & pl.col("AVAL").is_not_null())
+    worst = (
+        lab.filter(pl.col("WGRLOFL") == "Y")
+        .group_by("USUBJID")
+        .agg(
+            pl.col("ATOXGRL").filter(pl.col("PARAMCD") == p).cast(pl.Int64).max().alias(p)
+            for p in CYTOPENIA_PARAMS
+        )
+    )
+    measured = after.group_by("USUBJID").agg(
+        *[(pl.col("PARAMCD") == p).any().alias(f"_m{p}") for p in CYTOPENIA_PARAMS],
+        ((pl.col("PARAMCD") == "NEUT") & (pl.col("ADY") <= 30)).any().alias("_mEARLY"),
+    )
+    if icaht is None:
+        icaht = pl.DataFrame(
+            schema={
+                "USUBJID": pl.String,
+                "DAYS500": pl.Int64,
+                "ICAHTE": pl.Int64,
+                "ICAHTL": pl.Int64,
+            }
+        )
+    x = (
+        adsl.select("USUBJID", "LSTALVDY")
+        .join(worst, on="USUBJID", how="left")
+        .join(measured, on="USUBJID", how="left")
+        .join(icaht.select("USUBJID", "DAYS500", "ICAHTE", "ICAHTL"), on="USUBJID", how="left")
+    )
+
+    def shown(value: pl.Expr, ok: pl.Expr) -> pl.Expr:
+        return (
+            pl.when(~ok.fill_null(False))
+            .then(pl.lit(NOT_MEASURED))
+            .otherwise(value.cast(pl.String).fill_null(pl.lit(NOT_GRADED)))
+        )
+
+    late = (
+        pl.when(pl.col("ICAHTL").is_not_null())
+        .then(pl.col("ICAHTL").cast(pl.String))
+        .when(pl.col("LSTALVDY") < late_window[0])
+        .then(pl.lit(NOT_REACHED))
+        .otherwise(pl.lit(NOT_MEASURED))
+    )
+    return x.sort("USUBJID").select(
+        patient_label_expr(),
+        *[shown(pl.col(p), pl.col(f"_m{p}")).alias(lab_) for p, lab_ in CYTOPENIA_PARAMS.items()],
+        shown(pl.col("DAYS500"), pl.col("_mEARLY")).alias("Days with ANC ≤ 500/µL"),
+        shown(pl.col("ICAHTE"), pl.col("_mEARLY")).alias("Early ICAHT (grade)"),
+        late.alias("Late ICAHT (grade)"),
+    )
 
 
 # --- events of special interest --------------------------------------------------------------

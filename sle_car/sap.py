@@ -184,9 +184,12 @@ class ReportingOptions:
       window's last day), i.e. by month 6;
     - ``crs_icans_window_day``: a patient is evaluable for CRS and ICANS (the comparison's
       CRS_ANY, CRS_G2, ICANS_ANY and the toxicity monitoring rule) once followed through this
-      day after the infusion (last day known alive ``LSTALVDY`` >= it) or on having the event;
-      before that the patient is "not yet evaluable" and out of the denominator, never a
-      patient without the event. CRS and ICANS after CD19 CAR T cells start within the first
+      day after the infusion (last day known alive ``LSTALVDY`` >= it); before that the patient
+      is "not yet evaluable" and out of the denominator, never a patient without the event. For
+      the comparison's rates this holds with or without an event (events among the patients
+      followed through the window only, else a short follow-up makes the rate 100 % by
+      construction); the stopping rule counts an event at once (safety first;
+      ``sle_car.published.toxicity_status``). CRS and ICANS after CD19 CAR T cells start within the first
       weeks (ASTCT consensus, Lee DW et al. Biol Blood Marrow Transplant 2019;25:625-638; in
       475 real-world oncology patients no new CRS began after week 2, Blood Adv
       2024;8(20):5346; in SLE, KYSA-1 fever on days 5-11; ``published_cart_sle.md`` §4.2), so

@@ -34,6 +34,7 @@ def table(
     decimals: int = 2,
     source_note: str | None = None,
     data_note: bool = True,
+    missing: str = "–",
 ) -> Table:
     """A plain journal table: title, numbers to ``decimals``, an optional source note.
 
@@ -43,7 +44,11 @@ def table(
     With ``data_note`` (the default; off only for tables that do not show the study's data,
     such as published results), the note ends with the caption of the data cut the notebooks
     analyse (:func:`sle_car.cut.current_cut`): "Synthetic data, not patients: ..." or the
-    real cut's label and hash, so a table never goes out without saying what data it shows."""
+    real cut's label and hash, so a table never goes out without saying what data it shows.
+
+    A missing value (null) is printed as ``missing`` ("–" unless the caller names what it
+    means, e.g. "not measured"), never as the literal "None"; the caller's note says what it
+    means."""
     gt = GT(df, id=id)
     if title:
         gt = gt.tab_header(title=title, subtitle=subtitle)
@@ -53,6 +58,8 @@ def table(
         gt = gt.fmt_number(columns=whole, decimals=0)
     if rest := [c for c in floats if c not in whole]:
         gt = gt.fmt_number(columns=rest, decimals=decimals)
+    if df.width and df.null_count().sum_horizontal().item() > 0:
+        gt = gt.sub_missing(missing_text=missing)
     if data_note:
         from sle_car.cut import current_cut
 

@@ -310,14 +310,23 @@ def _tox(days: list[int | None], ae: list[tuple[str, str, int, int]]) -> tuple:
 def test_a_patient_at_day_10_without_crs_is_not_yet_evaluable_not_a_zero() -> None:
     # 1: day 10, no event; 2: day 10, grade 3 CRS on day 5; 3: day 28, no event; 4: day 27
     adsl, adae = _tox([10, 10, 28, 27], [("2", "CRS", 3, 5)])
-    st = P.toxicity_status(adsl, adae).filter(pl.col("endpoint") == "CRS_ANY")
+    mon = P.toxicity_status(adsl, adae, purpose="monitoring")
+    st = mon.filter(pl.col("endpoint") == "CRS_ANY")
     assert st["status"].to_list() == ["not yet evaluable", "event", "no event", "not yet evaluable"]
-    g3 = P.toxicity_status(adsl, adae).filter(pl.col("endpoint") == "CRS_ICANS_G3")
+    g3 = mon.filter(pl.col("endpoint") == "CRS_ICANS_G3")
     assert g3["status"].to_list()[1] == "event"
+    # the rate: only patient 3 was followed through day 28; patient 2's early CRS waits too
+    rate = P.toxicity_status(adsl, adae, purpose="rate").filter(pl.col("endpoint") == "CRS_ANY")
+    assert rate["status"].to_list() == [
+        "not yet evaluable",
+        "not yet evaluable",
+        "no event",
+        "not yet evaluable",
+    ]
     crs = P.pilot_results(adsl, adae, _adrs([])).filter(pl.col("endpoint") == "CRS_ANY")
-    assert crs.select("k", "n", "not_evaluable").row(0) == (1, 2, 2)
+    assert crs.select("k", "n", "not_evaluable").row(0) == (0, 1, 3)
     shown = P.display_table(P.comparison_rows(P.pilot_results(adsl, adae, _adrs([])), _cohorts([])))
-    assert shown["Patients, k/n"][2] == "1/2 (2 not yet evaluable)"
+    assert shown["Patients, k/n"][2] == "0/1 (3 not yet evaluable)"
     # nobody followed through the window and no ICANS: not yet evaluable, not 0 of 2
     early, ae = _tox([10, 12], [("2", "CRS", 3, 5)])
     rows = P.comparison_rows(P.pilot_results(early, ae, _adrs([])), _cohorts([]))
@@ -326,6 +335,26 @@ def test_a_patient_at_day_10_without_crs_is_not_yet_evaluable_not_a_zero() -> No
     short = ReportingOptions(crs_icans_window_day=10)
     crs10 = P.pilot_results(adsl, adae, _adrs([]), options=short)
     assert crs10.filter(pl.col("endpoint") == "CRS_ANY").select("k", "n").row(0) == (1, 4)
+
+
+def test_a_short_follow_up_never_makes_the_crs_rate_100_percent() -> None:
+    """Cut at day 14 for all five: two had CRS (days 3, 5). The rate must not be 2/2 = 100 %
+    (only patients with the event evaluable): nobody was followed through day 28, so the rate
+    is not yet evaluable; the stopping rule still counts the grade 3 event at once."""
+    adsl, adae = _tox([14] * 5, [("1", "CRS", 1, 3), ("2", "CRS", 3, 5)])
+    crs = P.pilot_results(adsl, adae, _adrs([])).filter(pl.col("endpoint") == "CRS_ANY")
+    assert crs.select("k", "n", "not_evaluable").row(0) == (0, 0, 5)
+    rows = P.comparison_rows(P.pilot_results(adsl, adae, _adrs([])), _cohorts([]))
+    assert P.display_table(rows)["Patients, k/n"][2] == "not yet evaluable (5 patients)"
+    seq = P.monitoring_sequence(adsl, adae)
+    assert seq["status"].to_list()[:2] == ["not yet evaluable", "event"]
+    assert seq["events"].to_list()[1] == 1 and seq["evaluable"].to_list()[1] == 1
+    # three followed to day 28 (one with CRS), two at day 14 (one with CRS): 1/3, not 2/4
+    adsl2, adae2 = _tox([28, 40, 90, 14, 14], [("1", "CRS", 2, 4), ("4", "CRS", 1, 3)])
+    crs2 = P.pilot_results(adsl2, adae2, _adrs([])).filter(pl.col("endpoint") == "CRS_ANY")
+    assert crs2.select("k", "n", "not_evaluable").row(0) == (1, 3, 2)
+    with pytest.raises(ValueError, match="purpose"):
+        P.toxicity_status(adsl, adae, purpose="other")
 
 
 def test_the_monitoring_rule_skips_patients_not_yet_evaluable() -> None:

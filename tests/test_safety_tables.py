@@ -371,3 +371,88 @@ def test_ae_timeline_marks_sit_on_their_own_lane_and_day() -> None:
     assert one["Y"].n_unique() == 2 and all(abs(y - 2.0) < 0.5 for y in one["Y"])
     two = d.filter(pl.col("Patient") == "002").row(0, named=True)
     assert (two["X"], two["Y"]) == (3.0, 1.0)  # alone: exactly on lane 002, day 3
+
+
+def test_an_excluded_patient_is_not_counted_against_the_safety_population() -> None:
+    """ICH E3: P-003 was lymphodepleted but not infused (SAFFL = N) and has two grade 4
+    events; the tables count the 2 infused patients only (1 of 2 at grade 4 = 50 %, never
+    2 of 2 or a percentage above 100), and the 2 records set aside are counted."""
+    adsl = pl.DataFrame({"USUBJID": ["P-001", "P-002", "P-003"], "SAFFL": ["Y", "Y", "N"]})
+    ae = _ae(
+        [
+            ("P-001", 1, SKIN, "Rash", "OTHER", 4, "N", "RELATED", 1, 2),
+            ("P-003", 1, SKIN, "Rash", "OTHER", 4, "N", "RELATED", 1, 2),
+            ("P-003", 2, INV, "Neutrophil count decreased", "OTHER", 4, "N", "RELATED", 1, 2),
+        ]
+    )
+    lb = pl.DataFrame({"USUBJID": ["P-002", "P-003"], "AVAL": [1.0, 2.0]})
+    safety, kept, aside = st.safety_population(adsl, ADAE=ae, ADLB=lb, CM=None)
+    assert safety["USUBJID"].to_list() == ["P-001", "P-002"]
+    assert kept["ADAE"]["USUBJID"].to_list() == ["P-001"] and kept["CM"] is None
+    assert kept["ADLB"]["USUBJID"].to_list() == ["P-002"]
+    assert aside.rows() == [("ADAE", 1, 2), ("ADLB", 1, 1)]
+    tab = st.ae_grade_table(kept["ADAE"], safety.height)
+    assert _row(tab, st.ANY_ROW)["Grade 4"] == "1 (50)"
+    with pytest.raises(ValueError, match="2 patients have adverse events but the denominator"):
+        st.ae_grade_table(ae, 1)
+
+
+def test_crs_5_a_patient_followed_less_than_the_window_has_none_so_far() -> None:
+    """002 followed to day 14 (< 28) without CRS: "none so far (followed to day 14)", not
+    "none"; 003 followed to day 28: "none"; 004 without follow-up recorded: not "none"."""
+    adsl = pl.DataFrame(
+        {"USUBJID": ["P-001", "P-002", "P-003", "P-004"], "LSTALVDY": [14, 14, 28, None]},
+        schema={"USUBJID": pl.String, "LSTALVDY": pl.Int64},
+    )
+    tab = st.crs_icans_table(_crs_rows(), adsl["USUBJID"].to_list(), None, adsl)
+    crs = dict(tab.filter(pl.col("Event") == "CRS").select("Patient", "Worst ASTCT grade").rows())
+    assert crs["002"] == "none so far (followed to day 14)"
+    assert crs["003"] == "none"
+    assert crs["004"] == "none so far (follow-up not recorded)"
+    assert crs["001"].startswith("grade")  # the event is shown whatever the follow-up
+    short = st.crs_icans_table(_crs_rows(), ["P-002"], None, adsl, window_day=14)
+    assert short["Worst ASTCT grade"].to_list() == ["none", "none"]
+
+
+def _cyto_lb(rows: list[tuple]) -> pl.DataFrame:
+    """ADLB rows: (USUBJID, PARAMCD, ADY, AVAL, ATOXGRL, WGRLOFL)."""
+    cols = ["USUBJID", "PARAMCD", "ADY", "AVAL", "ATOXGRL", "WGRLOFL"]
+    return pl.DataFrame(rows, schema=cols, orient="row")
+
+
+def test_cytopenia_a_patient_without_values_after_infusion_is_not_measured_never_0() -> None:
+    """001: ANC 0.3 on day 3 (grade 4), early ICAHT 1; 002: only a day-0 (pre-infusion) ANC
+    and platelets at grade 0: not measured, never 0; 003: no laboratory value at all, still a
+    row. Late ICAHT: 001 followed to day 20 (not reached), 002 to day 60 (not measured)."""
+    lb = _cyto_lb(
+        [
+            ("P-001", "NEUT", 3, 0.3, "4", "Y"),
+            ("P-001", "PLAT", 3, 120.0, "1", "Y"),
+            ("P-002", "NEUT", 0, 3.0, "0", "Y"),
+            ("P-002", "PLAT", 0, 200.0, "0", "Y"),
+        ]
+    )
+    adsl = pl.DataFrame(
+        {"USUBJID": ["P-001", "P-002", "P-003"], "LSTALVDY": [20, 60, 60]},
+        schema={"USUBJID": pl.String, "LSTALVDY": pl.Int64},
+    )
+    icaht = pl.DataFrame(
+        {
+            "USUBJID": ["P-001", "P-002"],
+            "DAYS500": [1, 0],
+            "ICAHTE": [1, 0],
+            "ICAHTL": [None, None],
+        },
+        schema={"USUBJID": pl.String, "DAYS500": pl.Int64, "ICAHTE": pl.Int64, "ICAHTL": pl.Int64},
+    )
+    tab = st.cytopenia_table(lb, icaht, adsl)
+    rows = {r["Patient"]: r for r in tab.iter_rows(named=True)}
+    assert list(rows) == ["001", "002", "003"]
+    assert rows["001"]["Neutropenia (grade)"] == "4" and rows["001"]["Early ICAHT (grade)"] == "1"
+    assert rows["001"]["Anaemia (grade)"] == st.NOT_MEASURED  # no haemoglobin after infusion
+    assert rows["001"]["Late ICAHT (grade)"] == st.NOT_REACHED
+    for col in ["Neutropenia (grade)", "Thrombocytopenia (grade)", "Days with ANC ≤ 500/µL"]:
+        assert rows["002"][col] == st.NOT_MEASURED and rows["003"][col] == st.NOT_MEASURED
+    assert rows["002"]["Early ICAHT (grade)"] == st.NOT_MEASURED
+    assert rows["002"]["Late ICAHT (grade)"] == st.NOT_MEASURED
+    assert tab.null_count().sum_horizontal().item() == 0  # never a printed "None"

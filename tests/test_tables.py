@@ -18,3 +18,12 @@ def test_whole_number_floats_print_without_decimals_and_others_keep_them() -> No
 
 def test_an_all_missing_column_is_not_whole() -> None:
     assert not whole_numbers(pl.Series([None, None], dtype=pl.Float64))
+
+
+def test_a_missing_value_is_never_printed_as_none() -> None:
+    """A null prints as "–" (or the caller's word for it), never as the literal "None"."""
+    df = pl.DataFrame({"Peak (cells/µL)": [12.5, None], "Day": ["10", None]})
+    html = table(df, id="t", data_note=False).gt.as_raw_html()
+    assert "None" not in html and html.count(">–<") == 2
+    named = table(df, id="t", data_note=False, missing="not measured").gt.as_raw_html()
+    assert named.count(">not measured<") == 2
