@@ -132,7 +132,11 @@ def toxicity_status(
       endpoint) or "no event"; every other patient is "not yet evaluable", *with or without*
       the event. Counting a patient with an early event while leaving out those without one
       yet would make the rate 100 % by construction when follow-up is short (every patient
-      at day 14: only those with CRS would count). Same denominator for events and non-events.
+      at day 14: only those with CRS would count). Same denominator for events and non-events,
+      with one exception: a patient with the event whose follow-up closed before the window
+      ended (ADSL ``EOSSTT`` COMPLETED/DISCONTINUED or ``DTHFL`` = Y: e.g. died of CRS on day
+      10) counts as "event" — their follow-up can never reach the window, and leaving them
+      out would drop exactly the worst events. Events count over all follow-up.
     - "monitoring" (the stopping rule, :func:`monitoring_sequence`): safety first, an event
       counts at once ("event" whatever the follow-up); a patient without it is "no event"
       once followed through the window, otherwise "not yet evaluable". This errs towards
@@ -149,7 +153,21 @@ def toxicity_status(
         )
     require_columns(adsl, ["USUBJID", "SAFFL", "LSTALVDY"], "toxicity_status (ADSL)")
     require_columns(adae, ["USUBJID", "AECAT", "ATOXGR"], "toxicity_status (ADAE)")
-    saf = adsl.filter(pl.col("SAFFL") == "Y").select("USUBJID", "LSTALVDY")
+    saf = adsl.filter(pl.col("SAFFL") == "Y").select(
+        "USUBJID",
+        "LSTALVDY",
+        # follow-up closed: completed, left or died (ADSL EOSSTT / DTHFL; null: not recorded)
+        (
+            (
+                pl.col("EOSSTT").is_in(["COMPLETED", "DISCONTINUED"])
+                if "EOSSTT" in adsl.columns
+                else pl.lit(False)
+            )
+            | ((pl.col("DTHFL") == "Y") if "DTHFL" in adsl.columns else pl.lit(False))
+        )
+        .fill_null(False)
+        .alias("_CLOSED"),
+    )
     ae = adae.join(saf, on="USUBJID", how="semi")
     events = pl.concat(
         [
@@ -162,7 +180,11 @@ def toxicity_status(
     return (
         grid.join(events, on=["USUBJID", "endpoint"], how="left")
         .with_columns(
-            pl.when(pl.col("_event") & followed if purpose == "rate" else pl.col("_event"))
+            pl.when(
+                pl.col("_event") & (followed | pl.col("_CLOSED"))
+                if purpose == "rate"
+                else pl.col("_event")
+            )
             .then(pl.lit("event"))
             .when(followed)
             .then(pl.lit("no event"))

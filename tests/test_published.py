@@ -428,3 +428,20 @@ def test_pools_stay_within_one_named_product() -> None:
     )
     pooled = P.pooled_without_overlap(c, "CRS_ANY")
     assert pooled.select("product", "k", "n", "studies").rows() == [("relma-cel", 8, 12, "C, D")]
+
+
+def test_a_patient_who_died_of_crs_before_day_28_counts_in_the_rate() -> None:
+    """1: grade 4 CRS on day 3, died on day 10 (follow-up closed: it can never reach day 28):
+    an event in the rate, not "not yet evaluable"; 2: left on day 12 without CRS: not
+    evaluable; 3: ongoing at day 12 with CRS: not yet evaluable (the cut came first);
+    4: followed to day 40 without CRS. CRS any grade: 1/2."""
+    adsl, adae = _tox([10, 12, 12, 40], [("1", "CRS", 4, 3), ("3", "CRS", 1, 5)])
+    adsl = adsl.with_columns(
+        pl.Series("EOSSTT", ["DISCONTINUED", "DISCONTINUED", "ONGOING", "ONGOING"]),
+        pl.Series("DTHFL", ["Y", "N", "N", "N"]),
+    )
+    st = P.toxicity_status(adsl, adae).filter(pl.col("endpoint") == "CRS_ANY")
+    assert st["status"].to_list() == ["event", "not yet evaluable", "not yet evaluable", "no event"]
+    # without EOSSTT/DTHFL (not collected) the death is not known: not yet evaluable
+    bare = P.toxicity_status(adsl.drop("EOSSTT", "DTHFL"), adae)
+    assert bare.filter(pl.col("endpoint") == "CRS_ANY")["status"][0] == "not yet evaluable"
