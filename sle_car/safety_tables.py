@@ -17,6 +17,7 @@ import polars as pl
 
 from sle_car._checks import require_columns
 from sle_car.figures import patient_label_expr
+from sle_car.instruments.icaht import EARLY_WINDOW, LATE_WINDOW
 from sle_car.sap import REPORTING, SAFETY
 
 GRADES = (1, 2, 3, 4, 5)
@@ -373,7 +374,8 @@ def cytopenia_table(
     icaht: pl.DataFrame | None,
     adsl: pl.DataFrame,
     *,
-    late_window: tuple[int, int] = (31, 100),
+    early_window: tuple[int, int] = EARLY_WINDOW,
+    late_window: tuple[int, int] = LATE_WINDOW,
 ) -> pl.DataFrame:
     """``tbl-cytopenia``: one row per infused patient (``adsl``, already the safety
     population) with the worst post-baseline CTCAE grade of neutropenia, thrombocytopenia,
@@ -406,7 +408,7 @@ def cytopenia_table(
     )
     measured = after.group_by("USUBJID").agg(
         *[(pl.col("PARAMCD") == p).any().alias(f"_m{p}") for p in CYTOPENIA_PARAMS],
-        ((pl.col("PARAMCD") == "NEUT") & (pl.col("ADY") <= 30)).any().alias("_mEARLY"),
+        ((pl.col("PARAMCD") == "NEUT") & (pl.col("ADY") <= early_window[1])).any().alias("_mEARLY"),
     )
     if icaht is None:
         icaht = pl.DataFrame(

@@ -64,6 +64,12 @@ def _longest_run(df: pl.DataFrame, by: str, flag: str, recovery_days: int) -> pl
     )
 
 
+EARLY_WINDOW = (0, 30)
+"""Early ICAHT: days 0-30 after the infusion (Rejeski 2023)."""
+LATE_WINDOW = (31, 100)
+"""Late ICAHT: days 31-100 by default (Rejeski 2023; extendable to 180 or 365 in the SAP)."""
+
+
 def icaht_early(
     anc: pl.DataFrame,
     *,
@@ -71,7 +77,7 @@ def icaht_early(
     threshold_500: float = 500.0,
     threshold_100: float = 100.0,
     recovery_days: int = 3,
-    window: tuple[int, int] = (0, 30),
+    window: tuple[int, int] = EARLY_WINDOW,
 ) -> pl.DataFrame:
     """Early ICAHT grade per subject from daily ANC (cells/µL) in ``ANC`` by ``ADY``.
 
@@ -112,7 +118,7 @@ def icaht_early(
 
 
 def icaht_late(
-    anc: pl.DataFrame, *, by: str = "USUBJID", window: tuple[int, int] = (31, 100)
+    anc: pl.DataFrame, *, by: str = "USUBJID", window: tuple[int, int] = LATE_WINDOW
 ) -> pl.DataFrame:
     """Late ICAHT grade per subject from ANC (cells/µL) after day 30: graded from the nadir
     (≤ 1500 grade 1, ≤ 1000 grade 2, ≤ 500 grade 3, ≤ 100 grade 4) when neutropenia is not
