@@ -71,6 +71,7 @@ from sle_car.validate import (
     drop_copies,
     sort_report,
     validate_domain,
+    validate_domain_copies,
 )
 
 BATCH_SIZE = 1000
@@ -174,7 +175,8 @@ def _batch_rows(stage: Path, batch: int) -> pl.DataFrame | None:
     parts = sorted((stage / f"{_B}={batch}").glob("*.parquet"))
     if not parts:
         return None
-    return pl.read_parquet(parts).sort(ROW)
+    rows = pl.read_parquet(parts)
+    return rows if rows.get_column(ROW).is_sorted() else rows.sort(ROW)
 
 
 def validate_clean(
@@ -254,10 +256,10 @@ def _validate_clean(
     rules: dict[str, list[pl.DataFrame]] = {name: [] for name in files}
     counts = {name: [0, 0, 0] for name in files}  # rows in, kept, set aside
     dm_raw = _collect(data_dir / files["dm"], scans["dm"]) if "dm" in scans else None
-    dm_typed = None
+    dm_typed = dm_copies = None
     subjects = pl.Series("USUBJID", [], dtype=pl.String)
     if dm_raw is not None:
-        dm_typed, issues = validate_domain("dm", dm_raw, files["dm"], study)
+        dm_typed, issues, dm_copies = validate_domain_copies("dm", dm_raw, files["dm"], study)
         parts.append(issues)
         whole["dm"] = whole["dm"] or dm_typed is None or _file_level(issues)
         if dm_typed is not None and not whole["dm"]:
@@ -275,7 +277,7 @@ def _validate_clean(
     )
     keys = ids.sort("_K").with_row_index(_B).with_columns((pl.col(_B) // batch_size).cast(pl.Int64))
     n_batches = -(-keys.height // batch_size)
-    dm_nocopies = drop_copies(dm_typed) if dm_typed is not None else None
+    dm_nocopies = drop_copies(dm_typed, dm_copies) if dm_typed is not None else None
     # 3. every other domain streamed once into per-batch files; a cohort of one batch is
     # read as it is (every rule is within a subject: the orphans need no batch of their own)
     others = [n for n in files if n != "dm" and n in scans]
@@ -286,16 +288,18 @@ def _validate_clean(
     # values the rules over a whole domain need (items of issue #18 not collected)
     seen = {"lb": ("LBTESTCD", set()), "ds": ("DSDECOD", set())}
     ds_subjects: set[str] = set()  # every subject with a DS row (no_disposition)
+    written: set[str] = set()  # clean domains written whole (a cohort of one batch)
     # 4. per batch: validate, rules across domains, clean; kept rows written as parts
     for batch in [0] if single else [*range(n_batches), ORPHANS]:
         typed_b: dict[str, pl.DataFrame] = {}
+        copies_b: dict[str, pl.DataFrame | None] = {}
         batch_parts = []
         for name in others:
             raw = direct.get(name) if single else _batch_rows(work / name, batch)
             if raw is None:
                 continue
             counts[name][0] += raw.height
-            typed, issues = validate_domain(name, raw, files[name], study)
+            typed, issues, copies_b[name] = validate_domain_copies(name, raw, files[name], study)
             if single:  # only the row numbers are needed again (a domain set aside whole)
                 direct[name] = raw.select(ROW)
             del raw
@@ -306,7 +310,7 @@ def _validate_clean(
                     seen[name][1].update(typed.get_column(seen[name][0]).unique().to_list())
                 if name == "ds" and "USUBJID" in typed.columns:
                     ds_subjects.update(typed.get_column("USUBJID").unique().to_list())
-        cross_in = {n: drop_copies(t) for n, t in typed_b.items()}
+        cross_in = {n: drop_copies(t, copies_b[n]) for n, t in typed_b.items()}
         if dm_nocopies is not None:
             cross_in = {"dm": dm_nocopies, **cross_in}
         batch_parts.append(_cross_domain(files, cross_in))
@@ -321,13 +325,21 @@ def _validate_clean(
             rules[name].append(r)
             counts[name][1] += good.height
             counts[name][2] += a.height
-            if good.height:
+            if single:  # the clean domain itself: no part to write and read again
+                written.add(name)
+                write_parquet(
+                    pl.concat([template[name], clean_order(good).cast(template[name].schema)]),
+                    clean_dir / f"{name}.parquet",
+                )
+            elif good.height:
                 # R6 sets every row of a subject not in DM aside
-                if batch == ORPHANS and not single:
+                if batch == ORPHANS:
                     raise AssertionError("a row of a subject not in DM was kept")
                 good = clean_order(good).cast(template[name].schema)
-                good.write_parquet(work / f"{name}.{batch:09d}.part.parquet", statistics=False)
-        del typed_b, cross_in
+                good.write_parquet(
+                    work / f"{name}.{batch:09d}.part.parquet", compression="lz4", statistics=False
+                )
+        del typed_b, copies_b, cross_in
     # a domain's values over all batches: what _not_collected_items reads of it
     summary = {
         name: pl.DataFrame({col: list(values)}, schema={col: pl.String})
@@ -363,7 +375,7 @@ def _validate_clean(
             if name == "dm":
                 subjects = pl.Series("USUBJID", [], dtype=pl.String)
             continue
-        if name == "dm" and dm_raw is not None:
+        if (name == "dm" and dm_raw is not None) or name in written:
             continue  # written above
         pieces = sorted(work.glob(f"{name}.*.part.parquet"))
         lf = pl.concat(

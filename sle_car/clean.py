@@ -287,7 +287,11 @@ depend on its rows alone (not on threads, nor on the batches they were cleaned i
 def clean_order(df: pl.DataFrame | pl.LazyFrame):
     """The order of a clean domain's rows: by subject, then as in the export (a stable sort).
     Every batch of subjects is then a contiguous run of rows, so that cleaning in batches
-    (:mod:`sle_car.batched`) writes the same bytes as one pass."""
+    (:mod:`sle_car.batched`) writes the same bytes as one pass. Rows already in that order
+    (an export sorted by subject, as most are) are returned as they are: a stable sort would
+    not move them (issue 19: the check is one pass, the sort a copy of every column)."""
+    if isinstance(df, pl.DataFrame) and df.get_column("USUBJID").is_sorted(nulls_last=True):
+        return df
     return df.sort("USUBJID", maintain_order=True, nulls_last=True)
 
 

@@ -399,27 +399,45 @@ def _parse_number(text: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     )
 
 
-def schema_for(model: type[pa.DataFrameModel], data: pl.DataFrame) -> pa.DataFrameSchema:
+def key_repeated(model: type[pa.DataFrameModel], data: pl.DataFrame) -> pl.Series | None:
+    """For each row of ``data``, whether another row has the same 64-bit hash of ``model``'s
+    unique key (``Config.unique``); None when the schema has no key or ``data`` lacks one of
+    its columns. Equal keys have equal hashes, so a row whose key hash is not repeated has a
+    key no other row has (issue 19: one hash serves the key check and the exact copies)."""
+    key = model.to_schema().unique
+    if not key or not all(isinstance(c, str) and c in data.columns for c in key):
+        return None
+    return data.select(key).hash_rows().is_duplicated()
+
+
+def schema_for(
+    model: type[pa.DataFrameModel], data: pl.DataFrame, repeated: pl.Series | None = None
+) -> pa.DataFrameSchema:
     """The schema of ``model`` to validate ``data`` with: without its key-uniqueness check when
     no two rows of ``data`` have the same 64-bit hash of the key, which proves that no key is
     repeated (equal keys have equal hashes), so the check could find nothing. Pandera's check
     compares the key columns themselves and copies the frame: about half of its time on LB
-    and QS (issue 19). With a repeated hash, the full schema runs and reports as before."""
+    and QS (issue 19). With a repeated hash, the full schema runs and reports as before.
+    ``repeated``: :func:`key_repeated` of ``data`` when the caller has it already."""
     schema = model.to_schema()
-    key = schema.unique
-    if not key or not all(isinstance(c, str) and c in data.columns for c in key):
-        return schema
-    if data.select(key).hash_rows().is_duplicated().any():
+    if repeated is None:
+        repeated = key_repeated(model, data)
+    if repeated is None or repeated.any():
         return schema
     schema = copy.copy(schema)
     schema.unique = None
     return schema
 
 
-def _schema_issues(file: str, typed: pl.DataFrame, model: type[pa.DataFrameModel]) -> pl.DataFrame:
+def _schema_issues(
+    file: str,
+    typed: pl.DataFrame,
+    model: type[pa.DataFrameModel],
+    repeated: pl.Series | None = None,
+) -> pl.DataFrame:
     data = typed.drop(ROW)
     try:
-        schema_for(model, data).validate(data, lazy=True)
+        schema_for(model, data, repeated).validate(data, lazy=True)
     except pa.errors.SchemaErrors as err:
         fc = err.failure_cases
     else:
@@ -453,11 +471,16 @@ def _schema_issues(file: str, typed: pl.DataFrame, model: type[pa.DataFrameModel
     return out
 
 
-def exact_copies(typed: pl.DataFrame) -> pl.DataFrame:
+def exact_copies(typed: pl.DataFrame, repeated: pl.Series | None = None) -> pl.DataFrame:
     """Rows that are exact copies of another row, with ``_FIRST`` (the first copy's row) and
     ``_N`` (copies in the group). A 64-bit row hash finds candidates in one pass; equality
-    is then confirmed on the candidates alone, so no hash collision can merge two rows."""
+    is then confirmed on the candidates alone, so no hash collision can merge two rows.
+    ``repeated`` (:func:`key_repeated`): the rows whose key hash is repeated, when the domain
+    has a key: exact copies have the same key, so only those rows can be copies (the others
+    are not hashed again)."""
     cols = [c for c in typed.columns if c != ROW]
+    if repeated is not None:
+        typed = typed.filter(repeated)
     candidates = typed.filter(typed.select(cols).hash_rows().is_duplicated())
     return candidates.with_columns(
         pl.col(ROW).min().over(cols).alias("_FIRST"), pl.len().over(cols).alias("_N")
@@ -879,17 +902,29 @@ def validate_domain(
     Returns the typed frame (``None`` when its columns do not match the contract) and the
     report rows of this domain alone.
     """
+    typed, report, _ = validate_domain_copies(name, raw, file, study)
+    return typed, report
+
+
+def validate_domain_copies(
+    name: str, raw: pl.DataFrame, file: str, study: StudyConfig | None = None
+) -> tuple[pl.DataFrame | None, pl.DataFrame, pl.DataFrame | None]:
+    """:func:`validate_domain`, plus the exact copies (:func:`exact_copies`) of the typed
+    frame it returns, so that :func:`drop_copies` need not find them again; None when there
+    is no typed frame or an invalid descriptive value was blanked in it after they were found
+    (:func:`sle_car.crosschecks.soften_descriptive`: the copies may then differ)."""
     study = study or load_study_config()
     model = RAW_DOMAINS[name]
     raw, absent = _add_optional_columns(name, raw)
     structure = pl.concat([_structure(file, raw, model), _columns_not_collected(file, absent)])
     if structure.filter(pl.col("rule") == "missing_column").height:
-        return None, structure
+        return None, structure, None
     raw = raw.select([ROW, *[c for c in model.to_schema().columns]])
     typed, coercion = _coerce(file, raw, model)
-    schema = _schema_issues(file, typed, model)
+    repeated = key_repeated(model, typed)
+    schema = _schema_issues(file, typed, model, repeated)
     # exact copies are reported once, as repairable duplicates, not as key conflicts
-    copies = exact_copies(typed)
+    copies = exact_copies(typed, repeated)
     schema = schema.filter(
         (pl.col("rule") != "multiple_fields_uniqueness")
         | pl.col("row").is_in(copies[ROW].implode()).not_()
@@ -914,7 +949,8 @@ def validate_domain(
     if name == "vs":
         parts.append(_vs_rules(file, typed))
     parts.append(crosschecks.domain_rules(name, file, typed))
-    return crosschecks.soften_descriptive(name, typed, pl.concat(parts))
+    softened, report = crosschecks.soften_descriptive(name, typed, pl.concat(parts))
+    return softened, report, copies if softened is typed else None
 
 
 def sort_report(report: pl.DataFrame) -> pl.DataFrame:
@@ -1155,9 +1191,11 @@ def _optional_domain_file(data_dir: Path, name: str) -> Path | None:
     return domain_file(data_dir, name)
 
 
-def drop_copies(typed: pl.DataFrame) -> pl.DataFrame:
-    """``typed`` without the later exact copies of a row (cleaning rule R3 keeps the first)."""
-    copies = exact_copies(typed)
+def drop_copies(typed: pl.DataFrame, copies: pl.DataFrame | None = None) -> pl.DataFrame:
+    """``typed`` without the later exact copies of a row (cleaning rule R3 keeps the first);
+    ``copies``: its :func:`exact_copies` when known (:func:`validate_domain_copies`)."""
+    if copies is None:
+        copies = exact_copies(typed)
     if copies.height == 0:
         return typed
     later = copies.filter(pl.col(ROW) != pl.col("_FIRST"))[ROW]

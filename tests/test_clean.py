@@ -57,3 +57,15 @@ def test_rows_in_equal_rows_kept_plus_set_aside(data_copy: Path) -> None:
     # R6: no clean row of any domain belongs to the subject set aside in DM
     for name, clean in cleaned.domains.items():
         assert clean.filter(pl.col("USUBJID") == gone).height == 0, name
+
+
+def test_clean_order_sorts_by_subject_stably_and_keeps_sorted_rows() -> None:
+    """Rows by subject (empty last), in export order within a subject; rows already in that
+    order are returned as they are (issue 19: no sort)."""
+    from sle_car.clean import clean_order
+
+    df = pl.DataFrame({"USUBJID": ["B", None, "A", "B", "A"], "X": [1, 2, 3, 4, 5]})
+    out = clean_order(df)
+    assert out.rows() == [("A", 3), ("A", 5), ("B", 1), ("B", 4), (None, 2)]
+    assert clean_order(out) is out
+    assert clean_order(df.lazy()).collect().equals(out)

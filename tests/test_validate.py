@@ -129,6 +129,37 @@ def test_exact_duplicate_row_is_repairable(data_copy: Path) -> None:
     assert report.filter(pl.col("rule") == "multiple_fields_uniqueness").height == 0
 
 
+def test_exact_copies_found_among_repeated_keys_only() -> None:
+    """Issue 19: exact copies are looked for only among rows whose key hash is repeated (one
+    hash serves the key check and R3); they must be those of the search over every row,
+    including a key conflict that is no copy and copies with an empty key column."""
+    from data_schemas import RAW_DOMAINS
+    from sle_car.validate import drop_copies, exact_copies, key_repeated, schema_for
+
+    df = pl.DataFrame(
+        {
+            "_ROW": [2, 3, 4, 5, 6, 7, 8],
+            "USUBJID": ["A", "A", "A", "B", "A", "B", "B"],
+            "QSTESTCD": ["T1", "T1", "T1", "T1", "T1", "T2", "T2"],
+            "VISITNUM": [1.0, 1.0, 1.0, 1.0, 1.0, None, None],
+            "QSORRES": ["5", "5", "6", "5", "5", "x", "x"],
+        }
+    )
+    qs = RAW_DOMAINS["qs"]
+    repeated = key_repeated(qs, df)
+    assert repeated.to_list() == [True, True, True, False, True, True, True]
+    fast, slow = exact_copies(df, repeated), exact_copies(df)
+    assert fast.equals(slow)
+    assert fast.select("_ROW", "_FIRST").rows() == [(2, 2), (3, 2), (6, 2), (7, 7), (8, 7)]
+    assert drop_copies(df, fast)["_ROW"].to_list() == [2, 4, 5, 7]
+    assert schema_for(qs, df, repeated).unique == ["USUBJID", "QSTESTCD", "VISITNUM"]
+    # no key repeated: no copy, and the futile key check is dropped
+    once = df.filter(pl.col("_ROW").is_in([2, 5, 7]))
+    assert not key_repeated(qs, once).any()
+    assert exact_copies(once, key_repeated(qs, once)).height == 0
+    assert schema_for(qs, once).unique is None
+
+
 def test_unknown_subject(data_copy: Path) -> None:
     _edit(data_copy, "ae", 2, "USUBJID", "SLECAR01-01-999")
     _find(validate_study(data_copy).report, "ae.csv", 2, "USUBJID", "unknown_subject")
