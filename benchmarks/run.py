@@ -51,9 +51,19 @@ SEED = 1
 BASE = 10_000
 """Largest size simulated directly; larger ones replicate it as further sites."""
 
-PEAK = "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024"
-CPU = "(lambda r: r.ru_utime + r.ru_stime)(resource.getrusage(resource.RUSAGE_SELF))"
-"""CPU seconds of the step (all threads): unlike wall time, hardly changed by other jobs."""
+PEAK = (
+    "(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss"
+    " + 2 * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024"
+)
+"""Peak memory of the step: its process's, plus twice the largest of its worker processes
+(validation and cleaning run batches in up to 2 workers, ``sle_car.batched.WORKERS``): an
+upper bound of what was held at once."""
+CPU = (
+    "sum((lambda r: r.ru_utime + r.ru_stime)(resource.getrusage(w))"
+    " for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))"
+)
+"""CPU seconds of the step (all threads, worker processes included): unlike wall time,
+hardly changed by other jobs."""
 SIMULATE = f"""
 import resource, sys, time
 from sle_car.simulate import simulate_to_dir

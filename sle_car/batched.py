@@ -19,7 +19,10 @@ the same functions, to a batch of subjects at a time:
 4. per batch, each domain is validated (:func:`sle_car.validate.validate_domain`), the rules
    across domains run (:func:`sle_car.validate._cross_domain`, with the whole DM) and the
    cleaning rules R3-R6 apply (:func:`sle_car.clean.clean_rows`); the kept rows are written
-   as parts of the clean domain, in subject order (:func:`sle_car.clean.clean_order`);
+   as parts of the clean domain, in subject order (:func:`sle_car.clean.clean_order`).
+   Batches are independent: with more than one, :data:`WORKERS` worker processes stage the
+   domains (step 3) and take the batches, and the outcomes are merged in batch order, so
+   the report and the bytes do not depend on which worker finished first;
 5. the parts are concatenated into each clean domain (streamed; fixed row groups, so the bytes
    do not depend on the batches), unless a file-level error sets the domain aside as a whole.
 
@@ -31,9 +34,17 @@ one batch, and the listing of problems and rows set aside (one row per problem).
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
+import sys
 import tempfile
 import warnings
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -53,6 +64,7 @@ from sle_car.io import (
     ROW,
     DataFileError,
     EmptyDomainFile,
+    blanks_missing,
     domain_read_error,
     read_manifest,
     scan_domain,
@@ -68,6 +80,7 @@ from sle_car.validate import (
     _not_collected_items,
     _optional_domain_file,
     _screening_block,
+    blanks_and_spaced,
     drop_copies,
     sort_report,
     validate_domain,
@@ -80,6 +93,11 @@ BATCH_SIZE = 1000
 ORPHANS = -1
 """The batch of rows whose subject is not in DM (or is empty): validated and set aside (R6)."""
 _B = "_BATCH"
+WORKERS = min(
+    2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+)
+"""Worker processes over the batches (issue 19: both cores of the reference machine): at
+most 2, so that the peak stays about twice one batch's."""
 
 
 def _not_collected(file: str, name: str) -> pl.DataFrame:
@@ -179,6 +197,169 @@ def _batch_rows(stage: Path, batch: int) -> pl.DataFrame | None:
     return rows if rows.get_column(ROW).is_sorted() else rows.sort(ROW)
 
 
+@dataclass
+class _Context:
+    """What every batch needs, the same for all (sent once to each worker process)."""
+
+    work: Path
+    clean_dir: Path
+    files: dict[str, str]
+    others: list[str]
+    whole: dict[str, bool]
+    template: dict[str, pl.DataFrame]
+    study: StudyConfig
+    dm_nocopies: pl.DataFrame | None
+    subjects: pl.Series
+
+
+@dataclass
+class _Outcome:
+    """One batch's share of the report, rows set aside and counts (merged in batch order)."""
+
+    report: pl.DataFrame
+    counts: dict[str, list[int]]
+    aside: dict[str, pl.DataFrame] = field(default_factory=dict)
+    rules: dict[str, pl.DataFrame] = field(default_factory=dict)
+    seen: dict[str, set] = field(default_factory=dict)
+    ds_subjects: set[str] = field(default_factory=set)
+    written: set[str] = field(default_factory=set)
+
+
+_SEEN = {"lb": "LBTESTCD", "ds": "DSDECOD"}
+
+
+def _one_batch(ctx: _Context, batch: int, direct: dict[str, pl.DataFrame] | None) -> _Outcome:
+    """Validate, apply the rules across domains and clean one batch of subjects (``direct``:
+    the domains of a cohort of one batch, read whole, each replaced by its row numbers once
+    validated; else the batch's staged rows)."""
+    single = direct is not None
+    files, template = ctx.files, ctx.template
+    out = _Outcome(pl.DataFrame(schema=REPORT_COLUMNS), {n: [0, 0, 0] for n in ctx.others})
+    typed_b: dict[str, pl.DataFrame] = {}
+    copies_b: dict[str, pl.DataFrame | None] = {}
+    batch_parts = []
+    for name in ctx.others:
+        raw = direct.get(name) if single else _batch_rows(ctx.work / name, batch)
+        if raw is None:
+            continue
+        raw, spaced = blanks_and_spaced(raw)
+        if raw.height == 0 and not single:  # blank lines only
+            continue
+        out.counts[name][0] += raw.height
+        typed, issues, copies_b[name] = validate_domain_copies(
+            name, raw, files[name], ctx.study, spaced
+        )
+        if single:  # only the row numbers are needed again (a domain set aside whole)
+            direct[name] = raw.select(ROW)
+        del raw
+        batch_parts.append(issues)
+        if typed is not None:
+            typed_b[name] = typed
+            if name in _SEEN and _SEEN[name] in typed.columns:
+                out.seen[name] = set(typed.get_column(_SEEN[name]).unique().to_list())
+            if name == "ds" and "USUBJID" in typed.columns:
+                out.ds_subjects = set(typed.get_column("USUBJID").unique().to_list())
+    cross_in = {n: drop_copies(t, copies_b[n]) for n, t in typed_b.items()}
+    if ctx.dm_nocopies is not None:
+        cross_in = {"dm": ctx.dm_nocopies, **cross_in}
+    batch_parts.append(_cross_domain(files, cross_in))
+    del cross_in
+    out.report = pl.concat(batch_parts)
+    row_errors, dup = _errors(out.report)
+    for name, typed in typed_b.items():
+        if ctx.whole[name]:
+            continue
+        good, out.aside[name], out.rules[name] = clean_rows(
+            name, files[name], typed, row_errors, dup, ctx.subjects
+        )
+        out.counts[name][1] += good.height
+        out.counts[name][2] += out.aside[name].height
+        if single:  # the clean domain itself: no part to write and read again
+            out.written.add(name)
+            write_parquet(
+                pl.concat([template[name], clean_order(good).cast(template[name].schema)]),
+                ctx.clean_dir / f"{name}.parquet",
+            )
+        elif good.height:
+            # R6 sets every row of a subject not in DM aside
+            if batch == ORPHANS:
+                raise AssertionError("a row of a subject not in DM was kept")
+            good = clean_order(good).cast(template[name].schema)
+            good.write_parquet(
+                ctx.work / f"{name}.{batch:09d}.part.parquet", compression="lz4", statistics=False
+            )
+    return out
+
+
+_WORKER: dict[str, _Context] = {}
+"""The context of a worker process (:func:`_init_worker`)."""
+
+
+def _init_worker(ctx: _Context) -> None:
+    _WORKER["ctx"] = ctx
+
+
+def _worker_batch(batch: int) -> _Outcome:
+    return _one_batch(_WORKER["ctx"], batch, None)
+
+
+@contextmanager
+def _main_not_imported() -> Iterator[None]:
+    """Worker processes started inside this block do not import the caller's main script
+    (``spawn`` does, to find functions defined there; a script calling the engine without an
+    ``if __name__ == "__main__"`` guard would then run again in each worker and fail). The
+    workers run only this module's functions, so they need nothing from it."""
+    main = sys.modules["__main__"]
+    saved = {k: main.__dict__.pop(k) for k in ("__file__",) if k in main.__dict__}
+    spec = getattr(main, "__spec__", None)
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__dict__.update(saved)
+        main.__spec__ = spec
+
+
+def _outcomes(
+    ctx: _Context,
+    batches: list[int],
+    direct: dict[str, pl.DataFrame] | None,
+    workers: int,
+    staging: list[tuple],
+) -> Iterator[_Outcome]:
+    """Stage the domains (``staging``: the arguments of :func:`_stage`, one domain each),
+    then give each batch's outcome, in the order of ``batches``: in this process for a
+    cohort of one batch or ``workers`` 1, else in ``workers`` processes (``spawn``: polars'
+    threads do not survive a fork), at most two batches per worker in flight. A domain that
+    cannot be read raises the error of the first such domain in ``staging`` order."""
+    if direct is not None or workers <= 1 or len(batches) <= 1:
+        for job in staging:
+            _stage(*job)
+        for batch in batches:
+            yield _one_batch(ctx, batch, direct)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        min(workers, len(batches)), mp_context=context, initializer=_init_worker, initargs=(ctx,)
+    ) as pool:
+        with _main_not_imported():  # the workers start with the first tasks
+            staged = [pool.submit(_stage, *job) for job in staging]
+        for future in staged:  # every domain staged before any batch is read
+            future.result()
+        pending: deque = deque()
+        todo = iter(batches)
+        for batch in todo:  # keep the workers busy, never more than 2 per worker queued
+            pending.append(pool.submit(_worker_batch, batch))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            out = pending.popleft().result()
+            for batch in todo:
+                pending.append(pool.submit(_worker_batch, batch))
+                break
+            yield out
+
+
 def validate_clean(
     data_dir: Path | str,
     clean_dir: Path | str,
@@ -186,12 +367,16 @@ def validate_clean(
     batch_size: int = BATCH_SIZE,
     accept_changed_files: bool = False,
     study_config: StudyConfig | Path | str | None = None,
+    workers: int | None = None,
 ) -> Cleaned:
     """Validate and clean ``data_dir`` in batches of ``batch_size`` subjects and write the
     clean domains to ``clean_dir`` (``<domain>.parquet``); return the
     :class:`~sle_car.clean.Cleaned` outcome with ``domains`` empty and ``clean_dir`` set
     (``write_clean`` then adds the quarantine list and reconciliation). The validation
     report, rows set aside and clean bytes are those of one pass (module docstring).
+
+    ``workers``: processes validating batches at the same time when there is more than one
+    batch (default :data:`WORKERS`); each holds one batch, so the peak memory grows with it.
 
     Raises :class:`~sle_car.io.DataFileError` when a file, the manifest or the study
     configuration cannot be read, as :func:`sle_car.validate.validate_study` does."""
@@ -207,7 +392,9 @@ def validate_clean(
     clean_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".batches-", dir=clean_dir))  # beside the outputs
     try:
-        return _validate_clean(data_dir, clean_dir, work, batch_size, accept_changed_files, study)
+        return _validate_clean(
+            data_dir, clean_dir, work, batch_size, accept_changed_files, study, workers or WORKERS
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -219,6 +406,7 @@ def _validate_clean(
     batch_size: int,
     accept: bool,
     study: StudyConfig,
+    workers: int,
 ) -> Cleaned:
     files: dict[str, str] = {}
     not_collected: list[str] = []
@@ -237,7 +425,7 @@ def _validate_clean(
         else:
             files[name] = path.name
             try:
-                scans[name] = scan_domain(path)
+                scans[name] = scan_domain(path, blanks=False)  # blanks: blanks_and_spaced
                 columns = [c for c in scans[name].collect_schema() if c != ROW]
             except EmptyDomainFile as err:  # an optional domain with no records: zero rows
                 if name not in OPTIONAL_DOMAINS:
@@ -255,11 +443,15 @@ def _validate_clean(
     aside: dict[str, list[pl.DataFrame]] = {name: [] for name in files}
     rules: dict[str, list[pl.DataFrame]] = {name: [] for name in files}
     counts = {name: [0, 0, 0] for name in files}  # rows in, kept, set aside
-    dm_raw = _collect(data_dir / files["dm"], scans["dm"]) if "dm" in scans else None
+    dm_raw = dm_spaced = None
+    if "dm" in scans:
+        dm_raw, dm_spaced = blanks_and_spaced(_collect(data_dir / files["dm"], scans["dm"]))
     dm_typed = dm_copies = None
     subjects = pl.Series("USUBJID", [], dtype=pl.String)
     if dm_raw is not None:
-        dm_typed, issues, dm_copies = validate_domain_copies("dm", dm_raw, files["dm"], study)
+        dm_typed, issues, dm_copies = validate_domain_copies(
+            "dm", dm_raw, files["dm"], study, dm_spaced
+        )
         parts.append(issues)
         whole["dm"] = whole["dm"] or dm_typed is None or _file_level(issues)
         if dm_typed is not None and not whole["dm"]:
@@ -278,68 +470,33 @@ def _validate_clean(
     keys = ids.sort("_K").with_row_index(_B).with_columns((pl.col(_B) // batch_size).cast(pl.Int64))
     n_batches = -(-keys.height // batch_size)
     dm_nocopies = drop_copies(dm_typed, dm_copies) if dm_typed is not None else None
-    # 3. every other domain streamed once into per-batch files; a cohort of one batch is
-    # read as it is (every rule is within a subject: the orphans need no batch of their own)
+    # 3. every other domain streamed once into per-batch files (by the workers, when there
+    # are; :func:`_outcomes`); a cohort of one batch is read as it is (every rule is within a
+    # subject: the orphans need no batch of their own)
     others = [n for n in files if n != "dm" and n in scans]
     single = n_batches <= 1
     direct = {n: _collect(data_dir / files[n], scans[n]) for n in others} if single else {}
-    for name in [] if single else others:
-        _stage(data_dir / files[name], scans[name], keys, work / name)
+    staging = [] if single else [(data_dir / files[n], scans[n], keys, work / n) for n in others]
     # values the rules over a whole domain need (items of issue #18 not collected)
-    seen = {"lb": ("LBTESTCD", set()), "ds": ("DSDECOD", set())}
+    seen: dict[str, tuple[str, set]] = {"lb": ("LBTESTCD", set()), "ds": ("DSDECOD", set())}
     ds_subjects: set[str] = set()  # every subject with a DS row (no_disposition)
     written: set[str] = set()  # clean domains written whole (a cohort of one batch)
-    # 4. per batch: validate, rules across domains, clean; kept rows written as parts
-    for batch in [0] if single else [*range(n_batches), ORPHANS]:
-        typed_b: dict[str, pl.DataFrame] = {}
-        copies_b: dict[str, pl.DataFrame | None] = {}
-        batch_parts = []
+    # 4. per batch: validate, rules across domains, clean; kept rows written as parts. The
+    # batches are independent: with more than one, worker processes take them, and their
+    # outcomes are merged in batch order, so that nothing depends on which finished first
+    ctx = _Context(work, clean_dir, files, others, whole, template, study, dm_nocopies, subjects)
+    batches = [0] if single else [*range(n_batches), ORPHANS]
+    for out in _outcomes(ctx, batches, direct if single else None, workers, staging):
+        parts.append(out.report)
         for name in others:
-            raw = direct.get(name) if single else _batch_rows(work / name, batch)
-            if raw is None:
-                continue
-            counts[name][0] += raw.height
-            typed, issues, copies_b[name] = validate_domain_copies(name, raw, files[name], study)
-            if single:  # only the row numbers are needed again (a domain set aside whole)
-                direct[name] = raw.select(ROW)
-            del raw
-            batch_parts.append(issues)
-            if typed is not None:
-                typed_b[name] = typed
-                if name in seen and seen[name][0] in typed.columns:
-                    seen[name][1].update(typed.get_column(seen[name][0]).unique().to_list())
-                if name == "ds" and "USUBJID" in typed.columns:
-                    ds_subjects.update(typed.get_column("USUBJID").unique().to_list())
-        cross_in = {n: drop_copies(t, copies_b[n]) for n, t in typed_b.items()}
-        if dm_nocopies is not None:
-            cross_in = {"dm": dm_nocopies, **cross_in}
-        batch_parts.append(_cross_domain(files, cross_in))
-        report = pl.concat(batch_parts) if batch_parts else pl.DataFrame(schema=REPORT_COLUMNS)
-        parts.append(report)
-        row_errors, dup = _errors(report)
-        for name, typed in typed_b.items():
-            if whole[name]:
-                continue
-            good, a, r = clean_rows(name, files[name], typed, row_errors, dup, subjects)
+            counts[name] = [a + b for a, b in zip(counts[name], out.counts[name], strict=True)]
+        for name, a in out.aside.items():
             aside[name].append(a)
-            rules[name].append(r)
-            counts[name][1] += good.height
-            counts[name][2] += a.height
-            if single:  # the clean domain itself: no part to write and read again
-                written.add(name)
-                write_parquet(
-                    pl.concat([template[name], clean_order(good).cast(template[name].schema)]),
-                    clean_dir / f"{name}.parquet",
-                )
-            elif good.height:
-                # R6 sets every row of a subject not in DM aside
-                if batch == ORPHANS:
-                    raise AssertionError("a row of a subject not in DM was kept")
-                good = clean_order(good).cast(template[name].schema)
-                good.write_parquet(
-                    work / f"{name}.{batch:09d}.part.parquet", compression="lz4", statistics=False
-                )
-        del typed_b, copies_b, cross_in
+            rules[name].append(out.rules[name])
+        for name, values in out.seen.items():
+            seen[name][1].update(values)
+        ds_subjects.update(out.ds_subjects)
+        written.update(out.written)
     # a domain's values over all batches: what _not_collected_items reads of it
     summary = {
         name: pl.DataFrame({col: list(values)}, schema={col: pl.String})
@@ -426,4 +583,5 @@ def _all_rows(
     staged = sorted((work / name).glob("*/*.parquet"))
     if not staged:
         return pl.DataFrame(schema={ROW: pl.Int64})
-    return pl.read_parquet(staged, columns=[ROW]).sort(ROW)
+    rows = blanks_missing(pl.scan_parquet(staged)).select(ROW)  # staged with its blank lines
+    return rows.collect(engine="streaming").sort(ROW)

@@ -31,7 +31,18 @@ class DataFileError(Exception):
 
     def __init__(self, file: Path | str, message: str) -> None:
         self.file = str(file)
+        self.message = message
         super().__init__(f"{file}: {message}")
+
+    def __reduce__(self):  # raised in a worker process, re-raised as it was in the caller
+        return (_rebuild_error, (type(self), self.__dict__, str(self)))
+
+
+def _rebuild_error(cls: type, state: dict, text: str) -> DataFileError:
+    err = Exception.__new__(cls)
+    Exception.__init__(err, text)
+    err.__dict__.update(state)
+    return err
 
 
 class EmptyDomainFile(DataFileError):
@@ -243,12 +254,14 @@ def _check_parquet_schema(path: Path, schema: pl.Schema) -> None:
         )
 
 
-def scan_domain(path: Path) -> pl.LazyFrame:
+def scan_domain(path: Path, *, blanks: bool = True) -> pl.LazyFrame:
     """One domain file as a lazy scan of text columns (values exactly as exported) plus
     ``_ROW``; blank lines are not records and are skipped. The file-level checks (empty,
     binary, not UTF-8, header, no data rows, unreadable Parquet, nested columns) run now, in
     flat memory; a malformed CSV body is found when the scan runs (:func:`collect_domain`).
-    :func:`read_domain` collects it; the batched engine (:mod:`sle_car.batched`) streams it."""
+    :func:`read_domain` collects it; the batched engine (:mod:`sle_car.batched`) streams it.
+    ``blanks=False``: whitespace-only cells and blank lines are left as they are, for a
+    caller that applies :func:`blanks_missing` (or an equivalent pass) itself."""
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
 
@@ -268,14 +281,26 @@ def scan_domain(path: Path) -> pl.LazyFrame:
         header = _check_csv_file(path)
         _check_short_rows(path, len(header))
         lf = pl.scan_csv(path, infer_schema=False, new_columns=header)
-    # Empty and whitespace-only strings are missing values, as in the CSV: "whitespace only
-    # means missing" holds before any rule, so a blank optional cell is never a problem and a
-    # blank required cell is "required but empty". Row numbers are taken before blank lines
-    # (rows with no value at all, e.g. a trailing empty line) are skipped: a blank line holds
-    # no record, and every other row keeps the number a spreadsheet shows.
-    lf = lf.with_columns(pl.when(pl.all().str.strip_chars().str.len_chars() > 0).then(pl.all()))
+    # Row numbers are taken before blank lines (rows with no value at all, e.g. a trailing
+    # empty line) are skipped: a blank line holds no record, and every other row keeps the
+    # number a spreadsheet shows.
     lf = lf.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
-    return lf.filter(pl.any_horizontal(pl.exclude(ROW).is_not_null()))
+    return blanks_missing(lf) if blanks else lf
+
+
+def blank(cell: pl.Expr) -> pl.Expr:
+    """A cell that is empty or holds only whitespace (null for a missing cell)."""
+    return cell.str.strip_chars().str.len_chars() == 0
+
+
+def blanks_missing(raw: pl.LazyFrame | pl.DataFrame):
+    """Empty and whitespace-only strings are missing values, as in the CSV: "whitespace only
+    means missing" holds before any rule, so a blank optional cell is never a problem and a
+    blank required cell is "required but empty"; rows with no value left (blank lines) are
+    skipped. ``raw``: text columns and ``_ROW``."""
+    cells = pl.exclude(ROW)
+    raw = raw.with_columns(pl.when(blank(cells).not_()).then(cells))
+    return raw.filter(pl.any_horizontal(cells.is_not_null()))
 
 
 def domain_read_error(path: Path, err: Exception) -> DataFileError:

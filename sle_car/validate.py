@@ -37,6 +37,7 @@ from sle_car.io import (
     ROW,
     DataFileError,
     EmptyDomainFile,
+    blanks_missing,
     domain_file,
     read_domain,
     read_manifest,
@@ -295,8 +296,30 @@ def _spaced(df: pl.DataFrame, columns: list[str]) -> list[str]:
     return [c for c, hit in zip(cols, hits, strict=True) if hit]
 
 
+def blanks_and_spaced(raw: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """:func:`sle_car.io.blanks_missing` of ``raw`` (text as exported, blanks not yet
+    missing) and the columns :func:`_spaced` finds in its result, in one pass over the cells:
+    both strip every value, and the strip is computed once (issue 19: the blank cells and the
+    stray whitespace were two passes). Give the columns to :func:`validate_domain_copies`."""
+    cols = [c for c in raw.columns if c != ROW]
+    exprs = []
+    for c in cols:
+        text = pl.col(c)
+        stripped = text.str.strip_chars()
+        kept = stripped.str.len_chars() > 0
+        exprs += [pl.when(kept).then(text).alias(c), (kept & (text != stripped)).alias(f"{c}\x1f")]
+    marked = raw.lazy().with_columns(exprs).collect()
+    flags = [f"{c}\x1f" for c in cols]
+    hits = marked.select(pl.col(flags).any()).row(0) if cols else ()
+    spaced = [c for c, hit in zip(cols, hits, strict=True) if hit]
+    return blanks_missing(marked.drop(flags)), spaced
+
+
 def _coerce(
-    file: str, df: pl.DataFrame, model: type[pa.DataFrameModel]
+    file: str,
+    df: pl.DataFrame,
+    model: type[pa.DataFrameModel],
+    spaced: list[str] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Strip whitespace, repair decimal commas, cast to the schema types; report each.
 
@@ -305,10 +328,14 @@ def _coerce(
     when that cast fails, gives a non-finite value, or the text holds a comma: any other cell
     is a plain number none of the rules can flag, and its value is the cast's. The report
     (rows, order, messages) is that of every check on every cell
-    (``tests/test_validate_pinned.py``)."""
+    (``tests/test_validate_pinned.py``). ``spaced``: the columns with stray whitespace
+    when known (:func:`blanks_and_spaced`); otherwise they are looked for here."""
     issues = [empty_report()]
     text_cols = [c for c in df.columns if c != ROW]
-    spaced = _spaced(df, text_cols)
+    if spaced is None:
+        spaced = _spaced(df, text_cols)
+    else:
+        spaced = [c for c in text_cols if c in spaced and df.schema[c] == pl.String]
     for col in spaced:
         hit = pl.col(col).is_not_null() & (pl.col(col) != pl.col(col).str.strip_chars())
         issues.append(
@@ -907,12 +934,17 @@ def validate_domain(
 
 
 def validate_domain_copies(
-    name: str, raw: pl.DataFrame, file: str, study: StudyConfig | None = None
+    name: str,
+    raw: pl.DataFrame,
+    file: str,
+    study: StudyConfig | None = None,
+    spaced: list[str] | None = None,
 ) -> tuple[pl.DataFrame | None, pl.DataFrame, pl.DataFrame | None]:
     """:func:`validate_domain`, plus the exact copies (:func:`exact_copies`) of the typed
     frame it returns, so that :func:`drop_copies` need not find them again; None when there
     is no typed frame or an invalid descriptive value was blanked in it after they were found
-    (:func:`sle_car.crosschecks.soften_descriptive`: the copies may then differ)."""
+    (:func:`sle_car.crosschecks.soften_descriptive`: the copies may then differ).
+    ``spaced``: the columns of ``raw`` with stray whitespace (:func:`blanks_and_spaced`)."""
     study = study or load_study_config()
     model = RAW_DOMAINS[name]
     raw, absent = _add_optional_columns(name, raw)
@@ -920,7 +952,7 @@ def validate_domain_copies(
     if structure.filter(pl.col("rule") == "missing_column").height:
         return None, structure, None
     raw = raw.select([ROW, *[c for c in model.to_schema().columns]])
-    typed, coercion = _coerce(file, raw, model)
+    typed, coercion = _coerce(file, raw, model, spaced)
     repeated = key_repeated(model, typed)
     schema = _schema_issues(file, typed, model, repeated)
     # exact copies are reported once, as repairable duplicates, not as key conflicts

@@ -28,12 +28,13 @@ def _bytes(folder: Path) -> dict[str, str]:
     }
 
 
-def _assert_same(data: Path, tmp: Path, batch_sizes=(1, 2, 10_000)) -> None:
+def _assert_same(data: Path, tmp: Path, batch_sizes=(1, 2, 10_000), workers=(None,)) -> None:
+    """``workers``: worker processes (None: the default) for every batch size."""
     one = clean_study(data, validate_study(data))
     write_clean(one, tmp / "one")
-    for size in batch_sizes:
-        out = tmp / f"batched{size}"
-        got = validate_clean(data, out, batch_size=size)
+    for size, n in [(size, n) for size in batch_sizes for n in workers]:
+        out = tmp / f"batched{size}-{n}"
+        got = validate_clean(data, out, batch_size=size, workers=n)
         write_clean(got, out)
         assert got.validation.report.equals(one.validation.report), size
         assert got.quarantine.equals(one.quarantine), size
@@ -97,7 +98,8 @@ def test_damaged_cut_batched_equals_one_pass(data_copy: Path, tmp_path: Path) ->
     assert {"duplicate_row", "unknown_subject", "malformed_number", "unknown_column"} <= rules
     assert {"domain_not_collected", "greater_than_or_equal_to", "not_nullable"} <= rules
     assert {"multiple_fields_uniqueness"} <= rules
-    _assert_same(data_copy, tmp_path, batch_sizes=(1, 2))
+    # batches validated in this process, and by two worker processes (merged in batch order)
+    _assert_same(data_copy, tmp_path, batch_sizes=(1, 2), workers=(1, 2))
 
 
 def test_batched_rows_keep_their_row_number_in_the_export(data_copy: Path, tmp_path) -> None:

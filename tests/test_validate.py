@@ -160,6 +160,29 @@ def test_exact_copies_found_among_repeated_keys_only() -> None:
     assert schema_for(qs, once).unique is None
 
 
+def test_blanks_and_spaced_is_blanks_missing_then_spaced_columns() -> None:
+    """Issue 19: blank cells made missing and the columns with stray whitespace found in one
+    pass give what the two passes gave (whitespace-only cells, a blank line, a tab)."""
+    from sle_car.io import blanks_missing
+    from sle_car.validate import _spaced, blanks_and_spaced
+
+    raw = pl.DataFrame(
+        {
+            "_ROW": [2, 3, 4, 5, 6],
+            "A": ["x", "  ", None, " ", "y"],
+            "B": [" y", "z", None, "\t", "w"],
+            "C": ["1", "2", None, "", "3 "],
+            "D": ["a", "b", None, "", "c"],
+        }
+    )
+    got, spaced = blanks_and_spaced(raw)
+    want = blanks_missing(raw)
+    assert got.equals(want)
+    assert got["_ROW"].to_list() == [2, 3, 6]  # rows 4 and 5 hold no value
+    assert got["A"].to_list() == ["x", None, "y"]
+    assert spaced == _spaced(want, ["A", "B", "C", "D"]) == ["B", "C"]
+
+
 def test_unknown_subject(data_copy: Path) -> None:
     _edit(data_copy, "ae", 2, "USUBJID", "SLECAR01-01-999")
     _find(validate_study(data_copy).report, "ae.csv", 2, "USUBJID", "unknown_subject")
