@@ -290,7 +290,7 @@ def scan_domain(path: Path, *, blanks: bool = True) -> pl.LazyFrame:
 
 def blank(cell: pl.Expr) -> pl.Expr:
     """A cell that is empty or holds only whitespace (null for a missing cell)."""
-    return cell.str.strip_chars().str.len_chars() == 0
+    return cell.str.strip_chars().str.len_bytes() == 0
 
 
 def blanks_missing(raw: pl.LazyFrame | pl.DataFrame):

@@ -37,7 +37,6 @@ from sle_car.io import (
     ROW,
     DataFileError,
     EmptyDomainFile,
-    blanks_missing,
     domain_file,
     read_domain,
     read_manifest,
@@ -302,17 +301,21 @@ def blanks_and_spaced(raw: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     both strip every value, and the strip is computed once (issue 19: the blank cells and the
     stray whitespace were two passes). Give the columns to :func:`validate_domain_copies`."""
     cols = [c for c in raw.columns if c != ROW]
-    exprs = []
-    for c in cols:
-        text = pl.col(c)
-        stripped = text.str.strip_chars()
-        kept = stripped.str.len_chars() > 0
-        exprs += [pl.when(kept).then(text).alias(c), (kept & (text != stripped)).alias(f"{c}\x1f")]
-    marked = raw.lazy().with_columns(exprs).collect()
+    stripped = raw.lazy().with_columns(pl.col(c).str.strip_chars().alias(f"{c}\x1e") for c in cols)
+    kept = {c: pl.col(f"{c}\x1e").str.len_bytes() > 0 for c in cols}  # not blank
+    marked = stripped.select(
+        *[
+            pl.col(c) if c == ROW else pl.when(kept[c]).then(pl.col(c)).alias(c)
+            for c in raw.columns
+        ],
+        *[(kept[c] & (pl.col(c) != pl.col(f"{c}\x1e"))).alias(f"{c}\x1f") for c in cols],
+    ).collect()
     flags = [f"{c}\x1f" for c in cols]
     hits = marked.select(pl.col(flags).any()).row(0) if cols else ()
     spaced = [c for c, hit in zip(cols, hits, strict=True) if hit]
-    return blanks_missing(marked.drop(flags)), spaced
+    # blank cells are missing already: only the rows with no value left are dropped
+    rows = marked.drop(flags)
+    return rows.filter(pl.any_horizontal(pl.exclude(ROW).is_not_null())), spaced
 
 
 def _coerce(
