@@ -165,13 +165,12 @@ def _stage(path: Path, lf: pl.LazyFrame, keys: pl.DataFrame, dst: Path) -> None:
     """Stream one domain file into ``dst/_BATCH=<b>/*.parquet``, one folder per batch of
     subjects (``keys``: stripped USUBJID -> batch), rows in file order with ``_ROW``."""
     if "USUBJID" in lf.collect_schema():
-        # a lookup in the subjects' table (cheaper than a join; same batches, same order)
-        batch = (
-            pl.col("USUBJID")
-            .str.strip_chars()
-            .replace_strict(keys["_K"], keys[_B], default=ORPHANS, return_dtype=pl.Int64)
+        lf = (
+            lf.with_columns(pl.col("USUBJID").str.strip_chars().alias("_K"))
+            .join(keys.lazy(), on="_K", how="left", maintain_order="left")
+            .with_columns(pl.col(_B).fill_null(ORPHANS))
+            .drop("_K")
         )
-        lf = lf.with_columns(batch.fill_null(ORPHANS).alias(_B))
     else:  # the domain does not match the contract and is set aside whole: one batch
         lf = lf.with_columns(pl.lit(ORPHANS, dtype=pl.Int64).alias(_B))
     try:
