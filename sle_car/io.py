@@ -194,7 +194,9 @@ def _check_short_rows(path: Path, n_header: int) -> None:
     is an unreadable row: the CSV reader would pad it with missing values (a dropped last
     field reads as a blank AEENDY: the event looks unresolved) and the values may sit under
     the wrong columns; one with more fields cannot be read either. Both are refused, naming
-    the file and the line where the record starts (the line numbers of a text editor).
+    the file and the line where the record starts (the line numbers of a text editor) and,
+    when quoted values spanning lines come before it, its row in a spreadsheet (the ``_ROW``
+    of the validation report).
 
     Fields are counted as RFC 4180 defines a record (https://www.rfc-editor.org/rfc/rfc4180,
     section 2): the commas outside quotes, plus one, where a record ends at a line break
@@ -248,7 +250,9 @@ def _check_short_rows(path: Path, n_header: int) -> None:
             'quote that is part of a value (5" tall), enclose the value in quotes and double '
             'the quote ("5"" tall")',
         )
-    bad = found.filter(~pl.col("odd")).select("no", "fields", "cr", pl.col("no").alias("end"))
+    bad = found.filter(~pl.col("odd")).select(
+        "no", "fields", "cr", pl.col("no").alias("end"), pl.col("no").alias("row")
+    )
     if len(toggles):
         bad = _check_multiline_records(path, lines, toggles, bad, n_header)
     if bad.height == 0:
@@ -272,7 +276,8 @@ def _check_short_rows(path: Path, n_header: int) -> None:
         else ""
     )
     k = first["fields"]
-    counted = f"line {first['no']} has {k} field{'s' if k != 1 else ''}{spans}, the header has {n_header}{more}"
+    row = f" (row {first['row']} in a spreadsheet)" if first["row"] != first["no"] else ""
+    counted = f"line {first['no']}{row} has {k} field{'s' if k != 1 else ''}{spans}, the header has {n_header}{more}"
     if first["cr"]:
         raise DataFileError(
             path,
@@ -357,10 +362,26 @@ def _check_multiline_records(
             ).alias("fields")
         )
         .filter(pl.col("fields") != n_header)
-        .select(pl.col("start").alias("no"), "fields", pl.lit(False).alias("cr"), "end")
+        .select(
+            pl.col("start").alias("no"),
+            "fields",
+            pl.lit(False).alias("cr"),
+            "end",
+            pl.col("start").alias("row"),
+        )
     )
     single = bad.filter(~pl.col("no").is_in(members["no"].implode()))
-    return pl.concat([single, records.cast(single.schema)]).sort("no")
+    bad = pl.concat([single, records.cast(single.schema)]).sort("no")
+    # the row a spreadsheet (and the validation report) shows: the line, less the extra lines
+    # of the quoted values spanning lines before it
+    before = spans.select(
+        pl.col("end").alias("closed"), (pl.col("end") - pl.col("start")).cum_sum().alias("extra")
+    )
+    return (
+        bad.join_asof(before, left_on="no", right_on="closed", strategy="backward")
+        .with_columns((pl.col("no") - pl.col("extra").fill_null(0)).alias("row"))
+        .select(bad.columns)
+    )
 
 
 _SCALAR = (

@@ -36,7 +36,10 @@ def test_a_short_row_after_a_multi_line_note_is_refused_naming_its_line(tmp_path
     before, the odd quote on line 2 switched the check off and polars padded C with a blank."""
     path = _file(tmp_path, b"A,B,C\n" + NOTE + b"4,5,6\n4,5\n7,8,9\n")
     message = _refused(path)
-    assert "line 5 has 2 fields, the header has 3: a value or its comma is missing" in message
+    assert (
+        "line 5 (row 4 in a spreadsheet) has 2 fields, the header has 3: a value or its comma "
+        "is missing" in message
+    )
 
 
 def test_a_multi_line_note_alone_is_accepted_with_its_values_intact(tmp_path: Path) -> None:
@@ -79,7 +82,8 @@ def test_escaped_quotes_are_one_quote_and_their_commas_stay_in_the_value(
     assert read_domain(path)["B"].to_list() == [value, "5"]
     short = _file(tmp_path, b"A,B,C\n" + content + b"4,5\n")
     line = 2 + content.count(b"\n")
-    assert f"line {line} has 2 fields, the header has 3" in _refused(short)
+    row = " (row 3 in a spreadsheet)" if line > 3 else ""
+    assert f"line {line}{row} has 2 fields, the header has 3" in _refused(short)
 
 
 def test_crlf_file_with_a_multi_line_note_counts_records_and_lines(tmp_path: Path) -> None:
@@ -88,7 +92,8 @@ def test_crlf_file_with_a_multi_line_note_counts_records_and_lines(tmp_path: Pat
     assert df["C"].to_list() == ["3", "6"]
     assert df["B"][0] == "first line of a note\r\nsecond line, with a comma"  # as polars reads it
     short = (b"A,B,C\n" + NOTE + b"4,5,6\n4,5\n").replace(b"\n", b"\r\n")
-    assert "line 5 has 2 fields, the header has 3" in _refused(_file(tmp_path, short))
+    message = _refused(_file(tmp_path, short))
+    assert "line 5 (row 4 in a spreadsheet) has 2 fields, the header has 3" in message
 
 
 def test_balanced_quotes_inside_an_unquoted_value_are_literal(tmp_path: Path) -> None:
@@ -180,7 +185,10 @@ def test_a_short_row_after_a_multi_line_value_is_refused_in_both_engines(
 
     path, line = _ae_with_note(data_copy, short_line=True)
     n_header = path.read_bytes().split(b"\n")[0].count(b",") + 1
-    expected = f"line {line} has {n_header - 1} fields, the header has {n_header}"
+    expected = (
+        rf"line {line} \(row {line - 1} in a spreadsheet\) has {n_header - 1} fields, the "
+        f"header has {n_header}"
+    )
     with pytest.raises(DataFileError, match=expected) as err:
         validate_study(data_copy)
     assert err.value.file.endswith("ae.csv")
@@ -197,3 +205,12 @@ def test_a_multi_line_value_gives_the_same_outcome_in_both_engines(
     assert ae["_ROW"].head(3).to_list() == [2, 3, 4]  # spreadsheet rows, not lines
     assert ae.height == pl.read_csv(data_copy / "ae.csv", infer_schema=False).height
     _assert_same(data_copy, tmp_path / "out", batch_sizes=(1, 10_000))
+
+
+def test_the_row_named_is_the_one_the_validation_report_shows(tmp_path: Path) -> None:
+    """Lines 2-4 and 5-6 hold two records: line 7 is row 4 (the report's _ROW)."""
+    body = b'A,B,C\n1,"a\nb\nc",3\n1,"a\nb",3\n'
+    assert "line 7 (row 4 in a spreadsheet) has 2 fields" in _refused(
+        _file(tmp_path, body + b"4,5\n")
+    )
+    assert read_domain(_file(tmp_path, body + b"4,5,6\n"))["_ROW"].to_list() == [2, 3, 4]
