@@ -207,10 +207,12 @@ def _check_short_rows(path: Path, n_header: int) -> None:
     even number of them. A line holding only whitespace, commas and quotes holds no record
     and is skipped, as :func:`scan_domain` skips it.
 
-    Streamed, in flat memory (0.4 GB on a 0.7 GB lb.csv): one pass over the lines keeps only
-    those with an odd number of quotes (where a quoted value opens or closes across lines) or
-    with a wrong count; only when some quoted value spans lines, a second pass reads the lines
-    of those records, and their fields are added up per record (vectorised).
+    Streamed (0.44 GB peak on a 0.7 GB lb.csv, as before): one pass over the lines keeps the
+    numbers of those with an odd number of quotes (where a quoted value opens or closes across
+    lines) or a wrong count; only when some quoted value spans lines, a second streamed pass
+    (:func:`_check_multiline_records`, flat memory) counts the fields per record. Measured on
+    the 10,000-patient lb.csv under a load of 6-9: 2.5 -> 2.6-2.8 CPU s with no such value;
+    17 CPU s, 0.64 GB peak when every one of its 6.5 million records spans two lines.
 
     The file-level problems found on the way name their line: a quote opened and never closed
     (the rest of the file would be one value), a quoted value spanning lines that opens in
@@ -253,8 +255,8 @@ def _check_short_rows(path: Path, n_header: int) -> None:
     bad = found.filter(~pl.col("odd")).select(
         "no", "fields", "cr", pl.col("no").alias("end"), pl.col("no").alias("row")
     )
-    if len(toggles):
-        bad = _check_multiline_records(path, lines, toggles, bad, n_header)
+    if len(toggles):  # some quoted value spans lines: count fields per record
+        bad = _check_multiline_records(path, lines, n_header)
     if bad.height == 0:
         return
     first = bad.row(0, named=True)
@@ -299,89 +301,84 @@ def _check_short_rows(path: Path, n_header: int) -> None:
     raise DataFileError(path, f"{counted}: {advice}")
 
 
-def _check_multiline_records(
-    path: Path, lines: pl.LazyFrame, toggles: pl.Series, bad: pl.DataFrame, n_header: int
-) -> pl.DataFrame:
-    """The records of :func:`_check_short_rows` whose quoted values span lines. ``toggles``
-    are the lines with an odd number of quotes, in order (an even count of them): each pair
-    opens and closes a record over lines ``open..close``. The first line starts outside
-    quotes and counts its commas outside quotes; every later line starts inside, so it counts
-    the other commas (all minus those outside when starting outside). Returns ``bad`` (the
-    single-line records with a wrong count, ``no, fields, cr, end``) without the lines that lie
-    inside such a record, plus the multi-line records with a wrong count, in line order.
+def _check_multiline_records(path: Path, lines: pl.LazyFrame, n_header: int) -> pl.DataFrame:
+    """The records of a file some of whose quoted values span lines (:func:`_check_short_rows`)
+    with a wrong number of fields, as ``no, fields, cr, end, row`` (first line, count, a bare
+    CR on a one-line record, last line, row in a spreadsheet), in line order. One more
+    streamed pass in flat memory: a line starts inside a quoted value when the lines before it
+    hold an odd number of quotes; one starting outside counts the commas outside quotes
+    (a quote left open runs to the line's end), one starting inside the other commas; a
+    record's fields are the running sum of those counts at its last line (the one ending
+    outside quotes) less the sum before its first line, plus one.
+
     Raises :class:`DataFileError` when a quoted value spanning lines opens inside a value that
-    is not enclosed in quotes (polars would fail with no line number)."""
-    spans = pl.DataFrame({"start": toggles.gather_every(2), "end": toggles.gather_every(2, 1)})
-    members = spans.select(
-        pl.int_ranges("start", pl.col("end") + 1, dtype=pl.Int64).alias("no"), "start", "end"
-    ).explode("no")
+    is not enclosed in quotes (polars would fail with no line number): after removing the
+    closed quoted runs of the opening line (an escaped "" is two of them), the quote left open
+    must follow a comma or the line's start."""
     line = pl.col("line")
-    unquoted = line.str.replace_all(r'"[^"]*"', "")
-    # commas outside quotes when the line starts outside: a quote left open runs to its end
-    outside = (
-        line.str.replace_all(r'"[^"]*(?:"|$)', "")
-        .str.count_matches(",", literal=True)
-        .cast(pl.Int64)
-    )
-    commas = line.str.count_matches(",", literal=True).cast(pl.Int64)
-    read = (
-        lines.with_columns(pl.col("no").cast(pl.Int64))
-        .filter(pl.col("no").is_in(members["no"].implode()))
-        .select(
-            "no",
-            outside.alias("outside"),
-            commas.alias("commas"),
-            # the quote left open at the end of the opening line starts a value: after removing
-            # the closed quoted runs (an escaped "" is two of them), it follows a comma or the
-            # line's start
-            unquoted.str.contains(r'(?:^|,)"[^"]*$').alias("at_start"),
+    odd = line.str.count_matches('"', literal=True) % 2 == 1
+    outside = line.str.replace_all(r'"[^"]*(?:"|$)', "").str.count_matches(",", literal=True)
+    commas = line.str.count_matches(",", literal=True)
+    at_start = line.str.replace_all(r'"[^"]*"', "").str.contains(r'(?:^|,)"[^"]*$')
+    inside, starts = pl.col("inside"), ~pl.col("inside")
+    found = (
+        lines.select(
+            pl.col("no").cast(pl.Int64),
+            odd.alias("odd"),
+            outside.cast(pl.Int64).alias("outside"),
+            commas.cast(pl.Int64).alias("commas"),
+            at_start.alias("at_start"),
+            line.str.contains(r'[^\s,"]').alias("record"),
+            line.str.contains("\r", literal=True).alias("cr"),
         )
-        .collect(engine="streaming")
-        .join(members, on="no", how="inner")
-        .sort("no")
-    )
-    opening = read.filter(pl.col("no") == pl.col("start"))
-    misplaced = opening.filter(~pl.col("at_start"))
-    if misplaced.height:
-        m = misplaced.row(0, named=True)
-        raise DataFileError(
-            path,
-            f'line {m["no"]} has a quote (") inside a value that is not enclosed in quotes, '
-            f"which opens a quoted value running to line {m['end']}; enclose that value in "
-            'quotes and double the quote inside it (5" tall -> "5"" tall")',
+        .with_columns(inside=(pl.col("odd").cast(pl.Int64).cum_sum() % 2 == 1) != pl.col("odd"))
+        .with_columns(
+            part=pl.when(inside)
+            .then(pl.col("commas") - pl.col("outside"))
+            .otherwise(pl.col("outside")),
+            row=starts.cast(pl.Int64).cum_sum() + 1,
         )
-    records = (
-        read.group_by("start", "end")
-        .agg(
-            (
-                pl.when(pl.col("no") == pl.col("start"))
-                .then(pl.col("outside"))
-                .otherwise(pl.col("commas") - pl.col("outside"))
-                .sum()
-                + 1
-            ).alias("fields")
+        .with_columns(total=pl.col("part").cum_sum())
+        .with_columns(
+            start=pl.when(starts).then(pl.col("no")).forward_fill(),
+            before=pl.when(starts).then(pl.col("total") - pl.col("part")).forward_fill(),
+            ends=inside == pl.col("odd"),  # the line ends outside quotes
         )
-        .filter(pl.col("fields") != n_header)
+        .with_columns(fields=pl.col("total") - pl.col("before") + 1)
+        .filter(
+            (starts & pl.col("odd") & ~pl.col("at_start"))
+            | (
+                pl.col("ends")
+                & (
+                    (pl.col("fields") > n_header)
+                    | (
+                        (pl.col("fields") < n_header)
+                        & (pl.col("record") | (pl.col("start") < pl.col("no")))
+                    )
+                )
+            )
+        )
         .select(
             pl.col("start").alias("no"),
             "fields",
-            pl.lit(False).alias("cr"),
-            "end",
-            pl.col("start").alias("row"),
+            pl.col("cr") & (pl.col("start") == pl.col("no")),
+            pl.col("no").alias("end"),
+            "row",
+            (starts & pl.col("odd") & ~pl.col("at_start")).alias("misplaced"),
         )
+        .collect(engine="streaming")
+        .sort("no")
     )
-    single = bad.filter(~pl.col("no").is_in(members["no"].implode()))
-    bad = pl.concat([single, records.cast(single.schema)]).sort("no")
-    # the row a spreadsheet (and the validation report) shows: the line, less the extra lines
-    # of the quoted values spanning lines before it
-    before = spans.select(
-        pl.col("end").alias("closed"), (pl.col("end") - pl.col("start")).cum_sum().alias("extra")
-    )
-    return (
-        bad.join_asof(before, left_on="no", right_on="closed", strategy="backward")
-        .with_columns((pl.col("no") - pl.col("extra").fill_null(0)).alias("row"))
-        .select(bad.columns)
-    )
+    misplaced = found.filter("misplaced")
+    if misplaced.height:
+        m = misplaced["no"][0]
+        raise DataFileError(
+            path,
+            f'line {m} has a quote (") inside a value that is not enclosed in quotes, which '
+            "opens a quoted value running on to the next line(s); enclose that value in quotes "
+            'and double the quote inside it (5" tall -> "5"" tall")',
+        )
+    return found.drop("misplaced")
 
 
 _SCALAR = (

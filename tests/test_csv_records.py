@@ -118,7 +118,7 @@ def test_two_lone_quotes_in_unquoted_values_on_different_lines_name_the_first(
     one is not at the start of a value, so it is a quote inside an unquoted value."""
     message = _refused(_file(tmp_path, b'A,B,C\n1,5" tall,3\n4,5"x,6\n7,8,9\n'))
     assert 'line 2 has a quote (") inside a value that is not enclosed in quotes' in message
-    assert "running to line 3" in message
+    assert "opens a quoted value running on to the next line(s)" in message
 
 
 def test_an_unbalanced_quote_at_the_end_of_the_file_names_the_line(tmp_path: Path) -> None:
