@@ -214,3 +214,24 @@ def test_the_row_named_is_the_one_the_validation_report_shows(tmp_path: Path) ->
         _file(tmp_path, body + b"4,5\n")
     )
     assert read_domain(_file(tmp_path, body + b"4,5,6\n"))["_ROW"].to_list() == [2, 3, 4]
+
+
+def test_a_short_record_deep_in_a_large_file_gets_the_row_polars_pads(tmp_path: Path) -> None:
+    """300,000 records, every 7th with a note over two lines, so the streamed passes run over
+    many chunks: the line and row named are where polars would pad the record with a blank."""
+    n = 300_000
+    df = pl.DataFrame({"A": pl.int_range(n, eager=True).cast(pl.String)}).with_columns(
+        B=pl.when(pl.int_range(n) % 7 == 0).then(pl.lit("a\nb, c")).otherwise(pl.lit("x")),
+        C=pl.lit("z"),
+    )
+    path = tmp_path / "x.csv"
+    df.write_csv(path)
+    lines = path.read_bytes().split(b"\n")
+    # a line past 250,000 holding one whole record (no quote on it or on the line before)
+    target = next(i for i in range(250_000, n) if b'"' not in lines[i] + lines[i - 1])
+    lines[target] = lines[target].rsplit(b",", 1)[0]
+    path.write_bytes(b"\n".join(lines))
+    padded = pl.read_csv(path, infer_schema=False).with_row_index("row", offset=2)
+    row = padded.filter(pl.col("C").is_null())["row"].to_list()
+    assert len(row) == 1
+    assert f"line {target + 1} (row {row[0]} in a spreadsheet) has 2 fields" in _refused(path)
