@@ -191,10 +191,9 @@ def test_duplicated_infusion_row_keeps_the_subject_in_the_safety_population(
 
 # --- 6. whitespace only means missing ----------------------------------------------------------
 def test_whitespace_only_cells_are_missing_and_change_nothing(
-    data_copy: Path, tmp_path: Path
+    data_copy: Path, built3: tuple[Path, dict], tmp_path: Path
 ) -> None:
-    write_study(data_copy, tmp_path / "before")
-    before = pl.read_parquet(tmp_path / "before" / "adqs.parquet")
+    before = pl.read_parquet(built3[0] / "adqs.parquet")  # the same cohort, derived unchanged
     for domain, column in [
         ("qs", "QSSTAT"),
         ("cm", "CMENDY"),

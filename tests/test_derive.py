@@ -186,14 +186,6 @@ def test_missing_columns_name_the_producer() -> None:
 # --- whole datasets ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def built3(cohort_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """``build_study`` of the 3-patient cohort: the folder and the datasets (read-only: copy
-    the folder before writing into it; issue 19)."""
-    out = tmp_path_factory.mktemp("built3") / "a"
-    return out, build_study(cohort_dir, out)
-
-
 def test_build_is_byte_identical_and_cached(
     cohort_dir: Path, built3: tuple[Path, dict], tmp_path: Path
 ) -> None:
@@ -213,12 +205,17 @@ def test_build_is_byte_identical_and_cached(
     assert ds["adsl"].height == 3
 
 
-def test_changed_data_triggers_rebuild(cohort_dir: Path, tmp_path: Path) -> None:
+def test_changed_data_triggers_rebuild(
+    cohort_dir: Path, built3: tuple[Path, dict], tmp_path: Path
+) -> None:
     import shutil
 
     data = tmp_path / "data"
     shutil.copytree(cohort_dir, data)
+    shutil.copytree(built3[0], tmp_path / "out")  # derived from the same data before
+    before = (tmp_path / "out" / "adsl.parquet").stat().st_mtime_ns
     load_study(data, tmp_path / "out")
+    assert (tmp_path / "out" / "adsl.parquet").stat().st_mtime_ns == before  # current: reused
     dm = pl.read_csv(data / "dm.csv", infer_schema=False)
     first_age = pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("60")).otherwise(pl.col("AGE"))
     dm.with_columns(first_age.alias("AGE")).write_csv(data / "dm.csv")
