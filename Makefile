@@ -54,6 +54,8 @@ report-real: $(STAMP)  ## analyse a real data cut: make report-real DATA=/secure
 validate: $(STAMP)  ## validate the bundled raw data (report in reports/data-issues/)
 	$(BIN)/sle-car validate $(DATA)
 
+# tests/pytest_startup.py, loaded first: the test processes skip a 2 s import nothing uses.
+PYTEST := $(BIN)/python -m pytest -p tests.pytest_startup
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 # pytest-xdist: one worker per core (JOBS=1 runs in one process). --dist loadfile keeps each
 # file on one worker in order: a notebook's cells share its kernel, a module's fixtures run once.
@@ -66,16 +68,16 @@ XDIST  := $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile)
 test: $(STAMP)  ## fast feedback, as CI does: lint, notebooks (nbval), every test but the slow ones (FRESH=1: execute every notebook)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(XDIST) $(NBVAL)$(if $(FRESH), --no-notebook-cache) -m "not slow" notebooks tests
+	$(PYTEST) $(XDIST) $(NBVAL)$(if $(FRESH), --no-notebook-cache) -m "not slow" notebooks tests
 
 test-slow: $(STAMP)  ## only the slow tests (large cohorts, the whole pipeline on a foreign cut)
-	$(BIN)/python -m pytest $(XDIST) -m slow tests
+	$(PYTEST) $(XDIST) -m slow tests
 
 # TEST_DONE=1 (set by .ci/run right after `make test` passed): only the slow tests are left.
 test-all: $(if $(TEST_DONE),,test) test-slow  ## everything: `make test`, then the slow tests (CI)
 
 test-fast: $(STAMP)  ## the unit tests without the slow ones and without notebooks
-	$(BIN)/python -m pytest $(XDIST) -m "not slow" tests
+	$(PYTEST) $(XDIST) -m "not slow" tests
 
 lint: $(STAMP)  ## ruff lint and format check
 	$(BIN)/ruff check .

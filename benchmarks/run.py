@@ -280,12 +280,22 @@ def main(argv: list[str] | None = None) -> None:
                 print(json.dumps(ctcae[-1]), flush=True)
     text = _markdown(rows, ctcae)
     print(text)
-    (HERE / "results.md").write_text(text, encoding="utf-8")
+    (HERE / "results.md").write_text(text + _earlier(HERE / "results.md"), encoding="utf-8")
     RESULTS.mkdir(exist_ok=True)
     if rows:
         keys = list(rows[0])
         lines = [",".join(keys)] + [",".join(str(r[k]) for k in keys) for r in rows]
         (RESULTS / "bench.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _earlier(results: Path) -> str:
+    """The sections of ``results`` after this table (measurements of earlier runs and of
+    ``validate_speed.py``, each headed ``## ...``): kept, so a run adds to the record."""
+    if not results.exists():
+        return ""
+    text = results.read_text(encoding="utf-8")
+    start = text.find("\n## ")
+    return "" if start < 0 else text[start:]
 
 
 def _markdown(rows: list[dict], ctcae: list[dict]) -> str:

@@ -98,6 +98,16 @@ WORKERS = min(
 )
 """Worker processes over the batches (issue 19: both cores of the reference machine): at
 most 2, so that the peak stays about twice one batch's."""
+_G = "_GROUP"
+MAX_STAGED_FILES = 16
+"""At most this many staging files per domain are written at once. Polars' partitioned sink
+keeps a buffer for every open file, so one file per batch grew with the cohort: staging a
+7 GB lab file of 100,000 patients (100 batches) peaked at 1.3-1.9 GB against 0.7-0.8 GB for
+10,000 (measured 2026-12-03). Above 16 batches, consecutive batches share a file."""
+STAGE_ROW_GROUP = 20_000
+"""Rows per row group of a staging file: small groups keep the sink's buffers small (1.29 GB
+against 1.87 GB with polars' default at 100,000 patients) and let a batch's read skip the
+other batches of its file."""
 
 
 def _not_collected(file: str, name: str) -> pl.DataFrame:
@@ -161,9 +171,16 @@ def _file_level(issues: pl.DataFrame) -> bool:
     return _errors(issues)[0].filter(pl.col("row").is_null()).height > 0
 
 
-def _stage(path: Path, lf: pl.LazyFrame, keys: pl.DataFrame, dst: Path) -> None:
-    """Stream one domain file into ``dst/_BATCH=<b>/*.parquet``, one folder per batch of
-    subjects (``keys``: stripped USUBJID -> batch), rows in file order with ``_ROW``."""
+def _group_size(n_batches: int) -> int:
+    """Consecutive batches per staging file, so that with the orphans' own file at most
+    :data:`MAX_STAGED_FILES` are written at once."""
+    return max(1, -(-n_batches // max(1, MAX_STAGED_FILES - 1)))
+
+
+def _stage(path: Path, lf: pl.LazyFrame, keys: pl.DataFrame, dst: Path, group: int) -> None:
+    """Stream one domain file into ``dst/_G=<g>/*.parquet``, one folder per ``group``
+    consecutive batches of subjects (``keys``: stripped USUBJID -> batch), rows in file order
+    with ``_ROW`` and their batch (``_BATCH``)."""
     if "USUBJID" in lf.collect_schema():
         lf = (
             lf.with_columns(pl.col("USUBJID").str.strip_chars().alias("_K"))
@@ -173,13 +190,15 @@ def _stage(path: Path, lf: pl.LazyFrame, keys: pl.DataFrame, dst: Path) -> None:
         )
     else:  # the domain does not match the contract and is set aside whole: one batch
         lf = lf.with_columns(pl.lit(ORPHANS, dtype=pl.Int64).alias(_B))
+    # the orphans (batch -1) stay a group of their own: -1 // group == -1
+    lf = lf.with_columns((pl.col(_B) // group).alias(_G))
     try:
         with warnings.catch_warnings():  # PartitionBy is marked unstable in polars 2.1
             warnings.simplefilter("ignore")
             lf.sink_parquet(
-                pl.PartitionBy(dst, key=_B, include_key=False),
+                pl.PartitionBy(dst, key=_G, include_key=False),
                 compression="lz4",
-                statistics=False,
+                row_group_size=STAGE_ROW_GROUP,
                 mkdir=True,
             )
     except pl.exceptions.PolarsError as err:
@@ -188,12 +207,16 @@ def _stage(path: Path, lf: pl.LazyFrame, keys: pl.DataFrame, dst: Path) -> None:
         raise DataFileError(path, f"cannot read the file ({err.strerror})") from None
 
 
-def _batch_rows(stage: Path, batch: int) -> pl.DataFrame | None:
-    """The staged rows of one batch (in file order), or None when it has none."""
-    parts = sorted((stage / f"{_B}={batch}").glob("*.parquet"))
+def _batch_rows(stage: Path, batch: int, group: int) -> pl.DataFrame | None:
+    """The staged rows of one batch (in file order), or None when it has none. Its group's
+    file is read with a filter on ``_BATCH``: row-group statistics skip the other batches'
+    rows when the export is in subject order."""
+    parts = sorted((stage / f"{_G}={batch // group}").glob("*.parquet"))
     if not parts:
         return None
-    rows = pl.read_parquet(parts)
+    rows = pl.scan_parquet(parts).filter(pl.col(_B) == batch).drop(_B).collect()
+    if not rows.height:
+        return None
     return rows if rows.get_column(ROW).is_sorted() else rows.sort(ROW)
 
 
@@ -210,6 +233,7 @@ class _Context:
     study: StudyConfig
     dm_nocopies: pl.DataFrame | None
     subjects: pl.Series
+    group: int
 
 
 @dataclass
@@ -239,7 +263,7 @@ def _one_batch(ctx: _Context, batch: int, direct: dict[str, pl.DataFrame] | None
     copies_b: dict[str, pl.DataFrame | None] = {}
     batch_parts = []
     for name in ctx.others:
-        raw = direct.get(name) if single else _batch_rows(ctx.work / name, batch)
+        raw = direct.get(name) if single else _batch_rows(ctx.work / name, batch, ctx.group)
         if raw is None:
             continue
         raw, spaced = blanks_and_spaced(raw)
@@ -474,6 +498,7 @@ def _validate_clean(
     )
     keys = ids.sort("_K").with_row_index(_B).with_columns((pl.col(_B) // batch_size).cast(pl.Int64))
     n_batches = -(-keys.height // batch_size)
+    group = _group_size(n_batches)
     dm_nocopies = drop_copies(dm_typed, dm_copies) if dm_typed is not None else None
     # 3. every other domain streamed once into per-batch files (by the workers, when there
     # are; :func:`_outcomes`); a cohort of one batch is read as it is (every rule is within a
@@ -481,7 +506,9 @@ def _validate_clean(
     others = [n for n in files if n != "dm" and n in scans]
     single = n_batches <= 1
     direct = {n: _collect(data_dir / files[n], scans[n]) for n in others} if single else {}
-    staging = [] if single else [(data_dir / files[n], scans[n], keys, work / n) for n in others]
+    staging = (
+        [] if single else [(data_dir / files[n], scans[n], keys, work / n, group) for n in others]
+    )
     # values the rules over a whole domain need (items of issue #18 not collected)
     seen: dict[str, tuple[str, set]] = {"lb": ("LBTESTCD", set()), "ds": ("DSDECOD", set())}
     ds_subjects: set[str] = set()  # every subject with a DS row (no_disposition)
@@ -489,7 +516,9 @@ def _validate_clean(
     # 4. per batch: validate, rules across domains, clean; kept rows written as parts. The
     # batches are independent: with more than one, worker processes take them, and their
     # outcomes are merged in batch order, so that nothing depends on which finished first
-    ctx = _Context(work, clean_dir, files, others, whole, template, study, dm_nocopies, subjects)
+    ctx = _Context(
+        work, clean_dir, files, others, whole, template, study, dm_nocopies, subjects, group
+    )
     batches = [0] if single else [*range(n_batches), ORPHANS]
     for out in _outcomes(ctx, batches, direct if single else None, workers, staging):
         parts.append(out.report)
@@ -588,5 +617,5 @@ def _all_rows(
     staged = sorted((work / name).glob("*/*.parquet"))
     if not staged:
         return pl.DataFrame(schema={ROW: pl.Int64})
-    rows = blanks_missing(pl.scan_parquet(staged)).select(ROW)  # staged with its blank lines
+    rows = blanks_missing(pl.scan_parquet(staged).drop(_B)).select(ROW)  # with blank lines
     return rows.collect(engine="streaming").sort(ROW)

@@ -19,6 +19,17 @@ def cohort_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def built3(cohort_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """``build_study`` of the 3-patient cohort: the output folder and the analysis datasets
+    (read-only: copy the folder before writing into it). Shared, as several tests derive the
+    unchanged cohort (issue 19)."""
+    from sle_car.derive.build import build_study
+
+    out = tmp_path_factory.mktemp("built3") / "out"
+    return out, build_study(cohort_dir, out)
+
+
 @pytest.fixture
 def data_copy(cohort_dir: Path, tmp_path: Path) -> Path:
     """A private copy of the 3-patient cohort, free to corrupt."""

@@ -12,9 +12,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from sle_car import batched
 from sle_car.batched import validate_clean
 from sle_car.clean import clean_study, write_clean
-from sle_car.io import DataFileError
+from sle_car.io import DataFileError, scan_domain
 from sle_car.paths import synthetic_dir
 from sle_car.simulate import simulate, write_cohort
 from sle_car.validate import validate_study
@@ -71,11 +72,15 @@ def test_messy_cohort_batched_equals_one_pass(tmp_path: Path) -> None:
     _assert_same(data, tmp_path / "out", batch_sizes=(1, 4))
 
 
-def test_damaged_cut_batched_equals_one_pass(data_copy: Path, tmp_path: Path) -> None:
-    """Rows of one subject far apart (file not sorted by subject), a subject set aside in DM
-    (R6), a subject not in DM, a USUBJID with stray spaces, an empty USUBJID, an exact copy,
-    a key conflict, a malformed number, a blank line, a domain with an unknown column (set
-    aside whole), an optional domain not collected: batch size 1 gives one pass's bytes."""
+@pytest.mark.parametrize("max_files", [None, 2])
+def test_damaged_cut_batched_equals_one_pass(
+    data_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, max_files: int | None
+) -> None:
+    """With ``max_files`` = 2, batches share staging files (as at 100,000 patients).
+    Rows of one subject far apart (file not sorted by subject), a subject set aside in DM
+        (R6), a subject not in DM, a USUBJID with stray spaces, an empty USUBJID, an exact copy,
+        a key conflict, a malformed number, a blank line, a domain with an unknown column (set
+        aside whole), an optional domain not collected: batch size 1 gives one pass's bytes."""
     lb = data_copy / "lb.csv"
     df = pl.read_csv(lb, infer_schema=False)
     df = pl.concat([df.tail(40), df.head(df.height - 40)])  # subjects interleaved in the file
@@ -98,8 +103,40 @@ def test_damaged_cut_batched_equals_one_pass(data_copy: Path, tmp_path: Path) ->
     assert {"duplicate_row", "unknown_subject", "malformed_number", "unknown_column"} <= rules
     assert {"domain_not_collected", "greater_than_or_equal_to", "not_nullable"} <= rules
     assert {"multiple_fields_uniqueness"} <= rules
+    if max_files is not None:
+        monkeypatch.setattr(batched, "MAX_STAGED_FILES", max_files)
+        assert batched._group_size(3) == 3  # all three batches in one file, orphans in another
     # batches validated in this process, and by two worker processes (merged in batch order)
-    _assert_same(data_copy, tmp_path, batch_sizes=(1, 2), workers=(1, 2))
+    _assert_same(
+        data_copy,
+        tmp_path,
+        batch_sizes=(1, 2) if max_files is None else (1,),
+        workers=(1, 2) if max_files is None else (None,),
+    )
+
+
+def test_staging_writes_at_most_max_files_and_gives_each_batch_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Polars' partitioned sink buffers every open file, so staging caps the files it writes
+    (``MAX_STAGED_FILES``) and a batch is read back from its group: same rows, file order."""
+    monkeypatch.setattr(batched, "MAX_STAGED_FILES", 3)
+    qs = synthetic_dir() / "qs.csv"
+    raw = scan_domain(qs).collect()
+    subjects = sorted(raw["USUBJID"].unique().to_list())
+    assert len(subjects) == 5
+    # subject 5 is left out of the keys: its rows are orphans (batch -1); batch 4 has no rows
+    keys = pl.DataFrame({"_K": [*subjects[:4], "ZZZ"]}).with_row_index("_BATCH")
+    keys = keys.with_columns(pl.col("_BATCH").cast(pl.Int64))
+    group = batched._group_size(5)
+    assert group == 3
+    batched._stage(qs, scan_domain(qs), keys, tmp_path / "qs", group)
+    assert len(list((tmp_path / "qs").iterdir())) == 3  # batches 0-2, 3-4 and the orphans
+    for batch, subject in [*enumerate(subjects[:4]), (batched.ORPHANS, subjects[4])]:
+        got = batched._batch_rows(tmp_path / "qs", batch, group)
+        assert got.equals(raw.filter(pl.col("USUBJID") == subject)), batch
+    assert batched._batch_rows(tmp_path / "qs", 4, group) is None  # its group has rows
+    assert batched._batch_rows(tmp_path / "qs", 6, group) is None  # no file for its group
 
 
 def test_batched_rows_keep_their_row_number_in_the_export(data_copy: Path, tmp_path) -> None:

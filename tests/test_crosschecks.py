@@ -45,6 +45,13 @@ def _subject(usubjid: str) -> pl.Expr:
     return pl.col("USUBJID") == usubjid
 
 
+# _ONE_SUBJECT_PER_BATCH: rule-specific "both engines" checks compare one pass with batches of
+# one subject, where a rule that looks across subjects or at a whole domain could differ. One
+# batch of every subject (batch size 10,000, the engine's path for a small cut) is compared,
+# with batches of 1 and 2, in test_batched_engine_gives_the_same_outcome (issue 19: each engine
+# run over the cut costs about 0.7 CPU s).
+
+
 # --- metadata ----------------------------------------------------------------------------------
 def test_descriptive_columns_are_defined_once_in_the_schemas() -> None:
     assert descriptive_columns(DM) == ("LNCLASS", "LNBXDY")
@@ -344,7 +351,7 @@ def test_subject_without_any_ds_record_is_named_in_both_engines(tmp_path: Path) 
         ("ds.csv", None, "USUBJID", P1, "warning")
     ]
     assert "end-of-study status will read 'not recorded'" in hit["message"][0]
-    _assert_same(cut, tmp_path / "out", batch_sizes=(1, 10_000))
+    _assert_same(cut, tmp_path / "out", batch_sizes=(1,))  # see _ONE_SUBJECT_PER_BATCH
 
 
 def test_header_only_optional_file_gives_one_warning(tmp_path: Path) -> None:
@@ -362,7 +369,7 @@ def test_header_only_optional_file_gives_one_warning(tmp_path: Path) -> None:
         )
     ]
     assert report.filter(pl.col("file") == "xp.csv").height == 1
-    _assert_same(cut, tmp_path / "out", batch_sizes=(1, 10_000))
+    _assert_same(cut, tmp_path / "out", batch_sizes=(1,))  # see _ONE_SUBJECT_PER_BATCH
 
 
 # --- both engines -----------------------------------------------------------------------------

@@ -186,10 +186,16 @@ def test_missing_columns_name_the_producer() -> None:
 # --- whole datasets ------------------------------------------------------------------------------
 
 
-def test_build_is_byte_identical_and_cached(cohort_dir: Path, tmp_path: Path) -> None:
-    build_study(cohort_dir, tmp_path / "a")
+def test_build_is_byte_identical_and_cached(
+    cohort_dir: Path, built3: tuple[Path, dict], tmp_path: Path
+) -> None:
+    import shutil
+
+    shutil.copytree(built3[0], tmp_path / "a")
     build_study(cohort_dir, tmp_path / "b")
-    for f in sorted((tmp_path / "a").glob("*.parquet")):
+    files = sorted((tmp_path / "a").glob("*.parquet"))
+    assert files
+    for f in files:
         assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes(), f.name
     log = json.loads((tmp_path / "a" / "derivation_log.json").read_text())
     assert log["rows"]["adsl"] == 3
@@ -199,12 +205,17 @@ def test_build_is_byte_identical_and_cached(cohort_dir: Path, tmp_path: Path) ->
     assert ds["adsl"].height == 3
 
 
-def test_changed_data_triggers_rebuild(cohort_dir: Path, tmp_path: Path) -> None:
+def test_changed_data_triggers_rebuild(
+    cohort_dir: Path, built3: tuple[Path, dict], tmp_path: Path
+) -> None:
     import shutil
 
     data = tmp_path / "data"
     shutil.copytree(cohort_dir, data)
+    shutil.copytree(built3[0], tmp_path / "out")  # derived from the same data before
+    before = (tmp_path / "out" / "adsl.parquet").stat().st_mtime_ns
     load_study(data, tmp_path / "out")
+    assert (tmp_path / "out" / "adsl.parquet").stat().st_mtime_ns == before  # current: reused
     dm = pl.read_csv(data / "dm.csv", infer_schema=False)
     first_age = pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("60")).otherwise(pl.col("AGE"))
     dm.with_columns(first_age.alias("AGE")).write_csv(data / "dm.csv")
@@ -227,6 +238,22 @@ def clean12(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp / "clean"
 
 
+@pytest.fixture(scope="module")
+def whole12(clean12: Path) -> dict[str, pl.DataFrame]:
+    """The datasets of ``clean12`` derived in one pass (read-only; shared: issue 19)."""
+    from sle_car.derive import derive_all, read_clean
+
+    return derive_all(read_clean(clean12))
+
+
+@pytest.fixture(scope="module")
+def derived12(clean12: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """``clean12`` derived by the batched engine in batches of 5, 5 and 2: the folder and the
+    rows it reported (read-only: copy the folder before writing into it; issue 19)."""
+    out = tmp_path_factory.mktemp("derived12") / "b5"
+    return out, derive_to_dir(clean12, out, batch_size=5)
+
+
 def test_subject_batches_are_consecutive_ranges_of_sorted_subjects(tmp_path: Path) -> None:
     ids = ["S-04", "S-01", "S-03", "S-02", "S-05"]
     pl.DataFrame({"USUBJID": ids}).write_parquet(tmp_path / "dm.parquet")
@@ -236,26 +263,37 @@ def test_subject_batches_are_consecutive_ranges_of_sorted_subjects(tmp_path: Pat
         subject_batches(tmp_path, 0)
 
 
-@pytest.mark.parametrize("batch_size", [1, 5])  # 12 batches of one; batches of 5, 5 and 2
-def test_batched_derivation_equals_one_pass_over_the_cohort(
-    clean12: Path, tmp_path: Path, batch_size: int
-) -> None:
+def _assert_derived_equals(out: Path, rows: dict, whole: dict[str, pl.DataFrame]) -> None:
     from polars.testing import assert_frame_equal
 
-    from sle_car.derive import derive_all, read_clean
-
-    whole = derive_all(read_clean(clean12))
-    rows = derive_to_dir(clean12, tmp_path, batch_size=batch_size)
     assert rows == {name: df.height for name, df in whole.items()}
     assert whole["adsl"].height == 12
     for name, df in whole.items():
-        assert_frame_equal(pl.read_parquet(tmp_path / f"{name}.parquet"), df)
+        assert_frame_equal(pl.read_parquet(out / f"{name}.parquet"), df)
 
 
-def test_batched_derivation_is_byte_identical_run_to_run(clean12: Path, tmp_path: Path) -> None:
-    derive_to_dir(clean12, tmp_path / "a", batch_size=5)
+def test_batched_derivation_equals_one_pass_over_the_cohort(
+    derived12: tuple[Path, dict], whole12: dict[str, pl.DataFrame]
+) -> None:
+    """Batches of 5, 5 and 2 subjects give the datasets of one pass."""
+    _assert_derived_equals(*derived12, whole12)
+
+
+@pytest.mark.slow  # issue 19: the derivation 12 times over; batches of 5, 5 and 2 stay above
+def test_batched_derivation_in_batches_of_one_equals_one_pass(
+    clean12: Path, tmp_path: Path, whole12: dict[str, pl.DataFrame]
+) -> None:
+    _assert_derived_equals(tmp_path, derive_to_dir(clean12, tmp_path, batch_size=1), whole12)
+
+
+def test_batched_derivation_is_byte_identical_run_to_run(
+    clean12: Path, derived12: tuple[Path, dict], tmp_path: Path
+) -> None:
+    first, _ = derived12
     derive_to_dir(clean12, tmp_path / "b", batch_size=5)
-    for f in sorted((tmp_path / "a").glob("*.parquet")):
+    files = sorted(first.glob("*.parquet"))
+    assert files
+    for f in files:
         assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes(), f.name
 
 
@@ -277,11 +315,14 @@ def test_rows_of_a_subject_missing_from_dm_stop_the_derivation(
 
 
 def test_failed_derivation_leaves_previous_outputs_untouched(
-    clean12: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    clean12: Path, derived12: tuple[Path, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import shutil
+
     from sle_car.derive import datasets
 
-    derive_to_dir(clean12, tmp_path, batch_size=5)
+    tmp_path.rmdir()
+    shutil.copytree(derived12[0], tmp_path)  # the outputs of a previous derivation
     before = {f.name: f.read_bytes() for f in tmp_path.iterdir()}
     calls = []
     real = datasets.derive_all
@@ -298,11 +339,13 @@ def test_failed_derivation_leaves_previous_outputs_untouched(
     assert {f.name: f.read_bytes() for f in tmp_path.iterdir()} == before  # no partial files
 
 
-def test_sap_choices_reach_the_datasets_through_derive_all(clean12: Path) -> None:
+def test_sap_choices_reach_the_datasets_through_derive_all(
+    clean12: Path, whole12: dict[str, pl.DataFrame]
+) -> None:
     from sle_car.derive import derive_all, read_clean
 
     domains = read_clean(clean12)
-    default = derive_all(domains)
+    default = whole12
     chosen = derive_all(
         domains,
         sri_kwargs={"reduction": 5},
@@ -363,7 +406,7 @@ def test_questionnaire_columns_come_from_the_code_list_not_the_data() -> None:
 
 
 def test_a_questionnaire_nobody_completed_leaves_the_other_endpoints_unchanged(
-    clean12: Path,
+    clean12: Path, whole12: dict[str, pl.DataFrame]
 ) -> None:
     """A data cut before any FACIT-F or ICE (or a batch of subjects without them) derives."""
     from polars.testing import assert_frame_equal
@@ -371,7 +414,7 @@ def test_a_questionnaire_nobody_completed_leaves_the_other_endpoints_unchanged(
     from data_schemas import codelists as cl
     from sle_car.derive import derive_all, read_clean
 
-    full = derive_all(read_clean(clean12))
+    full = whole12
     domains = read_clean(clean12)
     domains["qs"] = domains["qs"].filter(~pl.col("QSCAT").is_in([cl.QS_FACIT, cl.QS_ICE]))
     cut = derive_all(domains)
@@ -384,7 +427,7 @@ def test_a_questionnaire_nobody_completed_leaves_the_other_endpoints_unchanged(
 
 
 def test_a_laboratory_test_never_measured_leaves_the_other_endpoints_unchanged(
-    clean12: Path,
+    clean12: Path, whole12: dict[str, pl.DataFrame]
 ) -> None:
     """No C4 in the data cut: serologic remission can no longer be confirmed (no "Y": not
     evaluable, "C4 not measured"); it is still "N" where anti-dsDNA or C3 alone rules it out;
@@ -393,7 +436,7 @@ def test_a_laboratory_test_never_measured_leaves_the_other_endpoints_unchanged(
 
     from sle_car.derive import derive_all, read_clean
 
-    full = derive_all(read_clean(clean12))
+    full = whole12
     domains = read_clean(clean12)
     domains["lb"] = domains["lb"].filter(pl.col("LBTESTCD") != "C4")
     cut = derive_all(domains)
@@ -429,8 +472,8 @@ def test_cli_derive_rejects_a_batch_size_below_one(cohort_dir: Path, tmp_path: P
     assert pl.read_parquet(tmp_path / "adsl.parquet").height == 3
 
 
-def test_adtte_conventions(cohort_dir: Path, tmp_path: Path) -> None:
-    ds = build_study(cohort_dir, tmp_path)
+def test_adtte_conventions(built3: tuple[Path, dict]) -> None:
+    _, ds = built3
     tte = ds["adtte"]
     assert set(tte["PARAMCD"]) >= {"TTDORIS", "TTBCREC", "OS"}
     ev = tte.filter(pl.col("CNSR") == 0)

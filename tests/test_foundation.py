@@ -9,6 +9,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 import sle_car
 from sle_car.paths import repo_root
 
@@ -61,3 +63,32 @@ def test_real_data_locations_are_git_ignored() -> None:
     ignore = (repo_root() / ".gitignore").read_text().splitlines()
     for entry in ("data/derived/", "data/real/", ".venv/"):
         assert entry in ignore
+
+
+def test_skipping_rfc3987_syntax_in_the_test_processes_changes_no_validation() -> None:
+    """tests/pytest_startup.py keeps jsonschema from importing rfc3987_syntax, which only
+    serves the ``iri`` formats: nbformat's notebook schemas must name no ``format`` at all
+    (else notebook validation under the tests could differ), and nbval still validates."""
+    import json
+
+    import nbformat
+
+    schemas = sorted(Path(nbformat.__file__).parent.glob("v*/nbformat.v*.schema.json"))
+    assert schemas, "nbformat's notebook schemas not found"
+
+    def formats(node: object) -> list[str]:
+        if isinstance(node, dict):
+            own = [node["format"]] if isinstance(node.get("format"), str) else []
+            return own + [f for v in node.values() for f in formats(v)]
+        if isinstance(node, list):
+            return [f for v in node for f in formats(v)]
+        return []
+
+    for schema in schemas:
+        assert formats(json.loads(schema.read_text())) == [], schema.name
+    makefile = (repo_root() / "Makefile").read_text()
+    assert "-m pytest -p tests.pytest_startup" in makefile
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+    nbformat.validate(nb)  # still validates
+    with pytest.raises(nbformat.ValidationError):
+        nbformat.validate({**nb, "cells": [{"cell_type": "code", "id": "a"}]})

@@ -25,16 +25,16 @@ def test_raw_data_matches_its_manifest() -> None:
 
 
 def test_deriving_twice_gives_identical_files_including_clean_data(
-    cohort_dir: Path, tmp_path: Path
+    cohort_dir: Path, built3: tuple[Path, dict], tmp_path: Path
 ) -> None:
-    build_study(cohort_dir, tmp_path / "a")
+    first = built3[0]  # the first derivation (shared fixture, tests/conftest.py)
     build_study(cohort_dir, tmp_path / "b")
-    files = sorted(
-        p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file()
-    )
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
     assert len(files) >= 15
     for rel in files:
-        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+        assert (first / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+    again = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*"))
+    assert [p for p in again if (tmp_path / "b" / p).is_file()] == files
 
 
 @pytest.mark.slow
