@@ -98,6 +98,10 @@ WORKERS = min(
 )
 """Worker processes over the batches (issue 19: both cores of the reference machine): at
 most 2, so that the peak stays about twice one batch's."""
+PARALLEL_MIN_BYTES = 32 * 2**20
+"""By default the workers start only for an export of at least this many bytes (a 1,000-patient
+cohort is about 140 MB): each worker process starts by importing polars, pandera and sle_car
+(1-2 CPU s), more than a small cut's whole validation costs."""
 _G = "_GROUP"
 MAX_STAGED_FILES = 16
 """At most this many staging files per domain are written at once. Polars' partitioned sink
@@ -405,7 +409,8 @@ def validate_clean(
     report, rows set aside and clean bytes are those of one pass (module docstring).
 
     ``workers``: processes validating batches at the same time when there is more than one
-    batch (default :data:`WORKERS`); each holds one batch, so the peak memory grows with it.
+    batch (default: :data:`WORKERS` for an export of at least :data:`PARALLEL_MIN_BYTES`,
+    else 1); each holds one batch, so the peak memory grows with it.
 
     Raises :class:`~sle_car.io.DataFileError` when a file, the manifest or the study
     configuration cannot be read, as :func:`sle_car.validate.validate_study` does."""
@@ -418,11 +423,14 @@ def validate_clean(
     if not data_dir.is_dir():
         raise DataFileError(data_dir, "no such data directory")
     read_manifest(data_dir)  # an unreadable manifest stops the run before any work
+    if workers is None:
+        size = sum(p.stat().st_size for p in data_dir.iterdir() if p.is_file())
+        workers = WORKERS if size >= PARALLEL_MIN_BYTES else 1
     clean_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".batches-", dir=clean_dir))  # beside the outputs
     try:
         return _validate_clean(
-            data_dir, clean_dir, work, batch_size, accept_changed_files, study, workers or WORKERS
+            data_dir, clean_dir, work, batch_size, accept_changed_files, study, workers
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)

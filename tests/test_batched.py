@@ -208,3 +208,26 @@ def test_items_not_collected_are_judged_over_all_batches(tmp_path: Path) -> None
     hit = got.filter(pl.col("rule") == "test_not_collected")
     assert hit.height == 1 and "SMAB" in hit["value"][0] and "DDNAIGAB" not in hit["value"][0]
     assert got.equals(validate_study(data).report)
+
+
+@pytest.mark.parametrize(("min_bytes", "expected"), [(None, 1), (0, batched.WORKERS)])
+def test_workers_start_only_for_a_large_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, min_bytes: int | None, expected: int
+) -> None:
+    """A small cut is validated in this process (starting a worker costs more than its whole
+    validation); from PARALLEL_MIN_BYTES of raw files on, the default is WORKERS processes."""
+    if min_bytes is not None:
+        monkeypatch.setattr(batched, "PARALLEL_MIN_BYTES", min_bytes)
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def spy(*args):
+        seen.append(args[-1])
+        raise Stop
+
+    monkeypatch.setattr(batched, "_validate_clean", spy)
+    with pytest.raises(Stop):
+        validate_clean(synthetic_dir(), tmp_path / "out", batch_size=1)
+    assert seen == [expected]
