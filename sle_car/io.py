@@ -189,6 +189,30 @@ def _check_reserved(path: Path, header: list[str]) -> None:
         )
 
 
+_QUOTED = r'(^|,)"(?:[^"]|"")*"'
+"""A quoted value: a quote at the start of a field (the line's start or after a comma) up to
+its closing quote, ``""`` inside it an escaped quote (RFC 4180, section 2, rules 5-7); the CSV
+reader (polars) opens a quoted value only at the start of a field."""
+_TEXT_AFTER = r'(?:^|,)"[^,]'
+"""In a line whose quoted values are reduced to one quote (:func:`_reduced`): a quoted value
+followed by text other than a comma (``"Big" toe pain``), which the CSV reader cannot parse,
+or one that does not close on its line."""
+_LITERAL = r'[^,]"'
+"""In a reduced line: a quote inside a value that is not enclosed in quotes (``5" tall``)."""
+_RECORD = r'[^\s,"]|"""'
+"""A line holding a value: some character other than whitespace, commas and quotes, or an
+escaped quote inside a quoted value (a field of four quotes is the value ``"``). A line of whitespace, commas
+and empty quoted values holds no record (:func:`scan_domain` skips it)."""
+
+
+def _reduced(line: pl.Expr) -> pl.Expr:
+    """A line (starting outside quotes) with each quoted value (:data:`_QUOTED`) replaced by a
+    single quote: its commas are the separators of its fields, a carriage return in it is
+    outside quotes, and a quote left in it is a reduced value (at a field's start) or a
+    literal quote inside an unquoted value."""
+    return line.str.replace_all(_QUOTED, '${1}"')
+
+
 def _check_short_rows(path: Path, n_header: int) -> None:
     """Every record must have as many fields as the header. A data record with fewer fields
     is an unreadable row: the CSV reader would pad it with missing values (a dropped last
@@ -219,22 +243,35 @@ def _check_short_rows(path: Path, n_header: int) -> None:
     the middle of a value (``5" tall``), and a carriage return inside a line (CR-only line
     endings in part of the file)."""
     line = pl.col("line")
-    quotes = line.str.count_matches('"', literal=True)
-    unquoted = line.str.replace_all(r'"[^"]*"', "")  # quoted runs removed (a line starting outside)
-    outside = unquoted.str.count_matches(",", literal=True)
+    quotes = pl.col("quotes")
+    reduced = _reduced(line)
     lines = pl.scan_lines(path).with_row_index("no", offset=1).filter(pl.col("no") > 1)
     # streamed, keeping only the lines that matter: memory stays flat in the file's size (a
-    # whole-file select held every line: 3 GB peak for a 0.7 GB lb.csv)
+    # whole-file select held every line: 3 GB peak for a 0.7 GB lb.csv). A line with no quote
+    # has as many fields as commas plus one; only the lines holding a quote or a wrong count
+    # (few, in most exports) pay for the regular expressions that reduce its quoted values.
     found = (
-        lines.select(
+        lines.with_columns(
             pl.col("no").cast(pl.Int64),
-            (outside + 1).alias("fields"),
+            line.str.count_matches('"', literal=True).alias("quotes"),
+            (line.str.count_matches(",", literal=True) + 1).alias("fields"),
+        )
+        .filter((quotes > 0) | (pl.col("fields") != n_header))
+        .select(
+            "no",
+            pl.when(quotes > 0)
+            .then(reduced.str.count_matches(",", literal=True) + 1)
+            .otherwise(pl.col("fields"))
+            .alias("fields"),
             (quotes % 2 == 1).alias("odd"),
-            line.str.contains(r'[^\s,"]').alias("record"),
-            line.str.contains("\r", literal=True).alias("cr"),
+            line.str.contains(_RECORD).alias("record"),
+            reduced.str.contains("\r", literal=True).alias("cr"),
+            reduced.str.contains(_TEXT_AFTER).alias("after"),
+            reduced.str.contains(_LITERAL).alias("literal"),
         )
         .filter(
             pl.col("odd")
+            | pl.col("after")
             | (pl.col("fields") > n_header)
             | ((pl.col("fields") < n_header) & pl.col("record"))
         )
@@ -243,7 +280,13 @@ def _check_short_rows(path: Path, n_header: int) -> None:
     )
     toggles = found.filter("odd")["no"]
     if len(toggles) % 2 == 1:  # the last quote opened is never closed
+        # unless a quote inside an unquoted value before it opened a value spanning lines (so
+        # that every later opening quote closes a value and every closing one opens one): the
+        # record-by-record pass names that line
+        misplaced = _check_multiline_records(path, lines, n_header, raise_misplaced=False)
         opened = toggles[-1]
+        if misplaced.height and misplaced["no"][0] != opened:
+            raise _misplaced_quote(path, misplaced["no"][0])
         raise DataFileError(
             path,
             f'line {opened} opens a quoted value (a " at the start of a value, or inside a '
@@ -253,10 +296,30 @@ def _check_short_rows(path: Path, n_header: int) -> None:
             'the quote ("5"" tall")',
         )
     bad = found.filter(~pl.col("odd")).select(
-        "no", "fields", "cr", pl.col("no").alias("end"), pl.col("no").alias("row")
+        "no",
+        "fields",
+        "cr",
+        pl.col("no").alias("end"),
+        pl.col("no").alias("row"),
+        "after",
+        "literal",
     )
     if len(toggles):  # some quoted value spans lines: count fields per record
         bad = _check_multiline_records(path, lines, n_header)
+    if bad.height == 0:
+        return
+    first = bad.row(0, named=True)
+    if first["after"]:
+        row = f" (row {first['row']} in a spreadsheet)" if first["row"] != first["no"] else ""
+        raise DataFileError(
+            path,
+            f"line {first['no']}{row} has text after the closing quote of a quoted value "
+            '("Big" toe pain, or a space before a comma), which the CSV reader cannot read: a '
+            "value that starts with a quote must end with it; enclose the whole value in quotes "
+            'and double the quotes inside it ("""Big"" toe pain"), or remove the text after '
+            "the quote",
+        )
+    bad = bad.filter(pl.col("fields") != n_header)
     if bad.height == 0:
         return
     first = bad.row(0, named=True)
@@ -287,7 +350,14 @@ def _check_short_rows(path: Path, n_header: int) -> None:
             "feed, so two lines of the export are run together (CR-only line endings in part of "
             "the file); re-export the file with Windows (CRLF) or Unix (LF) line endings",
         )
-    if k < n_header:
+    if first["literal"]:
+        advice = (
+            'a value that is not enclosed in quotes holds a quote (") and the CSV reader splits '
+            "it at each comma, so the row's values cannot be matched to their columns; quote the "
+            'value: enclose it in quotes and double the quotes inside it (5" by, 3" box -> '
+            '"5"" by, 3"" box")'
+        )
+    elif k < n_header:
         advice = (
             "a value or its comma is missing, so the row's values cannot be matched to their "
             "columns; re-export the file, or add the missing field(s) in the source"
@@ -301,7 +371,20 @@ def _check_short_rows(path: Path, n_header: int) -> None:
     raise DataFileError(path, f"{counted}: {advice}")
 
 
-def _check_multiline_records(path: Path, lines: pl.LazyFrame, n_header: int) -> pl.DataFrame:
+def _misplaced_quote(path: Path, no: int) -> DataFileError:
+    """The error for line ``no``, where a quoted value spanning lines opens inside a value
+    that is not enclosed in quotes (:func:`_check_multiline_records`)."""
+    return DataFileError(
+        path,
+        f'line {no} has a quote (") inside a value that is not enclosed in quotes, which '
+        "opens a quoted value running on to the next line(s); enclose that value in quotes "
+        'and double the quote inside it (5" tall -> "5"" tall")',
+    )
+
+
+def _check_multiline_records(
+    path: Path, lines: pl.LazyFrame, n_header: int, *, raise_misplaced: bool = True
+) -> pl.DataFrame:
     """The records of a file some of whose quoted values span lines (:func:`_check_short_rows`)
     with a wrong number of fields, as ``no, fields, cr, end, row`` (first line, count, a bare
     CR on a one-line record, last line, row in a spreadsheet), in line order. One more
@@ -314,29 +397,45 @@ def _check_multiline_records(path: Path, lines: pl.LazyFrame, n_header: int) -> 
     Raises :class:`DataFileError` when a quoted value spanning lines opens inside a value that
     is not enclosed in quotes (polars would fail with no line number): after removing the
     closed quoted runs of the opening line (an escaped "" is two of them), the quote left open
-    must follow a comma or the line's start."""
+    must follow a comma or the line's start; with ``raise_misplaced=False`` it returns the
+    lines where such a value opens instead (the caller names the first one).
+
+    A record on one line (starting and ending outside quotes) counts its fields, its text
+    after a closing quote (``after``), its quote inside an unquoted value (``literal``) and its
+    carriage return outside quotes (``cr``) as :func:`_check_short_rows` does."""
     line = pl.col("line")
     odd = line.str.count_matches('"', literal=True) % 2 == 1
     outside = line.str.replace_all(r'"[^"]*(?:"|$)', "").str.count_matches(",", literal=True)
     commas = line.str.count_matches(",", literal=True)
     at_start = line.str.replace_all(r'"[^"]*"', "").str.contains(r'(?:^|,)"[^"]*$')
+    reduced = _reduced(line)
     inside, starts = pl.col("inside"), ~pl.col("inside")
+    single = starts & ~pl.col("odd")  # a record on one line: its fields as in _check_short_rows
     found = (
         lines.select(
             pl.col("no").cast(pl.Int64),
             odd.alias("odd"),
             outside.cast(pl.Int64).alias("outside"),
+            reduced.str.count_matches(",", literal=True).cast(pl.Int64).alias("separators"),
             commas.cast(pl.Int64).alias("commas"),
             at_start.alias("at_start"),
-            line.str.contains(r'[^\s,"]').alias("record"),
+            line.str.contains(_RECORD).alias("record"),
             line.str.contains("\r", literal=True).alias("cr"),
+            reduced.str.contains("\r", literal=True).alias("cr_outside"),
+            reduced.str.contains(_TEXT_AFTER).alias("text_after"),
+            reduced.str.contains(_LITERAL).alias("literal_quote"),
         )
         .with_columns(inside=(pl.col("odd").cast(pl.Int64).cum_sum() % 2 == 1) != pl.col("odd"))
         .with_columns(
             part=pl.when(inside)
             .then(pl.col("commas") - pl.col("outside"))
+            .when(single)
+            .then(pl.col("separators"))
             .otherwise(pl.col("outside")),
             row=starts.cast(pl.Int64).cum_sum() + 1,
+            after=single & pl.col("text_after"),
+            literal=single & pl.col("literal_quote"),
+            cr=pl.when(single).then(pl.col("cr_outside")).otherwise(pl.col("cr")),
         )
         .with_columns(total=pl.col("part").cum_sum())
         .with_columns(
@@ -347,6 +446,7 @@ def _check_multiline_records(path: Path, lines: pl.LazyFrame, n_header: int) -> 
         .with_columns(fields=pl.col("total") - pl.col("before") + 1)
         .filter(
             (starts & pl.col("odd") & ~pl.col("at_start"))
+            | pl.col("after")
             | (
                 pl.col("ends")
                 & (
@@ -364,20 +464,18 @@ def _check_multiline_records(path: Path, lines: pl.LazyFrame, n_header: int) -> 
             pl.col("cr") & (pl.col("start") == pl.col("no")),
             pl.col("no").alias("end"),
             "row",
+            "after",
+            "literal",
             (starts & pl.col("odd") & ~pl.col("at_start")).alias("misplaced"),
         )
         .collect(engine="streaming")
         .sort("no")
     )
     misplaced = found.filter("misplaced")
+    if not raise_misplaced:
+        return misplaced
     if misplaced.height:
-        m = misplaced["no"][0]
-        raise DataFileError(
-            path,
-            f'line {m} has a quote (") inside a value that is not enclosed in quotes, which '
-            "opens a quoted value running on to the next line(s); enclose that value in quotes "
-            'and double the quote inside it (5" tall -> "5"" tall")',
-        )
+        raise _misplaced_quote(path, misplaced["no"][0])
     return found.drop("misplaced")
 
 

@@ -25,11 +25,6 @@ def _refused(path: Path) -> str:
     return str(err.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A1: the unclosed-quote error names the closing line of a later, valid note, not "
-    "the line holding the lone quote",
-)
 def test_a_lone_quote_before_a_valid_multi_line_note_names_the_lone_quote(
     tmp_path: Path,
 ) -> None:
@@ -40,11 +35,6 @@ def test_a_lone_quote_before_a_valid_multi_line_note_names_the_lone_quote(
     assert "line 3" in message and "line 6" not in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A2: two quotes inside one unquoted value with a comma between them pass the count "
-    "(every quote toggles) but polars reads the comma as a separator: its error has no line",
-)
 def test_quotes_inside_an_unquoted_value_around_a_comma_name_the_line(tmp_path: Path) -> None:
     """Observed: 'not a well-formed CSV file (found more fields than defined in 'Schema')'."""
     path = _file(tmp_path, b'A,B,C\n1,2,3\n4,5" by, 3" box,6\n7,8,9\n')
@@ -52,11 +42,6 @@ def test_quotes_inside_an_unquoted_value_around_a_comma_name_the_line(tmp_path: 
 
 
 @pytest.mark.parametrize("value", [b'"Big" toe pain', b'"Rash" '])
-@pytest.mark.xfail(
-    strict=True,
-    reason="A3: text after the closing quote of a quoted value passes the count; polars' "
-    "error names the value and column but no line or row",
-)
 def test_text_after_a_closing_quote_names_the_line(tmp_path: Path, value: bytes) -> None:
     """Observed: 'not a well-formed CSV file (could not parse `"Big" toe pain` as dtype `str`
     at column 'B' (column number 2))'."""
@@ -64,21 +49,12 @@ def test_text_after_a_closing_quote_names_the_line(tmp_path: Path, value: bytes)
     assert "line 3" in _refused(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='A4: a line of escaped quotes only ("""") is taken as "no record" by the check, '
-    'but polars reads a record with the value " and pads the missing fields',
-)
 def test_a_short_line_of_escaped_quotes_is_not_padded(tmp_path: Path) -> None:
     """Observed: accepted, row 3 read as ('"', '"', None): C silently padded."""
     path = _file(tmp_path, b'A,B,C\n1,2,3\n"""",""""\n4,5,6\n')
     assert "line 3 has 2 fields, the header has 3" in _refused(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A5: a short record whose quoted value holds a CR is blamed on CR-only line endings",
-)
 def test_a_short_record_with_a_cr_inside_quotes_is_called_short(tmp_path: Path) -> None:
     """Observed: 'line 2 has 2 fields, the header has 3: line 2 holds a carriage return (CR)
     not followed by a line feed, so two lines of the export are run together'."""
