@@ -89,9 +89,11 @@ def _check_csv_file(path: Path) -> list[str]:
     """The checks a CSV file must pass before it is parsed; returns its header. The file is
     read once, ``CHUNK`` bytes at a time (never whole in memory): empty (whitespace only),
     binary (a NUL byte in its first 4 KiB), not UTF-8, no CSV header, a header with fewer
-    than two, duplicated or unnamed columns, no data row (:class:`EmptyDomainFile`), and
+    than two, duplicated or unnamed columns, no data row (:class:`EmptyDomainFile`),
     CR-only line endings (a carriage return alone ends line 1: the lines would run together;
-    the CSV reader reads such a file as a header and no rows)."""
+    the CSV reader reads such a file as a header and no rows) and doubled carriage returns
+    (CR CR LF ends line 1: the CSV reader keeps a CR at the end of the last column's name and
+    of each line's last value, measured on polars 2.1.0)."""
     try:
         fh = path.open("rb")
     except OSError as err:
@@ -142,6 +144,15 @@ def _check_csv_file(path: Path) -> list[str]:
         raise DataFileError(
             path,
             f"the file is not UTF-8 encoded (byte {bad_utf8}); re-export it as UTF-8 CSV",
+        )
+    doubled = len(head) - len(head.rstrip(b"\r"))  # CRs ending line 1 (one in CR LF)
+    if bare_cr >= 0 and header_end >= 0 and bare_cr == len(head) - doubled:
+        raise DataFileError(
+            path,
+            f"line 1 ends with {doubled} carriage returns (CR) before its line feed (CR CR LF), "
+            "as when Windows line endings are added to a file that already has them: the last "
+            "value of each line would keep a CR (the last column's name too); re-export the "
+            "file, or convert its line endings once, to Windows (CRLF) or Unix (LF)",
         )
     if bare_cr >= 0:
         whole = " (the file has no line feed at all)" if header_end < 0 else ""
@@ -229,23 +240,31 @@ def _check_short_rows(path: Path, n_header: int) -> None:
     Fields are counted as RFC 4180 defines a record (https://www.rfc-editor.org/rfc/rfc4180,
     section 2): the commas outside quotes, plus one, where a record ends at a line break
     outside quotes, so a quoted value may span lines (free-text notes with line breaks, as EDC
-    exports write them) and ``""`` inside a quoted value is an escaped quote. Like the CSV
-    reader (polars), every quote toggles "inside a quoted value": a quote inside a value
-    that is not itself quoted (``5" tall``) is taken literally only when the line holds an
-    even number of them. A line holding only whitespace, commas and quotes holds no record
-    and is skipped, as :func:`scan_domain` skips it.
+    exports write them) and ``""`` inside a quoted value is an escaped quote. The CSV reader
+    (polars, measured on 2.1.0) does two things: it finds where a record ends by letting every
+    quote toggle "inside a quoted value" (a quote inside a value that is not itself quoted,
+    ``5" tall``, is taken literally only when the line holds an even number of them), but
+    it splits a record into fields opening a quoted value only at the start of a field (so
+    ``5" by, 3" box`` is two fields). Lines are split as the first does; a record on one line
+    is split as the second does (:func:`_reduced`). A line holding only whitespace, commas
+    and empty quoted values holds no record and is skipped, as :func:`scan_domain` skips it.
 
-    Streamed (0.44 GB peak on a 0.7 GB lb.csv, as before): one pass over the lines keeps the
-    numbers of those with an odd number of quotes (where a quoted value opens or closes across
-    lines) or a wrong count; only when some quoted value spans lines, a second streamed pass
-    (:func:`_check_multiline_records`, flat memory) counts the fields per record. Measured on
-    the 10,000-patient lb.csv under a load of 6-9: 2.5 -> 2.6-2.8 CPU s with no such value;
-    17 CPU s, 0.64 GB peak when every one of its 6.5 million records spans two lines.
+    Streamed (flat memory): one pass over the lines keeps the numbers of those with an odd
+    number of quotes (where a quoted value opens or closes across lines), a quote that is not
+    a whole quoted value, or a wrong count; a line without a quote is counted by its commas
+    alone and skips the regular expressions. Only when some quoted value spans lines, a second
+    streamed pass (:func:`_check_multiline_records`) counts the fields per record. Measured on
+    the 1,000-patient lb.csv (session 7, load 2-4): 0.22 -> 0.16 CPU s with no quote; 1.16 ->
+    1.39 CPU s with every text value quoted.
 
-    The file-level problems found on the way name their line: a quote opened and never closed
-    (the rest of the file would be one value), a quoted value spanning lines that opens in
-    the middle of a value (``5" tall``), and a carriage return inside a line (CR-only line
-    endings in part of the file)."""
+    The problems found on the way name their line: a quote opened and never closed (the rest
+    of the file would be one value), a quoted value spanning lines that opens in the middle of
+    a value (``5" tall``; named even when a valid note after it closes the value it opened),
+    quotes inside an unquoted value around a comma (``5" by, 3" box``: the advice is to quote
+    the value), text after a closing quote (``"Big" toe pain``), and a carriage return outside
+    quotes inside a line (CR-only line endings in part of the file). Not named: a quote or
+    text after a closing quote inside a record that spans lines (its fields are counted with
+    every quote toggling; the CSV reader's error then has no line)."""
     line = pl.col("line")
     quotes = pl.col("quotes")
     reduced = _reduced(line)
