@@ -200,10 +200,12 @@ def _check_reserved(path: Path, header: list[str]) -> None:
         )
 
 
-_QUOTED = r'"[^"]*(?:""[^"]*)*"'
+_QUOTED = r'"[^"]*"(?:[^",]*"[^"]*")*'
 """A quoted value: a quote at the start of a field (the line's start or after a comma) up to
-its closing quote, ``""`` inside it an escaped quote (RFC 4180, section 2, rules 5-7); the CSV
-reader (polars) opens a quoted value only at the start of a field."""
+its closing quote, ``""`` inside it an escaped quote (RFC 4180, section 2, rules 5-7). As the
+CSV reader (polars 2.1.0, measured) reads it: a quoted value opens only at the start of a
+field, and after a closing quote more text and quoted runs may follow as long as the field
+ends with a quote (``"a" "b"`` reads as ``a b``)."""
 _TEXT_AFTER = r'(?:^|,)"[^,]'
 """In a line whose quoted values are reduced to one quote (:func:`_reduced`): a quoted value
 followed by text other than a comma (``"Big" toe pain``), which the CSV reader cannot parse,
@@ -226,6 +228,14 @@ def _reduced(line: pl.Expr) -> pl.Expr:
     (at a field's start) or a literal quote inside an unquoted value. Two replacements without
     capture groups: one with ``${1}`` cost 3x more CPU on a file with every value quoted."""
     return line.str.replace("^" + _QUOTED, '"').str.replace_all("," + _QUOTED, ',"')
+
+
+def _toggled_fields(line: pl.Expr) -> pl.Expr:
+    """The fields of a line counted with every quote toggling "inside a quoted value" (how the
+    CSV reader finds where a record ends): where this differs from the fields the reader
+    splits (:func:`_reduced`), a quote inside an unquoted value has a comma after it before
+    the next quote (``5" by, 3" box``), and which value the comma belongs to is ambiguous."""
+    return line.str.replace_all(r'"[^"]*"', "").str.count_matches(",", literal=True) + 1
 
 
 def _check_short_rows(path: Path, n_header: int) -> None:
@@ -260,8 +270,11 @@ def _check_short_rows(path: Path, n_header: int) -> None:
     The problems found on the way name their line: a quote opened and never closed (the rest
     of the file would be one value), a quoted value spanning lines that opens in the middle of
     a value (``5" tall``; named even when a valid note after it closes the value it opened),
-    quotes inside an unquoted value around a comma (``5" by, 3" box``: the advice is to quote
-    the value), text after a closing quote (``"Big" toe pain``), and a carriage return outside
+    quotes inside an unquoted value around a comma (``5" by, 3" box``: the two ways of reading
+    it disagree, :func:`_toggled_fields`, so it is refused even when the count the CSV reader
+    splits matches the header; the advice is to quote the value), text after a closing quote
+    (``"Big" toe pain``; a value whose quoted runs join up to a closing quote, ``"a" "b"``, is
+    read as the CSV reader reads it, ``a b``), and a carriage return outside
     quotes inside a line (CR-only line endings in part of the file). Not named: a quote or
     text after a closing quote inside a record that spans lines (its fields are counted with
     every quote toggling; the CSV reader's error then has no line)."""
@@ -294,11 +307,15 @@ def _check_short_rows(path: Path, n_header: int) -> None:
             line.str.contains(_RECORD).alias("record"),
             pl.col("reduced").str.contains("\r", literal=True).alias("cr"),
             pl.col("reduced").str.contains(_TEXT_AFTER).alias("after"),
-            pl.col("reduced").str.contains(_LITERAL).alias("literal"),
+            (
+                pl.col("reduced").str.contains(_LITERAL)
+                & (_toggled_fields(line) != pl.col("fields"))
+            ).alias("split"),
         )
         .filter(
             pl.col("odd")
             | pl.col("after")
+            | pl.col("split")
             | (pl.col("fields") > n_header)
             | ((pl.col("fields") < n_header) & pl.col("record"))
         )
@@ -329,7 +346,7 @@ def _check_short_rows(path: Path, n_header: int) -> None:
         pl.col("no").alias("end"),
         pl.col("no").alias("row"),
         "after",
-        "literal",
+        "split",
     )
     if len(toggles):  # some quoted value spans lines: count fields per record
         bad = _check_multiline_records(path, lines, n_header)
@@ -345,6 +362,18 @@ def _check_short_rows(path: Path, n_header: int) -> None:
             "value that starts with a quote must end with it; enclose the whole value in quotes "
             'and double the quotes inside it ("""Big"" toe pain"), or remove the text after '
             "the quote",
+        )
+    if first["split"]:
+        row = f" (row {first['row']} in a spreadsheet)" if first["row"] != first["no"] else ""
+        k = first["fields"]
+        raise DataFileError(
+            path,
+            f'line {first["no"]}{row} has a quote (") inside a value that is not enclosed in '
+            'quotes with a comma before the next quote (5" by, 3" box): the CSV reader splits '
+            f"the value at that comma (it reads {k} field{'s' if k != 1 else ''}, the header has "
+            f"{n_header}), so the row's values cannot be matched to their columns; quote the "
+            'value: enclose it in quotes and double the quotes inside it (5" by, 3" box -> '
+            '"5"" by, 3"" box")',
         )
     bad = bad.filter(pl.col("fields") != n_header)
     if bad.height == 0:
@@ -377,14 +406,7 @@ def _check_short_rows(path: Path, n_header: int) -> None:
             "feed, so two lines of the export are run together (CR-only line endings in part of "
             "the file); re-export the file with Windows (CRLF) or Unix (LF) line endings",
         )
-    if first["literal"]:
-        advice = (
-            'a value that is not enclosed in quotes holds a quote (") and the CSV reader splits '
-            "it at each comma, so the row's values cannot be matched to their columns; quote the "
-            'value: enclose it in quotes and double the quotes inside it (5" by, 3" box -> '
-            '"5"" by, 3"" box")'
-        )
-    elif k < n_header:
+    if k < n_header:
         advice = (
             "a value or its comma is missing, so the row's values cannot be matched to their "
             "columns; re-export the file, or add the missing field(s) in the source"
@@ -461,7 +483,7 @@ def _check_multiline_records(
             .otherwise(pl.col("outside")),
             row=starts.cast(pl.Int64).cum_sum() + 1,
             after=single & pl.col("text_after"),
-            literal=single & pl.col("literal_quote"),
+            split=single & pl.col("literal_quote") & (pl.col("outside") != pl.col("separators")),
             cr=pl.when(single).then(pl.col("cr_outside")).otherwise(pl.col("cr")),
         )
         .with_columns(total=pl.col("part").cum_sum())
@@ -474,6 +496,7 @@ def _check_multiline_records(
         .filter(
             (starts & pl.col("odd") & ~pl.col("at_start"))
             | pl.col("after")
+            | pl.col("split")
             | (
                 pl.col("ends")
                 & (
@@ -492,7 +515,7 @@ def _check_multiline_records(
             pl.col("no").alias("end"),
             "row",
             "after",
-            "literal",
+            "split",
             (starts & pl.col("odd") & ~pl.col("at_start")).alias("misplaced"),
         )
         .collect(engine="streaming")

@@ -75,8 +75,16 @@ def test_quotes_around_a_comma_give_quote_the_value_advice(tmp_path: Path) -> No
     """The advice for A2 is to quote the value, not to look for a missing or extra field."""
     path = _file(tmp_path, b'A,B,C\n1,2,3\n4,5" by, 3" box,6\n7,8,9\n')
     message = _refused(path)
-    assert "line 3 has 4 fields, the header has 3" in message
+    assert "line 3 has a quote" in message and "it reads 4 fields, the header has 3" in message
     assert "quote the value" in message and '"5"" by, 3"" box"' in message
+
+
+def test_quotes_around_a_comma_are_refused_when_the_split_count_matches(tmp_path: Path) -> None:
+    """With four columns, polars splits 4,5" by, 3" box,6 into 4 fields and reads the row with
+    no error (the values under the wrong columns): the row is refused all the same."""
+    path = _file(tmp_path, b'A,B,C,D\n1,2,3,4\n4,5" by, 3" box,6\n7,8,9,0\n')
+    message = _refused(path)
+    assert "line 3 has a quote" in message and "it reads 4 fields, the header has 4" in message
 
 
 def test_quotes_around_a_comma_after_a_multi_line_note_name_the_line(tmp_path: Path) -> None:
@@ -84,9 +92,8 @@ def test_quotes_around_a_comma_after_a_multi_line_note_name_the_line(tmp_path: P
     row 4 in a spreadsheet."""
     path = _file(tmp_path, b'A,B,C\n1,"note\nline2",3\n7,8,9\n4,5" by, 3" box,6\n')
     message = _refused(path)
-    assert (
-        "line 5 (row 4 in a spreadsheet) has 4 fields" in message and "quote the value" in message
-    )
+    assert "line 5 (row 4 in a spreadsheet) has a quote" in message
+    assert "it reads 4 fields" in message and "quote the value" in message
 
 
 def test_text_after_a_closing_quote_after_a_multi_line_note_names_the_line(tmp_path: Path) -> None:
