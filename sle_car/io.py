@@ -264,8 +264,9 @@ def _check_short_rows(path: Path, n_header: int) -> None:
     a whole quoted value, or a wrong count; a line without a quote is counted by its commas
     alone and skips the regular expressions. Only when some quoted value spans lines, a second
     streamed pass (:func:`_check_multiline_records`) counts the fields per record. Measured on
-    the 1,000-patient lb.csv (session 7, load 2-4): 0.22 -> 0.16 CPU s with no quote; 1.16 ->
-    1.39 CPU s with every text value quoted.
+    the 1,000-patient lb.csv (session 7, load 2-5): 0.22 -> 0.16 CPU s with no quote; 1.16 ->
+    1.39 CPU s with every text value quoted; 0.80 -> 0.76 CPU s with one note spanning two
+    lines (the second pass only looks up the lines the first flagged).
 
     The problems found on the way name their line: a quote opened and never closed (the rest
     of the file would be one value), a quoted value spanning lines that opens in the middle of
@@ -349,7 +350,7 @@ def _check_short_rows(path: Path, n_header: int) -> None:
         "split",
     )
     if len(toggles):  # some quoted value spans lines: count fields per record
-        bad = _check_multiline_records(path, lines, n_header)
+        bad = _check_multiline_records(path, lines, n_header, bad)
     if bad.height == 0:
         return
     first = bad.row(0, named=True)
@@ -432,7 +433,12 @@ def _misplaced_quote(path: Path, no: int) -> DataFileError:
 
 
 def _check_multiline_records(
-    path: Path, lines: pl.LazyFrame, n_header: int, *, raise_misplaced: bool = True
+    path: Path,
+    lines: pl.LazyFrame,
+    n_header: int,
+    singles: pl.DataFrame | None = None,
+    *,
+    raise_misplaced: bool = True,
 ) -> pl.DataFrame:
     """The records of a file some of whose quoted values span lines (:func:`_check_short_rows`)
     with a wrong number of fields, as ``no, fields, cr, end, row`` (first line, count, a bare
@@ -449,42 +455,35 @@ def _check_multiline_records(
     must follow a comma or the line's start; with ``raise_misplaced=False`` it returns the
     lines where such a value opens instead (the caller names the first one).
 
-    A record on one line (starting and ending outside quotes) counts its fields, its text
-    after a closing quote (``after``), its quote inside an unquoted value (``literal``) and its
-    carriage return outside quotes (``cr``) as :func:`_check_short_rows` does."""
+    A record on one line (starting and ending outside quotes) is reported as
+    :func:`_check_short_rows` found it (``singles``: the lines it flagged read as records on
+    one line, with their ``fields, cr, after, split``): this pass only tells which of them are
+    records on one line, so it pays for no regular expression that reduces quoted values."""
     line = pl.col("line")
     odd = line.str.count_matches('"', literal=True) % 2 == 1
     outside = line.str.replace_all(r'"[^"]*(?:"|$)', "").str.count_matches(",", literal=True)
     commas = line.str.count_matches(",", literal=True)
     at_start = line.str.replace_all(r'"[^"]*"', "").str.contains(r'(?:^|,)"[^"]*$')
-    reduced = _reduced(line)
     inside, starts = pl.col("inside"), ~pl.col("inside")
-    single = starts & ~pl.col("odd")  # a record on one line: its fields as in _check_short_rows
+    single = starts & ~pl.col("odd")  # a record on one line: as _check_short_rows found it
+    flagged = pl.Series([], dtype=pl.Int64) if singles is None else singles["no"]
     found = (
         lines.select(
             pl.col("no").cast(pl.Int64),
             odd.alias("odd"),
             outside.cast(pl.Int64).alias("outside"),
-            reduced.str.count_matches(",", literal=True).cast(pl.Int64).alias("separators"),
             commas.cast(pl.Int64).alias("commas"),
             at_start.alias("at_start"),
             line.str.contains(_RECORD).alias("record"),
             line.str.contains("\r", literal=True).alias("cr"),
-            reduced.str.contains("\r", literal=True).alias("cr_outside"),
-            reduced.str.contains(_TEXT_AFTER).alias("text_after"),
-            reduced.str.contains(_LITERAL).alias("literal_quote"),
         )
         .with_columns(inside=(pl.col("odd").cast(pl.Int64).cum_sum() % 2 == 1) != pl.col("odd"))
         .with_columns(
             part=pl.when(inside)
             .then(pl.col("commas") - pl.col("outside"))
-            .when(single)
-            .then(pl.col("separators"))
             .otherwise(pl.col("outside")),
             row=starts.cast(pl.Int64).cum_sum() + 1,
-            after=single & pl.col("text_after"),
-            split=single & pl.col("literal_quote") & (pl.col("outside") != pl.col("separators")),
-            cr=pl.when(single).then(pl.col("cr_outside")).otherwise(pl.col("cr")),
+            single=single,
         )
         .with_columns(total=pl.col("part").cum_sum())
         .with_columns(
@@ -495,10 +494,10 @@ def _check_multiline_records(
         .with_columns(fields=pl.col("total") - pl.col("before") + 1)
         .filter(
             (starts & pl.col("odd") & ~pl.col("at_start"))
-            | pl.col("after")
-            | pl.col("split")
+            | (pl.col("single") & pl.col("no").is_in(flagged.implode()))
             | (
                 pl.col("ends")
+                & ~pl.col("single")
                 & (
                     (pl.col("fields") > n_header)
                     | (
@@ -514,8 +513,7 @@ def _check_multiline_records(
             pl.col("cr") & (pl.col("start") == pl.col("no")),
             pl.col("no").alias("end"),
             "row",
-            "after",
-            "split",
+            "single",
             (starts & pl.col("odd") & ~pl.col("at_start")).alias("misplaced"),
         )
         .collect(engine="streaming")
@@ -526,7 +524,27 @@ def _check_multiline_records(
         return misplaced
     if misplaced.height:
         raise _misplaced_quote(path, misplaced["no"][0])
-    return found.drop("misplaced")
+    records = found.filter(~pl.col("single")).select(
+        "no", "fields", "cr", "end", "row", after=pl.lit(False), split=pl.lit(False)
+    )
+    if singles is not None:
+        one_line = found.filter("single").select("no", "row")
+        records = pl.concat(
+            [
+                records,
+                singles.select(
+                    "no",
+                    pl.col("fields").cast(pl.Int64),
+                    "cr",
+                    pl.col("no").alias("end"),
+                    "after",
+                    "split",
+                )
+                .join(one_line, on="no")
+                .select(records.columns),
+            ]
+        ).sort("no")
+    return records
 
 
 _SCALAR = (
