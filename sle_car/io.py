@@ -225,9 +225,18 @@ def _reduced(line: pl.Expr) -> pl.Expr:
     """A line (starting outside quotes) with each quoted value (:data:`_QUOTED`, at the line's
     start or after a comma) replaced by a single quote: its commas are the separators of its
     fields, a carriage return in it is outside quotes, and a quote left in it is a reduced value
-    (at a field's start) or a literal quote inside an unquoted value. Two replacements without
-    capture groups: one with ``${1}`` cost 3x more CPU on a file with every value quoted."""
-    return line.str.replace("^" + _QUOTED, '"').str.replace_all("," + _QUOTED, ',"')
+    (at a field's start) or a literal quote inside an unquoted value. One replacement without
+    capture groups (one with ``${1}`` cost 3x more CPU on a file with every value quoted), so a
+    quoted value at the line's start becomes ``,"`` too: the fields are the commas plus one,
+    less one when the line starts with a quote (:func:`_reduced_fields`)."""
+    return line.str.replace_all("(?:^|,)" + _QUOTED, ',"')
+
+
+def _reduced_fields(line: pl.Expr, reduced: pl.Expr) -> pl.Expr:
+    """The fields of a line as the CSV reader splits them, from its :func:`_reduced` form."""
+    return (
+        reduced.str.count_matches(",", literal=True) + 1 - line.str.starts_with('"').cast(pl.UInt32)
+    )
 
 
 def _toggled_fields(line: pl.Expr) -> pl.Expr:
@@ -265,7 +274,7 @@ def _check_short_rows(path: Path, n_header: int) -> None:
     alone and skips the regular expressions. Only when some quoted value spans lines, a second
     streamed pass (:func:`_check_multiline_records`) counts the fields per record. Measured on
     the 1,000-patient lb.csv (session 7, load 2-5): 0.22 -> 0.16 CPU s with no quote; 1.16 ->
-    1.39 CPU s with every text value quoted; 0.80 -> 0.76 CPU s with one note spanning two
+    1.33 CPU s with every text value quoted; 0.80 -> 0.76 CPU s with one note spanning two
     lines (the second pass only looks up the lines the first flagged).
 
     The problems found on the way name their line: a quote opened and never closed (the rest
@@ -296,7 +305,7 @@ def _check_short_rows(path: Path, n_header: int) -> None:
         .filter((quotes > 0) | (pl.col("fields") != n_header))
         .with_columns(reduced=pl.when(quotes > 0).then(reduced).otherwise(line))
         .with_columns(
-            (pl.col("reduced").str.count_matches(",", literal=True) + 1).alias("fields"),
+            _reduced_fields(line, pl.col("reduced")).alias("fields"),
             (quotes % 2 == 1).alias("odd"),
             pl.col("reduced").str.contains(_ODD_QUOTE).alias("odd_quote"),
         )
