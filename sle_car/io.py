@@ -100,9 +100,11 @@ def _check_csv_file(path: Path) -> list[str]:
     """The checks a CSV file must pass before it is parsed; returns its header. The file is
     read once, ``CHUNK`` bytes at a time (never whole in memory): empty (whitespace only),
     binary (a NUL byte in its first 4 KiB), not UTF-8, no CSV header, a header with fewer
-    than two, duplicated or unnamed columns, no data row (:class:`EmptyDomainFile`), and
+    than two, duplicated or unnamed columns, no data row (:class:`EmptyDomainFile`),
     CR-only line endings (a carriage return alone ends line 1: the lines would run together;
-    the CSV reader reads such a file as a header and no rows)."""
+    the CSV reader reads such a file as a header and no rows) and doubled carriage returns
+    (CR CR LF ends line 1: the CSV reader keeps a CR at the end of the last column's name and
+    of each line's last value, measured on polars 2.1.0)."""
     try:
         fh = path.open("rb")
     except OSError as err:
@@ -154,6 +156,15 @@ def _check_csv_file(path: Path) -> list[str]:
             path,
             f"the file is not UTF-8 encoded (byte {bad_utf8}); re-export it as UTF-8 CSV",
         )
+    doubled = len(head) - len(head.rstrip(b"\r"))  # CRs ending line 1 (one in CR LF)
+    if bare_cr >= 0 and header_end >= 0 and bare_cr == len(head) - doubled:
+        raise DataFileError(
+            path,
+            f"line 1 ends with {doubled} carriage returns (CR) before its line feed (CR CR LF), "
+            "as when Windows line endings are added to a file that already has them: the last "
+            "value of each line would keep a CR (the last column's name too); re-export the "
+            "file, or convert its line endings once, to Windows (CRLF) or Unix (LF)",
+        )
     if bare_cr >= 0:
         whole = " (the file has no line feed at all)" if header_end < 0 else ""
         raise DataFileError(
@@ -200,6 +211,53 @@ def _check_reserved(path: Path, header: list[str]) -> None:
         )
 
 
+_QUOTED = r'"[^"]*"(?:[^",]*"[^"]*")*'
+"""A quoted value: a quote at the start of a field (the line's start or after a comma) up to
+its closing quote, ``""`` inside it an escaped quote (RFC 4180, section 2, rules 5-7). As the
+CSV reader (polars 2.1.0, measured) reads it: a quoted value opens only at the start of a
+field, and after a closing quote more text and quoted runs may follow as long as the field
+ends with a quote (``"a" "b"`` reads as ``a b``)."""
+_TEXT_AFTER = r'(?:^|,)"[^,]'
+"""In a line whose quoted values are reduced to one quote (:func:`_reduced`): a quoted value
+followed by text other than a comma (``"Big" toe pain``), which the CSV reader cannot parse,
+or one that does not close on its line."""
+_LITERAL = r'[^,]"'
+"""In a reduced line: a quote inside a value that is not enclosed in quotes (``5" tall``)."""
+_ODD_QUOTE = r'[^,]"|"[^,]'
+"""In a reduced line: a quote that is not a whole quoted value (:data:`_TEXT_AFTER` or
+:data:`_LITERAL`)."""
+_RECORD = r'[^\s,"]|"""'
+"""A line holding a value: some character other than whitespace, commas and quotes, or an
+escaped quote inside a quoted value (a field of four quotes is the value ``"``). A line of
+whitespace, commas and empty quoted values holds no record (:func:`scan_domain` skips it)."""
+
+
+def _reduced(line: pl.Expr) -> pl.Expr:
+    """A line (starting outside quotes) with each quoted value (:data:`_QUOTED`, at the line's
+    start or after a comma) replaced by a single quote: its commas are the separators of its
+    fields, a carriage return in it is outside quotes, and a quote left in it is a reduced value
+    (at a field's start) or a literal quote inside an unquoted value. One replacement without
+    capture groups (one with ``${1}`` cost 3x more CPU on a file with every value quoted), so a
+    quoted value at the line's start becomes ``,"`` too: the fields are the commas plus one,
+    less one when the line starts with a quote (:func:`_reduced_fields`)."""
+    return line.str.replace_all("(?:^|,)" + _QUOTED, ',"')
+
+
+def _reduced_fields(line: pl.Expr, reduced: pl.Expr) -> pl.Expr:
+    """The fields of a line as the CSV reader splits them, from its :func:`_reduced` form."""
+    return (
+        reduced.str.count_matches(",", literal=True) + 1 - line.str.starts_with('"').cast(pl.UInt32)
+    )
+
+
+def _toggled_fields(line: pl.Expr) -> pl.Expr:
+    """The fields of a line counted with every quote toggling "inside a quoted value" (how the
+    CSV reader finds where a record ends): where this differs from the fields the reader
+    splits (:func:`_reduced`), a quote inside an unquoted value has a comma after it before
+    the next quote (``5" by, 3" box``), and which value the comma belongs to is ambiguous."""
+    return line.str.replace_all(r'"[^"]*"', "").str.count_matches(",", literal=True) + 1
+
+
 def _check_short_rows(path: Path, n_header: int) -> None:
     """Every record must have as many fields as the header. A data record with fewer fields
     is an unreadable row: the CSV reader would pad it with missing values (a dropped last
@@ -212,40 +270,73 @@ def _check_short_rows(path: Path, n_header: int) -> None:
     Fields are counted as RFC 4180 defines a record (https://www.rfc-editor.org/rfc/rfc4180,
     section 2): the commas outside quotes, plus one, where a record ends at a line break
     outside quotes, so a quoted value may span lines (free-text notes with line breaks, as EDC
-    exports write them) and ``""`` inside a quoted value is an escaped quote. Like the CSV
-    reader (polars), every quote toggles "inside a quoted value": a quote inside a value
-    that is not itself quoted (``5" tall``) is taken literally only when the line holds an
-    even number of them. A line holding only whitespace, commas and quotes holds no record
-    and is skipped, as :func:`scan_domain` skips it.
+    exports write them) and ``""`` inside a quoted value is an escaped quote. The CSV reader
+    (polars, measured on 2.1.0) does two things: it finds where a record ends by letting every
+    quote toggle "inside a quoted value" (a quote inside a value that is not itself quoted,
+    ``5" tall``, is taken literally only when the line holds an even number of them), but
+    it splits a record into fields opening a quoted value only at the start of a field (so
+    ``5" by, 3" box`` is two fields). Lines are split as the first does; a record on one line
+    is split as the second does (:func:`_reduced`). A line holding only whitespace, commas
+    and empty quoted values holds no record and is skipped, as :func:`scan_domain` skips it.
 
-    Streamed (0.44 GB peak on a 0.7 GB lb.csv, as before): one pass over the lines keeps the
-    numbers of those with an odd number of quotes (where a quoted value opens or closes across
-    lines) or a wrong count; only when some quoted value spans lines, a second streamed pass
-    (:func:`_check_multiline_records`, flat memory) counts the fields per record. Measured on
-    the 10,000-patient lb.csv under a load of 6-9: 2.5 -> 2.6-2.8 CPU s with no such value;
-    17 CPU s, 0.64 GB peak when every one of its 6.5 million records spans two lines.
+    Streamed (flat memory): one pass over the lines keeps the numbers of those with an odd
+    number of quotes (where a quoted value opens or closes across lines), a quote that is not
+    a whole quoted value, or a wrong count; a line without a quote is counted by its commas
+    alone and skips the regular expressions. Only when some quoted value spans lines, a second
+    streamed pass (:func:`_check_multiline_records`) counts the fields per record. Measured on
+    the 1,000-patient lb.csv (session 7, load 2-5): 0.22 -> 0.16 CPU s with no quote; 1.16 ->
+    1.33 CPU s with every text value quoted; 0.80 -> 0.76 CPU s with one note spanning two
+    lines (the second pass only looks up the lines the first flagged).
 
-    The file-level problems found on the way name their line: a quote opened and never closed
-    (the rest of the file would be one value), a quoted value spanning lines that opens in
-    the middle of a value (``5" tall``), and a carriage return inside a line (CR-only line
-    endings in part of the file)."""
+    The problems found on the way name their line: a quote opened and never closed (the rest
+    of the file would be one value), a quoted value spanning lines that opens in the middle of
+    a value (``5" tall``; named even when a valid note after it closes the value it opened),
+    quotes inside an unquoted value around a comma (``5" by, 3" box``: the two ways of reading
+    it disagree, :func:`_toggled_fields`, so it is refused even when the count the CSV reader
+    splits matches the header; the advice is to quote the value), text after a closing quote
+    (``"Big" toe pain``; a value whose quoted runs join up to a closing quote, ``"a" "b"``, is
+    read as the CSV reader reads it, ``a b``), and a carriage return outside
+    quotes inside a line (CR-only line endings in part of the file). Not named: a quote or
+    text after a closing quote inside a record that spans lines (its fields are counted with
+    every quote toggling; the CSV reader's error then has no line)."""
     line = pl.col("line")
-    quotes = line.str.count_matches('"', literal=True)
-    unquoted = line.str.replace_all(r'"[^"]*"', "")  # quoted runs removed (a line starting outside)
-    outside = unquoted.str.count_matches(",", literal=True)
+    quotes = pl.col("quotes")
+    reduced = _reduced(line)
     lines = pl.scan_lines(path).with_row_index("no", offset=1).filter(pl.col("no") > 1)
     # streamed, keeping only the lines that matter: memory stays flat in the file's size (a
-    # whole-file select held every line: 3 GB peak for a 0.7 GB lb.csv)
+    # whole-file select held every line: 3 GB peak for a 0.7 GB lb.csv). A line with no quote
+    # has as many fields as commas plus one; only the lines holding a quote or a wrong count
+    # (few, in most exports) pay for the regular expressions that reduce its quoted values.
     found = (
-        lines.select(
+        lines.with_columns(
             pl.col("no").cast(pl.Int64),
-            (outside + 1).alias("fields"),
+            line.str.count_matches('"', literal=True).alias("quotes"),
+            (line.str.count_matches(",", literal=True) + 1).alias("fields"),
+        )
+        .filter((quotes > 0) | (pl.col("fields") != n_header))
+        .with_columns(reduced=pl.when(quotes > 0).then(reduced).otherwise(line))
+        .with_columns(
+            _reduced_fields(line, pl.col("reduced")).alias("fields"),
             (quotes % 2 == 1).alias("odd"),
-            line.str.contains(r'[^\s,"]').alias("record"),
-            line.str.contains("\r", literal=True).alias("cr"),
+            pl.col("reduced").str.contains(_ODD_QUOTE).alias("odd_quote"),
+        )
+        .filter(pl.col("odd") | pl.col("odd_quote") | (pl.col("fields") != n_header))
+        .select(
+            "no",
+            "fields",
+            "odd",
+            line.str.contains(_RECORD).alias("record"),
+            pl.col("reduced").str.contains("\r", literal=True).alias("cr"),
+            pl.col("reduced").str.contains(_TEXT_AFTER).alias("after"),
+            (
+                pl.col("reduced").str.contains(_LITERAL)
+                & (_toggled_fields(line) != pl.col("fields"))
+            ).alias("split"),
         )
         .filter(
             pl.col("odd")
+            | pl.col("after")
+            | pl.col("split")
             | (pl.col("fields") > n_header)
             | ((pl.col("fields") < n_header) & pl.col("record"))
         )
@@ -254,7 +345,13 @@ def _check_short_rows(path: Path, n_header: int) -> None:
     )
     toggles = found.filter("odd")["no"]
     if len(toggles) % 2 == 1:  # the last quote opened is never closed
+        # unless a quote inside an unquoted value before it opened a value spanning lines (so
+        # that every later opening quote closes a value and every closing one opens one): the
+        # record-by-record pass names that line
+        misplaced = _check_multiline_records(path, lines, n_header, raise_misplaced=False)
         opened = toggles[-1]
+        if misplaced.height and misplaced["no"][0] != opened:
+            raise _misplaced_quote(path, misplaced["no"][0])
         raise DataFileError(
             path,
             f'line {opened} opens a quoted value (a " at the start of a value, or inside a '
@@ -264,10 +361,42 @@ def _check_short_rows(path: Path, n_header: int) -> None:
             'the quote ("5"" tall")',
         )
     bad = found.filter(~pl.col("odd")).select(
-        "no", "fields", "cr", pl.col("no").alias("end"), pl.col("no").alias("row")
+        "no",
+        "fields",
+        "cr",
+        pl.col("no").alias("end"),
+        pl.col("no").alias("row"),
+        "after",
+        "split",
     )
     if len(toggles):  # some quoted value spans lines: count fields per record
-        bad = _check_multiline_records(path, lines, n_header)
+        bad = _check_multiline_records(path, lines, n_header, bad)
+    if bad.height == 0:
+        return
+    first = bad.row(0, named=True)
+    if first["after"]:
+        row = f" (row {first['row']} in a spreadsheet)" if first["row"] != first["no"] else ""
+        raise DataFileError(
+            path,
+            f"line {first['no']}{row} has text after the closing quote of a quoted value "
+            '("Big" toe pain, or a space before a comma), which the CSV reader cannot read: a '
+            "value that starts with a quote must end with it; enclose the whole value in quotes "
+            'and double the quotes inside it ("""Big"" toe pain"), or remove the text after '
+            "the quote",
+        )
+    if first["split"]:
+        row = f" (row {first['row']} in a spreadsheet)" if first["row"] != first["no"] else ""
+        k = first["fields"]
+        raise DataFileError(
+            path,
+            f'line {first["no"]}{row} has a quote (") inside a value that is not enclosed in '
+            'quotes with a comma before the next quote (5" by, 3" box): the CSV reader splits '
+            f"the value at that comma (it reads {k} field{'s' if k != 1 else ''}, the header has "
+            f"{n_header}), so the row's values cannot be matched to their columns; quote the "
+            'value: enclose it in quotes and double the quotes inside it (5" by, 3" box -> '
+            '"5"" by, 3"" box")',
+        )
+    bad = bad.filter(pl.col("fields") != n_header)
     if bad.height == 0:
         return
     first = bad.row(0, named=True)
@@ -312,7 +441,25 @@ def _check_short_rows(path: Path, n_header: int) -> None:
     raise DataFileError(path, f"{counted}: {advice}")
 
 
-def _check_multiline_records(path: Path, lines: pl.LazyFrame, n_header: int) -> pl.DataFrame:
+def _misplaced_quote(path: Path, no: int) -> DataFileError:
+    """The error for line ``no``, where a quoted value spanning lines opens inside a value
+    that is not enclosed in quotes (:func:`_check_multiline_records`)."""
+    return DataFileError(
+        path,
+        f'line {no} has a quote (") inside a value that is not enclosed in quotes, which '
+        "opens a quoted value running on to the next line(s); enclose that value in quotes "
+        'and double the quote inside it (5" tall -> "5"" tall")',
+    )
+
+
+def _check_multiline_records(
+    path: Path,
+    lines: pl.LazyFrame,
+    n_header: int,
+    singles: pl.DataFrame | None = None,
+    *,
+    raise_misplaced: bool = True,
+) -> pl.DataFrame:
     """The records of a file some of whose quoted values span lines (:func:`_check_short_rows`)
     with a wrong number of fields, as ``no, fields, cr, end, row`` (first line, count, a bare
     CR on a one-line record, last line, row in a spreadsheet), in line order. One more
@@ -325,13 +472,21 @@ def _check_multiline_records(path: Path, lines: pl.LazyFrame, n_header: int) -> 
     Raises :class:`DataFileError` when a quoted value spanning lines opens inside a value that
     is not enclosed in quotes (polars would fail with no line number): after removing the
     closed quoted runs of the opening line (an escaped "" is two of them), the quote left open
-    must follow a comma or the line's start."""
+    must follow a comma or the line's start; with ``raise_misplaced=False`` it returns the
+    lines where such a value opens instead (the caller names the first one).
+
+    A record on one line (starting and ending outside quotes) is reported as
+    :func:`_check_short_rows` found it (``singles``: the lines it flagged read as records on
+    one line, with their ``fields, cr, after, split``): this pass only tells which of them are
+    records on one line, so it pays for no regular expression that reduces quoted values."""
     line = pl.col("line")
     odd = line.str.count_matches('"', literal=True) % 2 == 1
     outside = line.str.replace_all(r'"[^"]*(?:"|$)', "").str.count_matches(",", literal=True)
     commas = line.str.count_matches(",", literal=True)
     at_start = line.str.replace_all(r'"[^"]*"', "").str.contains(r'(?:^|,)"[^"]*$')
     inside, starts = pl.col("inside"), ~pl.col("inside")
+    single = starts & ~pl.col("odd")  # a record on one line: as _check_short_rows found it
+    flagged = pl.Series([], dtype=pl.Int64) if singles is None else singles["no"]
     found = (
         lines.select(
             pl.col("no").cast(pl.Int64),
@@ -339,7 +494,7 @@ def _check_multiline_records(path: Path, lines: pl.LazyFrame, n_header: int) -> 
             outside.cast(pl.Int64).alias("outside"),
             commas.cast(pl.Int64).alias("commas"),
             at_start.alias("at_start"),
-            line.str.contains(r'[^\s,"]').alias("record"),
+            line.str.contains(_RECORD).alias("record"),
             line.str.contains("\r", literal=True).alias("cr"),
         )
         .with_columns(inside=(pl.col("odd").cast(pl.Int64).cum_sum() % 2 == 1) != pl.col("odd"))
@@ -348,6 +503,7 @@ def _check_multiline_records(path: Path, lines: pl.LazyFrame, n_header: int) -> 
             .then(pl.col("commas") - pl.col("outside"))
             .otherwise(pl.col("outside")),
             row=starts.cast(pl.Int64).cum_sum() + 1,
+            single=single,
         )
         .with_columns(total=pl.col("part").cum_sum())
         .with_columns(
@@ -358,8 +514,10 @@ def _check_multiline_records(path: Path, lines: pl.LazyFrame, n_header: int) -> 
         .with_columns(fields=pl.col("total") - pl.col("before") + 1)
         .filter(
             (starts & pl.col("odd") & ~pl.col("at_start"))
+            | (pl.col("single") & pl.col("no").is_in(flagged.implode()))
             | (
                 pl.col("ends")
+                & ~pl.col("single")
                 & (
                     (pl.col("fields") > n_header)
                     | (
@@ -375,21 +533,38 @@ def _check_multiline_records(path: Path, lines: pl.LazyFrame, n_header: int) -> 
             pl.col("cr") & (pl.col("start") == pl.col("no")),
             pl.col("no").alias("end"),
             "row",
+            "single",
             (starts & pl.col("odd") & ~pl.col("at_start")).alias("misplaced"),
         )
         .collect(engine="streaming")
         .sort("no")
     )
     misplaced = found.filter("misplaced")
+    if not raise_misplaced:
+        return misplaced
     if misplaced.height:
-        m = misplaced["no"][0]
-        raise DataFileError(
-            path,
-            f'line {m} has a quote (") inside a value that is not enclosed in quotes, which '
-            "opens a quoted value running on to the next line(s); enclose that value in quotes "
-            'and double the quote inside it (5" tall -> "5"" tall")',
-        )
-    return found.drop("misplaced")
+        raise _misplaced_quote(path, misplaced["no"][0])
+    records = found.filter(~pl.col("single")).select(
+        "no", "fields", "cr", "end", "row", after=pl.lit(False), split=pl.lit(False)
+    )
+    if singles is not None:
+        one_line = found.filter("single").select("no", "row")
+        records = pl.concat(
+            [
+                records,
+                singles.select(
+                    "no",
+                    pl.col("fields").cast(pl.Int64),
+                    "cr",
+                    pl.col("no").alias("end"),
+                    "after",
+                    "split",
+                )
+                .join(one_line, on="no")
+                .select(records.columns),
+            ]
+        ).sort("no")
+    return records
 
 
 _SCALAR = (
