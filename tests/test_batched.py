@@ -106,12 +106,13 @@ def test_damaged_cut_batched_equals_one_pass(
     if max_files is not None:
         monkeypatch.setattr(batched, "MAX_STAGED_FILES", max_files)
         assert batched._group_size(3) == 3  # all three batches in one file, orphans in another
-    # batches validated in this process, and by two worker processes (merged in batch order)
+    # batches validated by two worker processes (merged in batch order), and in this process
+    # with batches sharing staging files (a small cut: no worker by default)
     _assert_same(
         data_copy,
         tmp_path,
-        batch_sizes=(1, 2) if max_files is None else (1,),
-        workers=(1, 2) if max_files is None else (None,),
+        batch_sizes=(1,) if max_files is None else (1, 2),
+        workers=(2,) if max_files is None else (None,),
     )
 
 
