@@ -1,5 +1,6 @@
-"""Benchmarks (numbers, not pass/fail): ``make bench``. Each step runs in its own process, so
-its peak resident memory (max RSS) is its own. Prints a Markdown table and writes it to
+"""Benchmarks (numbers, not pass/fail): ``make bench``. Each step runs in its own process; its
+peak memory is the resident memory of that process and its worker processes together, sampled
+every 0.05 s (psutil). Prints a Markdown table and writes it to
 ``benchmarks/results.md`` (machine-readable: ``benchmarks/results/bench.csv``).
 
     make bench                                         # 1,000 / 10,000 / 100,000 patients
@@ -51,26 +52,43 @@ SEED = 1
 BASE = 10_000
 """Largest size simulated directly; larger ones replicate it as further sites."""
 
-PEAK = (
-    "(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss"
-    " + 2 * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024"
-)
-"""Peak memory of the step: its process's, plus twice the largest of its worker processes
-(validation and cleaning run batches in up to 2 workers, ``sle_car.batched.WORKERS``): an
-upper bound of what was held at once."""
+TREE = """
+import threading, time
+import psutil
+_peak = [0]
+def _sample():
+    me = psutil.Process()
+    while True:
+        try:
+            kids = me.children(recursive=True)
+            _peak[0] = max(_peak[0], me.memory_info().rss + sum(k.memory_info().rss for k in kids))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+threading.Thread(target=_sample, daemon=True).start()
+"""
+"""Prefix of every step: samples, every 0.05 s, the resident memory of the step's process and
+of its worker processes together (validation and cleaning run batches in up to 2 workers,
+``sle_car.batched.WORKERS``)."""
+PEAK = "max(_peak[0] / 2**20, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+"""Peak memory of the step in MB: the largest sampled total of its processes (or its own
+exact peak, if larger): what the machine had to hold at once."""
 CPU = (
     "sum((lambda r: r.ru_utime + r.ru_stime)(resource.getrusage(w))"
     " for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))"
 )
 """CPU seconds of the step (all threads, worker processes included): unlike wall time,
 hardly changed by other jobs."""
-SIMULATE = f"""
+SIMULATE = (
+    TREE
+    + f"""
 import resource, sys, time
 from sle_car.simulate import simulate_to_dir
 t0 = time.perf_counter()
 simulate_to_dir(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3])
 print(f"{{time.perf_counter() - t0:.2f}},{{{PEAK}:.0f}}")
 """
+)
 REPLICATE = """
 import sys
 from pathlib import Path
@@ -94,7 +112,9 @@ for f in sorted(src.glob("*.csv")):
 write_manifest(dst, {"replicated_from": src.name, "copies": k})
 print("ok")
 """
-FLOOR = f"""
+FLOOR = (
+    TREE
+    + f"""
 import resource, sys, time
 from pathlib import Path
 import polars as pl
@@ -107,7 +127,10 @@ for f in sorted(Path(sys.argv[1]).glob("*.csv")):
     cells += lf.select(pl.all().str.len_bytes().sum()).collect(engine="streaming").sum_horizontal()[0]
 print(f"{{time.perf_counter() - t0:.2f}},{{{PEAK}:.0f}},{{{CPU}:.1f}}")
 """
-CLEAN = f"""
+)
+CLEAN = (
+    TREE
+    + f"""
 import resource, sys, time
 from sle_car.batched import validate_clean
 from sle_car.clean import write_clean
@@ -119,13 +142,17 @@ assert errors == 0, c.validation.report.head(20)
 rows = int(c.reconciliation["rows_in"].sum())
 print(f"{{time.perf_counter() - t0:.2f}},{{{PEAK}:.0f}},{{rows}},{{{CPU}:.1f}}")
 """
-DERIVE = f"""
+)
+DERIVE = (
+    TREE
+    + f"""
 import resource, sys, time
 from sle_car.derive import derive_to_dir
 t0 = time.perf_counter()
 rows = derive_to_dir(sys.argv[1], sys.argv[2])
 print(f"{{time.perf_counter() - t0:.2f}},{{{PEAK}:.0f}},{{sum(rows.values())}},{{{CPU}:.1f}}")
 """
+)
 
 
 def _load() -> str:
@@ -302,7 +329,8 @@ def _markdown(rows: list[dict], ctcae: list[dict]) -> str:
     out = [
         "# Benchmarks (`make bench`, `benchmarks/run.py`)",
         "",
-        f"Measured {_machine()}. Every step is its own process: peak = its max RSS. Load = the",
+        f"Measured {_machine()}. Every step is its own process: peak = the resident memory of it and",
+        "its worker processes together, sampled every 0.05 s. Load = the",
         "1-minute load average when the step started (the machine has 2 cores and is shared;",
         "a load above 2 means other jobs took CPU time from the step).",
         "",
