@@ -42,7 +42,8 @@ import tempfile
 import warnings
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +99,9 @@ WORKERS = min(
 )
 """Worker processes over the batches (issue 19: both cores of the reference machine): at
 most 2, so that the peak stays about twice one batch's."""
+ENV_WORKERS = "SLE_CAR_WORKERS"
+"""Environment variable setting the number of worker processes when the caller does not
+(``SLE_CAR_WORKERS=1``: none, e.g. on a machine short of memory: each worker holds a batch)."""
 PARALLEL_MIN_BYTES = 32 * 2**20
 """By default the workers start only for an export of at least this many bytes (a 1,000-patient
 cohort is about 140 MB): each worker process starts by importing polars, pandera and sle_car
@@ -238,6 +242,8 @@ class _Context:
     dm_nocopies: pl.DataFrame | None
     subjects: pl.Series
     group: int
+    data_dir: Path
+    batch_size: int
 
 
 @dataclass
@@ -371,26 +377,71 @@ def _outcomes(
         for batch in batches:
             yield _one_batch(ctx, batch, direct)
         return
+    # every worker starts with the staging tasks, inside the guard: never more than them
+    workers = min(workers, len(batches), max(len(staging), 1))
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        min(workers, len(batches)), mp_context=context, initializer=_init_worker, initargs=(ctx,)
+        workers, mp_context=context, initializer=_init_worker, initargs=(ctx,)
     ) as pool:
-        with _main_not_imported():  # the workers start with the first tasks
-            staged = [pool.submit(_stage, *job) for job in staging]
-        for future in staged:  # every domain staged before any batch is read
-            future.result()
-        pending: deque = deque()
-        todo = iter(batches)
-        for batch in todo:  # keep the workers busy, never more than 2 per worker queued
-            pending.append(pool.submit(_worker_batch, batch))
-            if len(pending) >= 2 * workers:
-                break
-        while pending:
-            out = pending.popleft().result()
-            for batch in todo:
+        try:
+            with _main_not_imported():  # the workers start with the first tasks
+                staged = [pool.submit(_stage, *job) for job in staging]
+            for future in staged:  # every domain staged before any batch is read
+                _result(future, ctx)
+            pending: deque = deque()
+            todo = iter(batches)
+            for batch in todo:  # keep the workers busy, never more than 2 per worker queued
                 pending.append(pool.submit(_worker_batch, batch))
-                break
-            yield out
+                if len(pending) >= 2 * workers:
+                    break
+            while pending:
+                out = _result(pending.popleft(), ctx)
+                for batch in todo:
+                    pending.append(pool.submit(_worker_batch, batch))
+                    break
+                yield out
+        except BaseException:  # an error, Ctrl-C or the caller stopping: no further task runs
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def _result(future: Future, ctx: _Context):
+    """A worker's result; its error re-raised as if raised here (without the worker's
+    traceback chained to it); a worker process that died (killed, e.g. for lack of memory)
+    named with what to do."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise DataFileError(
+            ctx.data_dir,
+            "a worker process of validation and cleaning stopped before it finished (often: "
+            f"the machine ran out of memory; each worker holds one batch of {ctx.batch_size:,} "
+            f"subjects): run again with {ENV_WORKERS}=1 (no worker process) or smaller batches",
+        ) from None
+    except DataFileError as err:
+        raise err from None
+
+
+def _default_workers(data_dir: Path) -> int:
+    """``$SLE_CAR_WORKERS`` when set, else :data:`WORKERS` for an export whose CSV files
+    hold at least :data:`PARALLEL_MIN_BYTES` (other files beside them do not count), else 1."""
+    text = os.environ.get(ENV_WORKERS, "").strip()
+    if text:
+        if not text.isdecimal() or int(text) < 1:
+            raise DataFileError(
+                ENV_WORKERS,
+                f"{text!r} is not a number of worker processes: set a whole number of at "
+                "least 1 (1: validate and clean in this process), or unset it",
+            )
+        return int(text)
+    size = 0
+    for p in data_dir.iterdir():
+        if p.suffix.lower() == ".csv":
+            try:
+                size += p.stat().st_size
+            except OSError:  # gone or unreadable: the file checks name it
+                pass
+    return WORKERS if size >= PARALLEL_MIN_BYTES else 1
 
 
 def validate_clean(
@@ -409,8 +460,9 @@ def validate_clean(
     report, rows set aside and clean bytes are those of one pass (module docstring).
 
     ``workers``: processes validating batches at the same time when there is more than one
-    batch (default: :data:`WORKERS` for an export of at least :data:`PARALLEL_MIN_BYTES`,
-    else 1); each holds one batch, so the peak memory grows with it.
+    batch (default: ``$SLE_CAR_WORKERS`` when set, else :data:`WORKERS` for an export of at
+    least :data:`PARALLEL_MIN_BYTES`, else 1); each holds one batch, so the peak memory grows
+    with it.
 
     Raises :class:`~sle_car.io.DataFileError` when a file, the manifest or the study
     configuration cannot be read, as :func:`sle_car.validate.validate_study` does."""
@@ -424,8 +476,7 @@ def validate_clean(
         raise DataFileError(data_dir, "no such data directory")
     read_manifest(data_dir)  # an unreadable manifest stops the run before any work
     if workers is None:
-        size = sum(p.stat().st_size for p in data_dir.iterdir() if p.is_file())
-        workers = WORKERS if size >= PARALLEL_MIN_BYTES else 1
+        workers = _default_workers(data_dir)
     clean_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".batches-", dir=clean_dir))  # beside the outputs
     try:
@@ -525,7 +576,18 @@ def _validate_clean(
     # batches are independent: with more than one, worker processes take them, and their
     # outcomes are merged in batch order, so that nothing depends on which finished first
     ctx = _Context(
-        work, clean_dir, files, others, whole, template, study, dm_nocopies, subjects, group
+        work,
+        clean_dir,
+        files,
+        others,
+        whole,
+        template,
+        study,
+        dm_nocopies,
+        subjects,
+        group,
+        data_dir,
+        batch_size,
     )
     batches = [0] if single else [*range(n_batches), ORPHANS]
     for out in _outcomes(ctx, batches, direct if single else None, workers, staging):

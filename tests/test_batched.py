@@ -232,3 +232,66 @@ def test_workers_start_only_for_a_large_export(
     with pytest.raises(Stop):
         validate_clean(synthetic_dir(), tmp_path / "out", batch_size=1)
     assert seen == [expected]
+
+
+def test_workers_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SLE_CAR_WORKERS sets the number of worker processes (1: none, for a machine short of
+    memory); a value that is not a whole number >= 1 is refused, naming the variable; only the
+    CSV files count towards PARALLEL_MIN_BYTES (a large archive beside a small cut does not)."""
+    data = tmp_path / "cut"
+    data.mkdir()
+    (data / "dm.csv").write_text("STUDYID\n")
+    with open(data / "export.zip", "wb") as f:
+        f.truncate(batched.PARALLEL_MIN_BYTES + 1)
+    assert batched._default_workers(data) == 1
+    with open(data / "lb.csv", "wb") as f:
+        f.truncate(batched.PARALLEL_MIN_BYTES)
+    assert batched._default_workers(data) == batched.WORKERS
+    monkeypatch.setenv("SLE_CAR_WORKERS", "1")
+    assert batched._default_workers(data) == 1
+    monkeypatch.setenv("SLE_CAR_WORKERS", " 3 ")
+    assert batched._default_workers(data) == 3
+    for bad in ("0", "-1", "two", "1.5"):
+        monkeypatch.setenv("SLE_CAR_WORKERS", bad)
+        with pytest.raises(DataFileError, match=f"SLE_CAR_WORKERS: '{bad}' is not a number"):
+            batched._default_workers(data)
+
+
+def test_an_error_in_a_worker_is_raised_as_in_process(tmp_path: Path) -> None:
+    """A file that only the reader can refuse (text after the closing quote of a value that
+    spans lines) fails while a worker process stages it: the caller gets the same
+    DataFileError as with no worker, without the worker's traceback chained to it, and the
+    engine's temporary files are removed."""
+    data = tmp_path / "cut"
+    shutil.copytree(synthetic_dir(), data)
+    lines = (data / "lb.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.insert(5, '"x\ny"z' + "," * lines[0].count(",") + "\n")
+    (data / "lb.csv").write_text("".join(lines), encoding="utf-8")
+    messages = []
+    for n in (1, 2):
+        out = tmp_path / f"out{n}"
+        with pytest.raises(DataFileError) as err:
+            validate_clean(data, out, batch_size=1, workers=n)
+        assert err.value.file == str(data / "lb.csv")
+        assert err.value.__cause__ is None
+        assert not list(out.glob(".batches-*"))
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]
+    assert "not a well-formed CSV file" in messages[0]
+
+
+def test_a_worker_that_died_is_named_with_what_to_do() -> None:
+    """A worker process killed mid-run (e.g. by the out-of-memory killer) breaks the pool: the
+    caller gets a DataFileError naming the data and SLE_CAR_WORKERS=1, not a traceback."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    future: Future = Future()
+    future.set_exception(BrokenProcessPool("A process in the process pool was terminated"))
+    ctx = batched._Context(
+        *[None] * 10, data_dir=Path("/secure/cut"), batch_size=1000
+    )  # only the data and the batch size are named
+    with pytest.raises(DataFileError, match="SLE_CAR_WORKERS=1") as err:
+        batched._result(future, ctx)
+    assert err.value.file == "/secure/cut"
+    assert "1,000 subjects" in str(err.value)
