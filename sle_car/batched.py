@@ -39,6 +39,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import warnings
 from collections import deque
 from collections.abc import Iterator
@@ -337,21 +338,25 @@ def _worker_batch(batch: int) -> _Outcome:
     return _one_batch(_WORKER["ctx"], batch, None)
 
 
+_MAIN_LOCK = threading.Lock()
+
+
 @contextmanager
 def _main_not_imported() -> Iterator[None]:
     """Worker processes started inside this block do not import the caller's main script
     (``spawn`` does, to find functions defined there; a script calling the engine without an
     ``if __name__ == "__main__"`` guard would then run again in each worker and fail). The
     workers run only this module's functions, so they need nothing from it."""
-    main = sys.modules["__main__"]
-    saved = {k: main.__dict__.pop(k) for k in ("__file__",) if k in main.__dict__}
-    spec = getattr(main, "__spec__", None)
-    main.__spec__ = None
-    try:
-        yield
-    finally:
-        main.__dict__.update(saved)
-        main.__spec__ = spec
+    with _MAIN_LOCK:  # one thread at a time changes and restores __main__
+        main = sys.modules["__main__"]
+        saved = {k: main.__dict__.pop(k) for k in ("__file__",) if k in main.__dict__}
+        spec = getattr(main, "__spec__", None)
+        main.__spec__ = None
+        try:
+            yield
+        finally:
+            main.__dict__.update(saved)
+            main.__spec__ = spec
 
 
 def _outcomes(
