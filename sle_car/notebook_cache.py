@@ -138,10 +138,19 @@ def _kernel_spec(name: str) -> dict:
 
 
 def _font_list() -> str:
-    base = os.environ.get("MPLCONFIGDIR") or str(
-        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "matplotlib"
+    """Digest of matplotlib's cache folder, where its font list lives. A machine whose first
+    kernel has not yet built the list gets it built here first: otherwise the first run would
+    key its notebooks without the list and the second with it, and execute everything twice."""
+    base = Path(
+        os.environ.get("MPLCONFIGDIR")
+        or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "matplotlib"
     )
-    return tree_digest(Path(base)) if Path(base).is_dir() else "<no font cache>"
+    if not list(base.glob("fontlist-*.json")):
+        import matplotlib.font_manager as fm
+
+        base.mkdir(parents=True, exist_ok=True)
+        fm.json_dump(fm.fontManager, base / f"fontlist-v{fm.FontManager.__version__}.json")
+    return tree_digest(base)
 
 
 def keyed_environment(env: dict[str, str]) -> dict[str, str]:

@@ -5,6 +5,7 @@ never an output."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -314,3 +315,23 @@ def test_the_report_key_of_a_notebook_ignores_its_outputs_only(tmp_path: Path) -
     assert set(keys) == {COMMITTED.name} and len(keys[COMMITTED.name]) == 64
     assert cache.report_keys([bare]) == keys
     assert cache.report_keys([edited]) != keys
+
+
+def test_the_font_list_is_keyed_the_same_before_and_after_a_kernel_built_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a fresh machine matplotlib's font list does not exist until the first kernel
+    imports matplotlib. The key must not change when it appears, or the first two runs would
+    both execute every notebook: the key's first reading builds the list itself."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))
+    before = cache._font_list()
+    assert list((tmp_path / "mpl").glob("fontlist-*.json")), "the list is built"
+    subprocess.run(  # what a kernel does: matplotlib reads (or builds) its font list
+        [sys.executable, "-c", "import matplotlib.font_manager"],
+        check=True,
+        env={**os.environ, "MPLCONFIGDIR": str(tmp_path / "mpl")},
+    )
+    assert cache._font_list() == before
