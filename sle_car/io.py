@@ -201,22 +201,34 @@ def _check_csv_file(path: Path) -> list[str]:
     return header
 
 
+RESERVED = {
+    ROW: "the spreadsheet row number the validation adds",
+    "_BATCH": "the batch of subjects the batched validation adds",
+    "_GROUP": "the group of batches the batched validation adds",
+    "_K": "the subject key the batched validation adds",
+}
+"""Column names the reading and the batched engine (:mod:`sle_car.batched`) add to the raw
+rows: an export column so named would be overwritten or dropped there (its outcome would
+differ from one pass), so it is refused as a whole file."""
+
+
 def _check_reserved(path: Path, header: list[str]) -> None:
-    """A column named as the row number reading adds (:data:`ROW`) would collide with it."""
-    if ROW in header:
-        raise DataFileError(
-            path,
-            f"a column is named '{ROW}', a name reserved for the spreadsheet row number the "
-            "validation adds; rename or remove that column in the export",
-        )
+    """A column named as one the reading adds (:data:`RESERVED`) would collide with it."""
+    for name, what in RESERVED.items():
+        if name in header:
+            raise DataFileError(
+                path,
+                f"a column is named '{name}', a name reserved for {what}; rename or remove "
+                "that column in the export",
+            )
 
 
-_QUOTED = r'"[^"]*"(?:[^",]*"[^"]*")*'
+_QUOTED = r'"[^"]*"(?:"[^"]*")*'
 """A quoted value: a quote at the start of a field (the line's start or after a comma) up to
-its closing quote, ``""`` inside it an escaped quote (RFC 4180, section 2, rules 5-7). As the
-CSV reader (polars 2.1.0, measured) reads it: a quoted value opens only at the start of a
-field, and after a closing quote more text and quoted runs may follow as long as the field
-ends with a quote (``"a" "b"`` reads as ``a b``)."""
+its closing quote, ``""`` inside it an escaped quote (RFC 4180, section 2, rules 5-7; a quoted
+value opens only at the start of a field). Text after the closing quote is malformed
+(:data:`_TEXT_AFTER`), also when another quoted run follows: the CSV reader (polars 2.1.0,
+measured) would read ``"a" "b"`` as ``a b``, dropping the exported quotes without a word."""
 _TEXT_AFTER = r'(?:^|,)"[^,]'
 """In a line whose quoted values are reduced to one quote (:func:`_reduced`): a quoted value
 followed by text other than a comma (``"Big" toe pain``), which the CSV reader cannot parse,
@@ -226,10 +238,10 @@ _LITERAL = r'[^,]"'
 _ODD_QUOTE = r'[^,]"|"[^,]'
 """In a reduced line: a quote that is not a whole quoted value (:data:`_TEXT_AFTER` or
 :data:`_LITERAL`)."""
-_RECORD = r'[^\s,"]|"""'
-"""A line holding a value: some character other than whitespace, commas and quotes, or an
-escaped quote inside a quoted value (a field of four quotes is the value ``"``). A line of
-whitespace, commas and empty quoted values holds no record (:func:`scan_domain` skips it)."""
+_NO_RECORD = r'^(?:"\s*"|\s*)(?:,(?:"\s*"|\s*))*$'
+"""A line holding no record: every field empty or whitespace, unquoted or quoted
+(:func:`scan_domain` skips such a line, as :func:`blanks_missing` finds every cell blank).
+Any other line holds a value, e.g. a quoted comma, or a field of four quotes (the value ``"``)."""
 
 
 def _reduced(line: pl.Expr) -> pl.Expr:
@@ -325,7 +337,7 @@ def _check_short_rows(path: Path, n_header: int) -> None:
             "no",
             "fields",
             "odd",
-            line.str.contains(_RECORD).alias("record"),
+            line.str.contains(_NO_RECORD).not_().alias("record"),
             pl.col("reduced").str.contains("\r", literal=True).alias("cr"),
             pl.col("reduced").str.contains(_TEXT_AFTER).alias("after"),
             (
@@ -494,7 +506,7 @@ def _check_multiline_records(
             outside.cast(pl.Int64).alias("outside"),
             commas.cast(pl.Int64).alias("commas"),
             at_start.alias("at_start"),
-            line.str.contains(_RECORD).alias("record"),
+            line.str.contains(_NO_RECORD).not_().alias("record"),
             line.str.contains("\r", literal=True).alias("cr"),
         )
         .with_columns(inside=(pl.col("odd").cast(pl.Int64).cum_sum() % 2 == 1) != pl.col("odd"))

@@ -235,3 +235,42 @@ def test_a_short_record_deep_in_a_large_file_gets_the_row_polars_pads(tmp_path: 
     row = padded.filter(pl.col("C").is_null())["row"].to_list()
     assert len(row) == 1
     assert f"line {target + 1} (row {row[0]} in a spreadsheet) has 2 fields" in _refused(path)
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        (b'","\n', 3),  # one quoted comma: a value, not a blank line
+        (b'" "" "\n', 3),  # a quoted value holding a quote
+        (b' ""\n', 3),  # a space then two quotes: a literal value
+        (NOTE + b'","\n', 5),  # the same after a value spanning lines 3-4
+    ],
+)
+def test_a_short_row_made_of_commas_quotes_or_spaces_is_refused(
+    tmp_path: Path, body: bytes, line: int
+) -> None:
+    """A line whose only value is made of commas, quotes or spaces is a record, not a blank
+    line: with fields missing, it is refused like any short row (the reader padded it)."""
+    path = _file(tmp_path, b"A,B,C\n1,2,3\n" + body + b"7,8,9\n")
+    message = _refused(path)
+    assert f"line {line} " in message and "has 1 field, the header has 3" in message
+
+
+def test_lines_of_blank_and_quoted_blank_fields_hold_no_record(tmp_path: Path) -> None:
+    path = _file(tmp_path, b'A,B,C\n1,2,3\n,\n"",\n" ",  ,""\n\n7,8,9\n')
+    assert read_domain(path).rows() == [(2, "1", "2", "3"), (7, "7", "8", "9")]
+
+
+@pytest.mark.parametrize("value", [b'"a"x"b"', b'"a" "b"'])
+def test_text_between_quoted_runs_of_a_value_is_refused(tmp_path: Path, value: bytes) -> None:
+    """The reader would read "a" "b" as a b, dropping the exported quotes without a word."""
+    path = _file(tmp_path, b"A,B,C\n1,2,3\n4," + value + b",6\n")
+    assert "line 3" in _refused(path)
+
+
+@pytest.mark.parametrize("name", ["_ROW", "_BATCH", "_GROUP", "_K"])
+def test_a_column_named_as_an_internal_one_is_refused(tmp_path: Path, name: str) -> None:
+    """The batched engine adds _BATCH, _GROUP and _K to the raw rows: an export column so
+    named would be overwritten or dropped there, and its outcome differ from one pass."""
+    path = _file(tmp_path, f"A,{name},C\n1,2,3\n".encode())
+    assert f"a column is named '{name}', a name reserved for" in _refused(path)
