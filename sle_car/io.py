@@ -174,6 +174,15 @@ def _check_csv_file(path: Path) -> list[str]:
             "it with Windows (CRLF) or Unix (LF) line endings",
         )
     first = head[3:] if head[:3] == b"\xef\xbb\xbf" else head  # a byte-order mark
+    if first.count(b'"') % 2:  # RFC 4180 allows a line break in a quoted name; no contract does
+        raise DataFileError(
+            path,
+            "line 1 (the header) has an odd number of quotes: a quote inside a column name "
+            '(Height 5") or a quoted column name that continues on the next line; the CSV '
+            "reader would read the rest of the file as part of the header and lose every row: "
+            "rename the column without the quote (or double it inside a quoted name), and keep "
+            "every column name on line 1",
+        )
     try:
         header = next(csv.reader([first.decode("utf-8").rstrip("\r")]))
     except (csv.Error, StopIteration):

@@ -274,3 +274,14 @@ def test_a_column_named_as_an_internal_one_is_refused(tmp_path: Path, name: str)
     named would be overwritten or dropped there, and its outcome differ from one pass."""
     path = _file(tmp_path, f"A,{name},C\n1,2,3\n".encode())
     assert f"a column is named '{name}', a name reserved for" in _refused(path)
+
+
+@pytest.mark.parametrize("header", [b'A,B"x,C\n', b'"A","B\nb",C\n', b'A,"B,C\n'])
+def test_a_header_whose_quote_does_not_close_on_line_1_is_named(
+    tmp_path: Path, header: bytes
+) -> None:
+    """A quote inside an unquoted column name (the reader read every row as part of the header:
+    the file came out with no rows, silently), a quoted name spanning lines (valid RFC 4180,
+    never a contract's name) or an unclosed quote: refused, naming the header."""
+    path = _file(tmp_path, header + b"1,2,3\n")
+    assert "line 1 (the header) has an odd number of quotes" in _refused(path)
