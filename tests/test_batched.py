@@ -257,6 +257,7 @@ def test_workers_from_the_environment(tmp_path: Path, monkeypatch: pytest.Monkey
             batched._default_workers(data)
 
 
+@pytest.mark.slow  # two worker processes start (about 4 CPU s)
 def test_an_error_in_a_worker_is_raised_as_in_process(tmp_path: Path) -> None:
     """A file that only the reader can refuse (text after the closing quote of a value that
     spans lines) fails while a worker process stages it: the caller gets the same
