@@ -11,19 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from sle_car.io import DataFileError, read_domain
-
-
-def _file(tmp_path: Path, content: bytes) -> Path:
-    path = tmp_path / "x.csv"
-    path.write_bytes(content)
-    return path
-
-
-def _refused(path: Path) -> str:
-    with pytest.raises(DataFileError) as err:
-        read_domain(path)
-    return str(err.value)
+from sle_car.io import read_domain
+from tests.test_csv_records import _file, _refused
 
 
 def test_a_lone_quote_before_a_valid_multi_line_note_names_the_lone_quote(
