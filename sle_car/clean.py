@@ -27,8 +27,9 @@ import polars as pl
 
 from data_schemas import LBClean
 from data_schemas import codelists as cl
+from sle_car import schema_screen
 from sle_car.io import ROW
-from sle_car.validate import Validation, schema_for, validate_study
+from sle_car.validate import Validation, validate_study
 
 
 @dataclass
@@ -255,9 +256,8 @@ def clean_rows(
     good = marked.filter(pl.col("reasons").is_null()).drop("reasons", ROW)
     if name == "lb":
         good = standardise_lb(good)
-        good = schema_for(LBClean, good).validate(
-            good
-        )  # LBClean.validate, minus a futile key check
+        # LBClean.validate, minus a futile key check, screened in one query
+        good = schema_screen.validate_model(LBClean, good)
     return good, aside, rules
 
 

@@ -13,6 +13,7 @@ import polars as pl
 
 from data_schemas import codelists as cl
 from sle_car import instruments as ins
+from sle_car import schema_screen
 from sle_car._checks import cmp, require_columns
 from sle_car.derive.common import (
     censor_source,
@@ -1279,4 +1280,6 @@ def derive_all(
         confirm_n=bcell_confirm_n,
     )
     out = {"adsl": adsl, "adlb": adlb, "adqs": adqs, "adae": adae, "adrs": adrs, "adtte": adtte}
-    return {name: ANALYSIS_DATASETS[name].validate(df) for name, df in out.items()}
+    return {
+        name: schema_screen.validate_model(ANALYSIS_DATASETS[name], df) for name, df in out.items()
+    }
