@@ -294,23 +294,24 @@ def _atom_expr(atoms: list, used: list[bool]) -> pl.Expr:
     return out.otherwise(None)
 
 
-def _evaluate(x: pl.DataFrame, slots: dict, high: list[str], low: list[str]) -> pl.Series:
-    """Result code per row of ``x`` (every row has a ``_SPEC``): the first clause whose atoms
-    are all TRUE (grade 0-4, or 100 + reason of a null clause); 0 if none.
-
-    Two stages, each one ``with_columns``: every atom slot as a boolean column, then the first
-    clause that fires. All rows and terms at once; the Python loops run over the criteria
-    (clause and atom slots), never over data."""
-    x = x.with_columns(
-        pl.col("BNRIND").is_in(high).fill_null(False).alias("_HIGH"),
-        pl.col("BNRIND").is_in(low).fill_null(False).alias("_LOW"),
-    )
+@cache
+def _grading_exprs(
+    version: str, reading: str, units: str, high: tuple[str, ...], low: tuple[str, ...]
+) -> tuple[dict[str, pl.Expr], dict[str, pl.Expr], pl.Expr]:
+    """The expressions :func:`_evaluate` applies for one criteria program: the baseline
+    indicators, every atom slot, and the result code. They depend on the criteria alone, so
+    they are built once per program (building them is ~25 ms of Python; polars expressions
+    are immutable and reused)."""
+    _, slots, _ = _program(version, reading, units)
+    indicators = {
+        "_HIGH": pl.col("BNRIND").is_in(list(high)).fill_null(False),
+        "_LOW": pl.col("BNRIND").is_in(list(low)).fill_null(False),
+    }
     atoms = {}
     for k, slot in sorted(slots.items()):
         used = [r is not None for r in slot["result"]]
         for j, per_spec in sorted(slot["atoms"].items()):
             atoms[f"_a{k}_{j}"] = _atom_expr(per_spec, used)
-    x = x.with_columns(**atoms)
     code = None
     for k, slot in sorted(slots.items()):
         used = [r is not None for r in slot["result"]]
@@ -319,7 +320,20 @@ def _evaluate(x: pl.DataFrame, slots: dict, high: list[str], low: list[str]) -> 
             fire = fire & pl.lit(pl.Series(used)).gather(pl.col("_SPEC"))
         res = _param(slot["result"], used, pl.Int16)
         code = (pl.when(fire) if code is None else code.when(fire)).then(res)
-    return x.select(code.otherwise(pl.lit(0, dtype=pl.Int16)).alias("_C"))["_C"]
+    return indicators, atoms, code.otherwise(pl.lit(0, dtype=pl.Int16)).alias("_C")
+
+
+def _evaluate(x: pl.DataFrame, program: tuple) -> pl.Series:
+    """Result code per row of ``x`` (every row has a ``_SPEC``): the first clause whose atoms
+    are all TRUE (grade 0-4, or 100 + reason of a null clause); 0 if none. ``program``: the
+    arguments of :func:`_grading_exprs`.
+
+    Two stages, each one ``with_columns``: every atom slot as a boolean column, then the first
+    clause that fires. All rows and terms at once; the Python loops run over the criteria
+    (clause and atom slots), never over data."""
+    indicators, atoms, code = _grading_exprs(*program)
+    x = x.with_columns(**indicators).with_columns(**atoms)
+    return x.select(code)["_C"]
 
 
 def _spec_of(
@@ -383,7 +397,7 @@ def grade_lab_with_reasons(
     check_choice("reading", reading, READINGS)
     need = [*term_cols, "AVAL", unit_col, "ANRLO", "ANRHI", "BASE", "BNRIND"]
     require_columns(df, need, "grade_lab", "sle_car.derive.derive_adlb")
-    specs, slots, reasons = _program(version, reading, units)
+    specs, _, reasons = _program(version, reading, units)
     high, low = list(high_indicator), list(low_indicator)
     uses_pchg = "PCHG" in df.columns
     x = df.select(
@@ -431,7 +445,8 @@ def grade_lab_with_reasons(
     todo = pl.concat([todo, vals], how="horizontal").with_columns(
         _signif(pl.col("AVAL")).alias("_sAVAL"), _signif(pl.col("PCHG")).alias("_sPCHG")
     )
-    todo = todo.select("_ROW", "_D").with_columns(_evaluate(todo, slots, high, low))
+    program = (version, reading, units, tuple(high), tuple(low))
+    todo = todo.select("_ROW", "_D").with_columns(_evaluate(todo, program))
     out_cols, reports = {}, []
     for direction, term_col, grade_col, why_col in dirs:
         done = todo.filter(pl.col("_D") == direction)
