@@ -8,7 +8,9 @@ same dtype test, all in **one** polars query; :func:`validate` calls pandera onl
 query does not prove the frame valid. Pandera stays the one place where rules are defined and
 the only producer of failure reports: a frame that fails anything, or a schema using a feature
 this screen does not model (coercion, parsers, defaults, regex columns, dropping invalid rows,
-a multi-column key, warning-only checks), goes to pandera exactly as before.
+a key ``Config.unique``, warning-only checks, a frame-wide dtype, adding missing columns, a
+subclassed schema or check, a backend other than pandera's native polars one), goes to pandera
+exactly as before.
 
 The verdict follows pandera 0.x's polars backend (``pandera/backends/polars``):
 
@@ -23,8 +25,8 @@ The verdict follows pandera 0.x's polars backend (``pandera/backends/polars``):
   are exactly the schema's, in the schema's order, is screened.
 
 ``tests/test_schema_screen.py`` checks, for every collected domain, cleaned LB and every
-analysis dataset, that the screen and pandera agree on the bundled data and on frames broken
-one rule at a time.
+analysis dataset, that the screen and pandera agree on the bundled data and on copies broken
+one cell at a time, and on small hand-written schemas, one rule each.
 """
 
 from __future__ import annotations
@@ -44,9 +46,23 @@ def _checks(schema: pa.DataFrameSchema) -> list[pa.Check]:
 
 
 def _screenable(schema: pa.DataFrameSchema, data: pl.DataFrame) -> bool:
-    """Whether the schema uses only what :func:`passes` models, and ``data`` has exactly its
-    columns in its order (so column presence, ``strict`` and ``ordered`` cannot fail)."""
+    """Whether the schema uses only what :func:`passes` models, and ``data`` (an eager frame)
+    has exactly its columns in its order (so column presence, ``strict`` and ``ordered``
+    cannot fail). Exact classes only: a subclass may validate differently. Each column's name
+    is its key and a plain name: ``"*"`` or ``^...$`` would select other columns in polars."""
+    if type(data) is not pl.DataFrame or type(schema) is not pa.DataFrameSchema:
+        return False
     if list(data.columns) != list(schema.columns):
+        return False
+    if any(
+        type(col) is not pa.Column
+        or col.name != key
+        or key == "*"
+        or (key.startswith("^") and key.endswith("$"))
+        for key, col in schema.columns.items()
+    ):
+        return False
+    if any(type(c) is not pa.Check for c in _checks(schema)):
         return False
     # pandera's native polars backend (registered by get_backend), not e.g. its Narwhals one
     # (PANDERA_USE_NARWHALS_BACKEND): the rules below are that backend's
@@ -94,9 +110,16 @@ def _check_output(check: pa.Check, lf: pl.LazyFrame, key: str, alias: str) -> pl
 def passes(schema: pa.DataFrameSchema, data: pl.DataFrame) -> bool:
     """True only when validating ``data`` with ``schema`` would report no failure: every
     check of the schema holds, evaluated in one polars query. False means "not proven": the
-    frame may still be valid (e.g. the schema uses a feature not screened); call pandera."""
-    if not _screenable(schema, data):
+    frame may still be valid (e.g. the schema uses a feature not screened); call pandera.
+    Never raises: whatever goes wrong here (a backend pandera cannot find, a check that
+    raises) is pandera's to report."""
+    try:
+        return _screenable(schema, data) and _passes(schema, data)
+    except Exception:
         return False
+
+
+def _passes(schema: pa.DataFrameSchema, data: pl.DataFrame) -> bool:
     lf = data.lazy()
     rules: list[pl.Expr] = []
     outputs: list[pl.LazyFrame] = []
@@ -114,16 +137,12 @@ def passes(schema: pa.DataFrameSchema, data: pl.DataFrame) -> bool:
             rules.append(pl.col(name).is_duplicated().not_().all().alias(f"_n{len(rules)}"))
     checks = [(c, name) for name, col in schema.columns.items() for c in col.checks]
     checks += [(c, "*") for c in schema.checks]
-    try:  # a check that raises is pandera's to report (CHECK_ERROR)
-        outputs = [_check_output(c, lf, key, f"_c{i}") for i, (c, key) in enumerate(checks)]
-        if rules:
-            outputs.append(lf.select(rules))
-        if not outputs:
-            return True
-        row = pl.concat(outputs, how="horizontal").collect()
-    except Exception:
-        return False
-    return all(row.row(0))
+    outputs = [_check_output(c, lf, key, f"_c{i}") for i, (c, key) in enumerate(checks)]
+    if rules:
+        outputs.append(lf.select(rules))
+    if not outputs:
+        return True
+    return all(pl.concat(outputs, how="horizontal").collect().row(0))
 
 
 def key_repeated(model: type[pa.DataFrameModel], data: pl.DataFrame) -> pl.Series | None:
@@ -158,8 +177,8 @@ def schema_for(
 
 def validate(schema: pa.DataFrameSchema, data: pl.DataFrame, **kwargs) -> pl.DataFrame:
     """``schema.validate(data, **kwargs)``, skipped when :func:`passes` proves ``data``
-    valid (pandera would return it unchanged: the screen admits no coercion, parser or
-    default). Raises pandera's own errors otherwise."""
+    valid: ``data`` itself is returned (pandera would return an equal copy: the screen admits
+    no coercion, parser or default). Raises pandera's own errors otherwise."""
     if passes(schema, data):
         return data
     return schema.validate(data, **kwargs)

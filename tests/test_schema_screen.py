@@ -205,3 +205,27 @@ def test_validate_returns_the_frame_or_raises_pandera_s_report() -> None:
     with pytest.raises(pa.errors.SchemaErrors) as err:
         schema_screen.validate(_schema(), bad, lazy=True)
     assert err.value.failure_cases["failure_case"].to_list() == ["-1"]
+
+
+class _Subclassed(pa.DataFrameSchema):
+    """A schema subclass: its validate may do more than pandera's."""
+
+
+class _OwnCheck(pa.Check):
+    """A check subclass: pandera finds no backend for it and reports a check error."""
+
+
+def test_subclasses_and_names_polars_reads_as_patterns_are_left_to_pandera() -> None:
+    """Found by a review that fed the screen unusual schemas: a column named "*" (polars
+    reads pl.col("*") as every column), a subclassed schema or check (pandera may validate
+    them otherwise, or find no backend): the screen says "not proven" and never raises."""
+    star = pa.DataFrameSchema(
+        {"*": pa.Column(pl.Int64, nullable=True), "B": pa.Column(pl.String, nullable=True)}
+    )
+    frame = pl.DataFrame({"*": [1], "B": ["x"]})
+    assert not pandera_passes(star, frame)  # pandera checks the dtype of every column
+    assert not schema_screen.passes(star, frame)
+    assert not schema_screen.passes(_Subclassed(_schema().columns), FRAME)
+    own = _OwnCheck(lambda d: d.lazyframe.select(pl.lit(True)))
+    assert not schema_screen.passes(_schema(checks=[own]), FRAME)
+    assert not schema_screen.passes(_schema(), FRAME.lazy())
