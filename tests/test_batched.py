@@ -6,12 +6,15 @@ batch of one subject and for one batch holding everyone, on clean and on damaged
 from __future__ import annotations
 
 import hashlib
+import inspect
+import json
 import shutil
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from data_schemas import RAW_DOMAINS
 from sle_car import batched
 from sle_car.batched import validate_clean
 from sle_car.clean import clean_study, write_clean
@@ -224,8 +227,10 @@ def test_workers_start_only_for_a_large_export(
     class Stop(Exception):
         pass
 
+    signature = inspect.signature(batched._validate_clean)
+
     def spy(*args):
-        seen.append(args[-1])
+        seen.append(signature.bind(*args).arguments["workers"])
         raise Stop
 
     monkeypatch.setattr(batched, "_validate_clean", spy)
@@ -255,6 +260,50 @@ def test_workers_from_the_environment(tmp_path: Path, monkeypatch: pytest.Monkey
         monkeypatch.setenv("SLE_CAR_WORKERS", bad)
         with pytest.raises(DataFileError, match=f"SLE_CAR_WORKERS: '{bad}' is not a number"):
             batched._default_workers(data)
+
+
+def test_files_checked_in_threads_raise_the_first_domain_s_error(tmp_path: Path) -> None:
+    """The domain files are checked in threads (CHECK_THREADS), but a cut with several
+    unreadable files gets the error of the first domain in the contract's order, as when
+    they were checked one after another: here EX (binary) before the missing LB, whichever
+    thread finished first; and no temporary file is left."""
+    data = tmp_path / "cut"
+    shutil.copytree(synthetic_dir(), data)
+    (data / "ex.csv").write_bytes(b"STUDYID,\x00\x01\n")
+    (data / "lb.csv").unlink()
+    for _ in range(3):  # the threads' order varies from run to run
+        with pytest.raises(DataFileError) as err:
+            validate_clean(data, tmp_path / "out", batch_size=1)
+        assert err.value.file == str(data / "ex.csv")
+        assert not list((tmp_path / "out").glob(".batches-*"))
+    (data / "ex.csv").unlink()
+    with pytest.raises(DataFileError) as err:
+        validate_clean(data, tmp_path / "out", batch_size=1)
+    assert err.value.file == str(data / "ex.csv") and "missing" in err.value.message
+
+
+def test_the_hashes_started_early_are_the_manifest_check(tmp_path: Path) -> None:
+    """The SHA-256 of every domain file the manifest lists is computed beside the checks
+    (_hash_listed), and those are the hashes the manifest rule compares: one changed byte in
+    QS is a manifest error on qs.csv alone; a file the manifest lists that is not a domain
+    file (or does not exist) is never read."""
+    data = tmp_path / "cut"
+    shutil.copytree(synthetic_dir(), data)
+    manifest = json.loads((data / "manifest.json").read_text())
+    listed = manifest.get("files", manifest)
+    listed["../outside.csv"] = "0" * 64
+    listed["notes.txt"] = "0" * 64
+    (data / "manifest.json").write_text(json.dumps(manifest))
+    with batched._threads(1) as pool:
+        hashes = batched._hash_listed(pool, data)
+        assert set(hashes) == {f"{n}.csv" for n in RAW_DOMAINS} & set(listed)
+        assert "qs.csv" in hashes and "truth.csv" in listed and "truth.csv" not in hashes
+        assert hashes["qs.csv"].result() == listed["qs.csv"]
+    with (data / "qs.csv").open("a", encoding="utf-8") as f:
+        f.write("\n")  # one more byte: a blank line, no record
+    got = validate_clean(data, tmp_path / "out", batch_size=2).validation.report
+    manifest_rows = got.filter(pl.col("rule") == "manifest")
+    assert manifest_rows.select("file", "severity").rows() == [("qs.csv", "error")]
 
 
 @pytest.mark.slow  # two worker processes start (about 4 CPU s)
