@@ -153,6 +153,15 @@ def _manifest_issues(
     ``hashes``: SHA-256 of files already being computed (:func:`_hash_listed`), by name."""
     manifest = read_manifest(data_dir).get("files", {})
     hashes = hashes or {}
+
+    def digest(fname: str) -> str:
+        path = data_dir / fname
+        if fname in hashes:
+            stamp, early = hashes[fname].result()
+            if early is not None and _stamp(path) == stamp:
+                return early
+        return sha256(path)  # not hashed early, or changed since: its bytes now
+
     parts = []
     for fname in files.values():
         if fname in not_collected:
@@ -160,9 +169,7 @@ def _manifest_issues(
         expected = manifest.get(fname)
         if manifest and expected is None:
             problem, severity = "file is not listed in manifest.json; regenerate it", "warning"
-        elif expected and expected != (
-            hashes[fname].result() if fname in hashes else sha256(data_dir / fname)
-        ):
+        elif expected and expected != digest(fname):
             problem = (
                 "file differs from its SHA-256 in manifest.json: the data changed since "
                 "the manifest was written (a truncated or edited file?); restore the "
@@ -181,34 +188,59 @@ def _manifest_issues(
     return parts
 
 
-def _hash_listed(pool: ThreadPoolExecutor, data_dir: Path) -> dict[str, Future]:
+def _stamp(path: Path) -> tuple[int, int]:
+    """Size and modification time (ns) of a file: what changes when it is written to."""
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def _stamped_sha256(path: Path, stop: threading.Event) -> tuple[tuple[int, int], str | None]:
+    """:func:`_stamp` of ``path`` taken before it is read, and its SHA-256 (None if stopped)."""
+    stamp = _stamp(path)
+    return stamp, sha256(path, stop)
+
+
+def _hash_listed(
+    pool: ThreadPoolExecutor, data_dir: Path, stop: threading.Event
+) -> dict[str, Future]:
     """Start the SHA-256 of every domain file the manifest lists (``dm.csv`` or
     ``dm.parquet`` ...; nothing else it names is read) in ``pool``: hashing reads every byte
     once more and holds no lock, so it runs beside the file checks and the staging instead
     of after them (issue 19: 1.9 s at 10,000 patients). :func:`_manifest_issues` takes the
-    results."""
+    results; a file whose size or modification time changed after its hash was started is
+    hashed again there, so a file changed during the run is found as before (when it was
+    hashed last). ``stop``: set when the run ends, so that a failed run reads no further."""
     listed = read_manifest(data_dir).get("files", {})
     names = [f"{n}.{ext}" for n in RAW_DOMAINS for ext in ("csv", "parquet")]
     return {
-        f: pool.submit(sha256, data_dir / f)
+        f: pool.submit(_stamped_sha256, data_dir / f, stop)
         for f in names
         if listed.get(f) and (data_dir / f).is_file()
     }
 
 
-def _open_domain(data_dir: Path, name: str) -> tuple[Path | None, pl.LazyFrame | None]:
-    """The file of domain ``name`` (None for an optional domain not collected) and its
-    checked scan (:func:`sle_car.io.scan_domain`, blanks left as exported)."""
+def _open_domain(
+    data_dir: Path, name: str
+) -> tuple[Path | None, pl.LazyFrame | None, EmptyDomainFile | None]:
+    """The file of domain ``name`` (None for an optional domain not collected), its checked
+    scan (:func:`sle_car.io.scan_domain`, blanks left as exported) and, for an optional
+    domain exported with no record, the :class:`~sle_car.io.EmptyDomainFile` instead."""
     path = _optional_domain_file(data_dir, name)
     if path is None:
-        return None, None
-    return path, scan_domain(path, blanks=False)  # blanks: blanks_and_spaced
+        return None, None, None
+    try:
+        return path, scan_domain(path, blanks=False), None  # blanks: blanks_and_spaced
+    except EmptyDomainFile as err:  # an optional domain with no records: zero rows
+        if name not in OPTIONAL_DOMAINS:
+            raise
+        return path, None, err
 
 
 @contextmanager
 def _threads(n: int) -> Iterator[ThreadPoolExecutor]:
     """A pool of ``n`` threads; on leaving, tasks not started are cancelled and those running
-    are not waited for (an error is reported at once, not after every file was read)."""
+    are not waited for (an error is reported at once, not after every file was read; a file
+    check already running finishes in the background: the process exits after it)."""
     pool = ThreadPoolExecutor(n, thread_name_prefix="sle-car")
     try:
         yield pool
@@ -531,6 +563,7 @@ def validate_clean(
         workers = _default_workers(data_dir)
     clean_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".batches-", dir=clean_dir))  # beside the outputs
+    stop = threading.Event()  # the hashes still running stop reading when the run ends
     try:
         with _threads(1) as hasher, _threads(CHECK_THREADS) as checker:
             return _validate_clean(
@@ -541,10 +574,11 @@ def validate_clean(
                 accept_changed_files,
                 study,
                 workers,
-                _hash_listed(hasher, data_dir),
+                _hash_listed(hasher, data_dir, stop),
                 checker,
             )
     finally:
+        stop.set()
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -570,14 +604,7 @@ def _validate_clean(
     # the order of the domains
     opened = [checker.submit(_open_domain, data_dir, name) for name in RAW_DOMAINS]
     for name, future in zip(RAW_DOMAINS, opened, strict=True):
-        try:
-            path, scan = future.result()
-        except EmptyDomainFile as err:  # an optional domain with no records: zero rows
-            if name not in OPTIONAL_DOMAINS:
-                raise
-            path, scan, empty = Path(err.file), None, err
-        else:
-            empty = None
+        path, scan, empty = future.result()
         if path is None:  # an optional domain this cut did not collect: an empty table
             files[name] = f"{name}.csv"
             not_collected.append(files[name])

@@ -15,6 +15,7 @@ import csv
 import hashlib
 import json
 import re
+import threading
 from pathlib import Path
 
 import polars as pl
@@ -55,11 +56,15 @@ class EmptyDomainFile(DataFileError):
         super().__init__(file, message)
 
 
-def sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, as hex (read 16 MiB at a time: memory flat in file size)."""
+def sha256(path: Path, stop: threading.Event | None = None) -> str | None:
+    """SHA-256 of a file's bytes, as hex (read 16 MiB at a time: memory flat in file size).
+    ``stop``: when it is set, the reading stops at the next block and None is returned (a
+    hash computed in the background for a run that has failed)."""
     h = hashlib.sha256()
     with Path(path).open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 24), b""):
+            if stop is not None and stop.is_set():
+                return None
             h.update(block)
     return h.hexdigest()
 

@@ -9,6 +9,8 @@ import hashlib
 import inspect
 import json
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import polars as pl
@@ -262,31 +264,54 @@ def test_workers_from_the_environment(tmp_path: Path, monkeypatch: pytest.Monkey
             batched._default_workers(data)
 
 
-def test_files_checked_in_threads_raise_the_first_domain_s_error(tmp_path: Path) -> None:
+def test_files_checked_in_threads_raise_the_first_domain_s_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The domain files are checked in threads (CHECK_THREADS), but a cut with several
     unreadable files gets the error of the first domain in the contract's order, as when
-    they were checked one after another: here EX (binary) before the missing LB, whichever
-    thread finished first; and no temporary file is left."""
+    they were checked one after another, even when a later file's check fails first (DM's
+    check is slowed here: EX, binary, fails before it); and no temporary file is left. With
+    DM readable, EX (binary) is named before the missing LB."""
     data = tmp_path / "cut"
     shutil.copytree(synthetic_dir(), data)
+    (data / "dm.csv").write_bytes(b"STUDYID,\x00\x02\n")
     (data / "ex.csv").write_bytes(b"STUDYID,\x00\x01\n")
     (data / "lb.csv").unlink()
-    for _ in range(3):  # the threads' order varies from run to run
-        with pytest.raises(DataFileError) as err:
-            validate_clean(data, tmp_path / "out", batch_size=1)
-        assert err.value.file == str(data / "ex.csv")
-        assert not list((tmp_path / "out").glob(".batches-*"))
+    scan, failed = batched.scan_domain, []
+
+    def slow_dm(path: Path, **kw):
+        if path.name == "dm.csv":
+            time.sleep(0.5)
+        try:
+            return scan(path, **kw)
+        except DataFileError:
+            failed.append(path.name)
+            raise
+
+    monkeypatch.setattr(batched, "scan_domain", slow_dm)
+    with pytest.raises(DataFileError) as err:
+        validate_clean(data, tmp_path / "out", batch_size=1)
+    assert failed[:2] == ["ex.csv", "dm.csv"]  # EX failed first, DM is the error raised
+    assert err.value.file == str(data / "dm.csv")
+    assert not list((tmp_path / "out").glob(".batches-*"))
+    shutil.copy(synthetic_dir() / "dm.csv", data / "dm.csv")
+    with pytest.raises(DataFileError) as err:
+        validate_clean(data, tmp_path / "out", batch_size=1)
+    assert err.value.file == str(data / "ex.csv")
     (data / "ex.csv").unlink()
     with pytest.raises(DataFileError) as err:
         validate_clean(data, tmp_path / "out", batch_size=1)
     assert err.value.file == str(data / "ex.csv") and "missing" in err.value.message
 
 
-def test_the_hashes_started_early_are_the_manifest_check(tmp_path: Path) -> None:
+def test_the_hashes_started_early_are_the_manifest_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The SHA-256 of every domain file the manifest lists is computed beside the checks
-    (_hash_listed), and those are the hashes the manifest rule compares: one changed byte in
-    QS is a manifest error on qs.csv alone; a file the manifest lists that is not a domain
-    file (or does not exist) is never read."""
+    (_hash_listed), once, and those are the hashes the manifest rule compares: one more byte
+    in QS is a manifest error on qs.csv alone; a file the manifest lists that is not a domain
+    file (or does not exist) is never read. A file changed after its hash was taken (here:
+    between the hash and the manifest rule) is hashed again, and the change is found."""
     data = tmp_path / "cut"
     shutil.copytree(synthetic_dir(), data)
     manifest = json.loads((data / "manifest.json").read_text())
@@ -294,16 +319,44 @@ def test_the_hashes_started_early_are_the_manifest_check(tmp_path: Path) -> None
     listed["../outside.csv"] = "0" * 64
     listed["notes.txt"] = "0" * 64
     (data / "manifest.json").write_text(json.dumps(manifest))
-    with batched._threads(1) as pool:
-        hashes = batched._hash_listed(pool, data)
-        assert set(hashes) == {f"{n}.csv" for n in RAW_DOMAINS} & set(listed)
-        assert "qs.csv" in hashes and "truth.csv" in listed and "truth.csv" not in hashes
-        assert hashes["qs.csv"].result() == listed["qs.csv"]
+    domain_files = {f"{n}.csv" for n in RAW_DOMAINS} & set(listed)
+    assert "qs.csv" in domain_files and "truth.csv" in listed and "truth.csv" not in domain_files
+    hashed: list[str] = []
+    sha256 = batched.sha256
+
+    def spy(path: Path, stop=None):
+        hashed.append(path.name)
+        return sha256(path, stop)
+
+    monkeypatch.setattr(batched, "sha256", spy)
     with (data / "qs.csv").open("a", encoding="utf-8") as f:
         f.write("\n")  # one more byte: a blank line, no record
     got = validate_clean(data, tmp_path / "out", batch_size=2).validation.report
     manifest_rows = got.filter(pl.col("rule") == "manifest")
     assert manifest_rows.select("file", "severity").rows() == [("qs.csv", "error")]
+    assert sorted(hashed) == sorted(domain_files)  # each domain file once, nothing else
+    # changed after it was hashed: hashed again when the rule runs
+    shutil.copy(synthetic_dir() / "qs.csv", data / "qs.csv")
+    with batched._threads(1) as pool:
+        hashes = batched._hash_listed(pool, data, threading.Event())
+        assert hashes["qs.csv"].result()[1] == listed["qs.csv"]
+        with (data / "qs.csv").open("a", encoding="utf-8") as f:
+            f.write("\n")
+        hashed.clear()
+        rows = batched._manifest_issues(data, {"qs": "qs.csv"}, [], False, hashes)
+    assert hashed == ["qs.csv"]
+    assert [r["file"][0] for r in rows] == ["qs.csv"]
+
+
+def test_a_stopped_hash_reads_no_further(tmp_path: Path) -> None:
+    """A hash running in the background for a run that has failed stops at its next block
+    (``stop`` set) and gives None, never a digest of part of the file."""
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"x" * (2 * (1 << 24) + 1))
+    stop = threading.Event()
+    assert batched.sha256(path, stop) == hashlib.sha256(path.read_bytes()).hexdigest()
+    stop.set()
+    assert batched.sha256(path, stop) is None
 
 
 @pytest.mark.slow  # two worker processes start (about 4 CPU s)
