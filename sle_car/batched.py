@@ -302,7 +302,7 @@ def _batch_rows(stage: Path, batch: int, group: int) -> pl.DataFrame | None:
     parts = sorted((stage / f"{_G}={batch // group}").glob("*.parquet"))
     if not parts:
         return None
-    rows = pl.scan_parquet(parts).filter(pl.col(_B) == batch).drop(_B).collect()
+    rows = pl.scan_parquet(parts, glob=False).filter(pl.col(_B) == batch).drop(_B).collect()
     if not rows.height:
         return None
     return rows if rows.get_column(ROW).is_sorted() else rows.sort(ROW)
@@ -737,7 +737,9 @@ def _validate_clean(
         if (name == "dm" and dm_raw is not None) or name in written:
             continue  # written above
         pieces = sorted(work.glob(f"{name}.*.part.arrow"))
-        lf = pl.concat([template[name].lazy(), *[pl.scan_ipc(p) for p in pieces]], how="vertical")
+        lf = pl.concat(
+            [template[name].lazy(), *[pl.scan_ipc(p, glob=False) for p in pieces]], how="vertical"
+        )
         write_parquet(lf, clean_dir / f"{name}.parquet")
     quarantine = pl.concat([a for name in files for a in aside[name]]).sort("domain", "row")
     set_aside = (
@@ -783,5 +785,7 @@ def _all_rows(
     staged = sorted((work / name).glob("*/*.parquet"))
     if not staged:
         return pl.DataFrame(schema={ROW: pl.Int64})
-    rows = blanks_missing(pl.scan_parquet(staged).drop(_B)).select(ROW)  # with blank lines
+    rows = blanks_missing(pl.scan_parquet(staged, glob=False).drop(_B)).select(
+        ROW
+    )  # with blank lines
     return rows.collect(engine="streaming").sort(ROW)

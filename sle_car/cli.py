@@ -303,7 +303,7 @@ def cmd_deidentify(args: argparse.Namespace) -> int:
         print("error: write de-identified real data outside the repository", file=sys.stderr)
         return EXIT_USAGE
     try:
-        ids = pl.read_csv(args.id_map, infer_schema=False)
+        ids = pl.read_csv(args.id_map, infer_schema=False, glob=False)
         id_map = dict(zip(ids["original"], ids["study_code"], strict=True))
         rows = deidentify(args.raw_dir, out, id_map)
     except (DeidError, OSError, pl.exceptions.PolarsError) as err:

@@ -36,7 +36,10 @@ class DeidError(Exception):
 def deidentify(raw_dir: Path | str, out_dir: Path | str, id_map: dict[str, str]) -> dict[str, int]:
     """De-identify every CSV of ``raw_dir`` into ``out_dir``; returns rows written per file."""
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
-    frames = {p.stem: pl.read_csv(p, infer_schema=False) for p in sorted(raw_dir.glob("*.csv"))}
+    frames = {
+        p.stem: pl.read_csv(p, infer_schema=False, glob=False)
+        for p in sorted(raw_dir.glob("*.csv"))
+    }
     if "ex" not in frames or "EXSTDTC" not in frames["ex"].columns:
         raise DeidError("ex.csv with EXSTDTC is needed: the infusion date defines study day 0")
     infusion = (

@@ -635,7 +635,7 @@ def scan_domain(path: Path, *, blanks: bool = True) -> pl.LazyFrame:
 
         try:
             meta = pq.read_metadata(path)
-            schema = pl.scan_parquet(path).collect_schema()
+            schema = pl.scan_parquet(path, glob=False).collect_schema()
         except Exception as err:
             raise DataFileError(
                 path, f"not a readable Parquet file ({type(err).__name__})"
@@ -644,11 +644,11 @@ def scan_domain(path: Path, *, blanks: bool = True) -> pl.LazyFrame:
             raise EmptyDomainFile(path, "the file has no data rows", list(schema))
         _check_parquet_schema(path, schema)
         _check_reserved(path, list(schema))
-        lf = pl.scan_parquet(path).select(pl.all().cast(pl.String))
+        lf = pl.scan_parquet(path, glob=False).select(pl.all().cast(pl.String))
     else:
         header = _check_csv_file(path)
         _check_short_rows(path, len(header))
-        lf = pl.scan_csv(path, infer_schema=False, new_columns=header)
+        lf = pl.scan_csv(path, infer_schema=False, new_columns=header, glob=False)
     # Row numbers are taken before blank lines (rows with no value at all, e.g. a trailing
     # empty line) are skipped: a blank line holds no record, and every other row keeps the
     # number a spreadsheet shows.

@@ -488,7 +488,7 @@ def parquet_units(path: Path) -> list[tuple[str, str]]:
 
 
 def _parquet_columns(path: Path) -> list[tuple[str, str, list[int]]]:
-    df = pl.read_parquet(path)
+    df = pl.read_parquet(path, glob=False)
     units = [("column names", "\n".join(df.columns), [])]
     for col, dtype in df.schema.items():
         if dtype not in (pl.String, pl.Categorical) and not isinstance(dtype, pl.Enum):
@@ -659,7 +659,7 @@ def export_free_text(data_dir: Path) -> list[str]:
     coded term (case ignored) -- outputs show coded terms only (issue 15)."""
     texts: list[str] = []
     for p in sorted(Path(data_dir).glob("*.csv")):
-        df = pl.read_csv(p, infer_schema=False)
+        df = pl.read_csv(p, infer_schema=False, glob=False)
         for col in [c for c in df.columns if COMMENT_COLUMNS.search(c)]:
             texts += [v for v in df[col].drop_nulls().unique().to_list() if len(v) >= 12]
         for verbatim, coded in VERBATIM_CODED.items():

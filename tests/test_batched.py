@@ -398,3 +398,28 @@ def test_a_worker_that_died_is_named_with_what_to_do() -> None:
         batched._result(future, ctx)
     assert err.value.file == "/secure/cut"
     assert "1,000 subjects" in str(err.value)
+
+
+def test_folders_whose_names_look_like_patterns_are_read_as_named(tmp_path: Path) -> None:
+    """A data or output folder whose name holds ``[``, ``]``, ``*`` or ``?`` (an export saved
+    as ``cut [2027-01]``) is read as named: polars would otherwise expand such a path as a
+    pattern, match nothing and report the file as "not a well-formed CSV". Validation,
+    cleaning in batches, derivation and reading the results back give the bytes a plainly
+    named folder gives."""
+    from sle_car.derive.build import DATASETS, load_checks, load_clean, load_study, write_study
+
+    outputs = {}
+    for label, folder in (("plain", "plain"), ("pattern", "cut [2027-01] *?")):
+        data = tmp_path / folder / "raw"
+        shutil.copytree(synthetic_dir(), data)
+        out = tmp_path / folder / "out [v1]"
+        write_study(data, out, batch_size=2)
+        datasets = load_study(data, out)
+        assert set(datasets) == set(DATASETS) and datasets["adsl"].height == 5
+        assert load_clean(data, out)["dm"].height == 5
+        assert load_checks(data, out)["reconciliation"]["balanced"].all()
+        outputs[label] = {
+            p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.parquet"))
+        }
+    assert outputs["pattern"] == outputs["plain"]
+    assert "clean/lb.parquet" in outputs["plain"] and "adlb.parquet" in outputs["plain"]

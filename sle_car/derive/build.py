@@ -94,7 +94,9 @@ def subject_batches(clean_dir: Path | str, batch_size: int = BATCH_SIZE) -> list
     ``dm.parquet``, in sorted order."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be a positive number of subjects, not {batch_size}")
-    ids = pl.read_parquet(Path(clean_dir) / "dm.parquet", columns=["USUBJID"])["USUBJID"].sort()
+    ids = pl.read_parquet(Path(clean_dir) / "dm.parquet", columns=["USUBJID"], glob=False)[
+        "USUBJID"
+    ].sort()
     return [
         (ids[i], ids[min(i + batch_size, len(ids)) - 1]) for i in range(0, len(ids), batch_size)
     ]
@@ -109,7 +111,7 @@ def domains_not_collected(clean_dir: Path | str) -> frozenset[str]:
     if not listing.exists():
         return frozenset()
     files = (
-        pl.read_csv(listing, infer_schema=False)
+        pl.read_csv(listing, infer_schema=False, glob=False)
         .filter(pl.col("rule").is_in(["domain_not_collected", "domain_no_rows"]))["file"]
         .to_list()
     )
@@ -151,11 +153,11 @@ def derive_to_dir(
             "no subjects; nothing to derive (cleaning set every DM row aside, or DM as a whole: "
             "the reasons are in quarantine.csv beside it and in the validation listing)",
         )
-    dm = pl.scan_parquet(clean_dir / "dm.parquet").select("USUBJID")
+    dm = pl.scan_parquet(clean_dir / "dm.parquet", glob=False).select("USUBJID")
     for name in [n for n in INPUT_COLUMNS if n != "dm"]:  # so each row is in exactly one batch
         path = clean_dir / f"{name}.parquet"
         orphans = (
-            pl.scan_parquet(path)
+            pl.scan_parquet(path, glob=False)
             .select("USUBJID")
             .join(dm, on="USUBJID", how="anti")
             .select(pl.len(), pl.col("USUBJID").min())
@@ -277,7 +279,7 @@ def write_study(
     for w in caught:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     counts = {
-        name: pl.scan_parquet(out_dir / f"{name}.parquet")
+        name: pl.scan_parquet(out_dir / f"{name}.parquet", glob=False)
         .select(pl.len().alias("rows"), pl.col("USUBJID").n_unique().alias("subjects"))
         .collect()
         .row(0, named=True)
@@ -308,7 +310,9 @@ def build_study(
 ) -> dict[str, pl.DataFrame]:
     """``write_study``, then return the analysis datasets (read from the written files)."""
     write_study(data_dir, out_dir, batch_size=batch_size, progress=progress, **options)
-    return {name: pl.read_parquet(Path(out_dir) / f"{name}.parquet") for name in DATASETS}
+    return {
+        name: pl.read_parquet(Path(out_dir) / f"{name}.parquet", glob=False) for name in DATASETS
+    }
 
 
 def _default_options() -> dict:
@@ -351,7 +355,7 @@ def load_study(
         if all(previous.get(k) == v for k, v in current.items()) and all(
             (out_dir / f"{n}.parquet").is_file() for n in DATASETS
         ):
-            return {n: pl.read_parquet(out_dir / f"{n}.parquet") for n in DATASETS}
+            return {n: pl.read_parquet(out_dir / f"{n}.parquet", glob=False) for n in DATASETS}
     import os
 
     from sle_car.paths import ENV_PIPELINE
@@ -373,7 +377,10 @@ def load_clean(
     when needed): for listings that need the collected record, such as medications."""
     data_dir, out_dir = _locations(data_dir, out_dir)
     load_study(data_dir, out_dir)
-    return {p.stem: pl.read_parquet(p) for p in sorted((out_dir / "clean").glob("*.parquet"))}
+    return {
+        p.stem: pl.read_parquet(p, glob=False)
+        for p in sorted((out_dir / "clean").glob("*.parquet"))
+    }
 
 
 def load_checks(
@@ -389,9 +396,9 @@ def load_checks(
 
     clean = out_dir / "clean"
     return {
-        "validation": pl.read_csv(clean / VALIDATION, schema=REPORT_COLUMNS),
-        "quarantine": pl.read_csv(clean / "quarantine.csv", infer_schema_length=None),
-        "reconciliation": pl.read_csv(clean / "reconciliation.csv"),
+        "validation": pl.read_csv(clean / VALIDATION, schema=REPORT_COLUMNS, glob=False),
+        "quarantine": pl.read_csv(clean / "quarantine.csv", infer_schema_length=None, glob=False),
+        "reconciliation": pl.read_csv(clean / "reconciliation.csv", glob=False),
     }
 
 
@@ -429,4 +436,4 @@ def load_simulated(n_patients: int, seed: int) -> tuple[dict[str, pl.DataFrame],
         except OSError:  # another process finished the same cohort first
             shutil.rmtree(tmp, ignore_errors=True)
     datasets = load_study(target / "raw", target / "derived")
-    return datasets, pl.read_csv(target / "raw" / "truth.csv")
+    return datasets, pl.read_csv(target / "raw" / "truth.csv", glob=False)

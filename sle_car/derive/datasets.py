@@ -1176,7 +1176,7 @@ def read_clean(
         batch = pl.col("USUBJID").is_between(pl.lit(first), pl.lit(last))
     out = {}
     for name, cols in INPUT_COLUMNS.items():
-        frame = pl.scan_parquet(clean_dir / f"{name}.parquet")
+        frame = pl.scan_parquet(clean_dir / f"{name}.parquet", glob=False)
         if cols:
             have = frame.collect_schema().names()
             frame = frame.select([c for c in cols if c in have or c not in OPTIONAL_COLUMNS])
