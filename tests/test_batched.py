@@ -340,6 +340,8 @@ def test_the_hashes_started_early_are_the_manifest_check(
     with batched._threads(1) as pool:
         hashes = batched._hash_listed(pool, data, threading.Event())
         assert hashes["qs.csv"].result()[1] == listed["qs.csv"]
+        for future in hashes.values():  # every early hash done before the spy is cleared
+            future.result()
         with (data / "qs.csv").open("a", encoding="utf-8") as f:
             f.write("\n")
         hashed.clear()
@@ -400,6 +402,7 @@ def test_a_worker_that_died_is_named_with_what_to_do() -> None:
     assert "1,000 subjects" in str(err.value)
 
 
+@pytest.mark.slow  # two whole builds, validation to derived datasets (about 5 s)
 def test_folders_whose_names_look_like_patterns_are_read_as_named(tmp_path: Path) -> None:
     """A data or output folder whose name holds ``[``, ``]``, ``*`` or ``?`` (an export saved
     as ``cut [2027-01]``) is read as named: polars would otherwise expand such a path as a
