@@ -172,15 +172,21 @@ def test_no_cache_and_a_changed_source_execute_again(tmp_path: Path, capsys) -> 
 
 
 @pytest.mark.slow  # issue 19: end to end (the pipeline executes notebooks)
-def test_a_failed_run_never_fills_the_cache(tmp_path: Path) -> None:
+def test_a_failed_run_never_fills_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a cache of its own: other test workers store entries in the shared one meanwhile
+    monkeypatch.setenv(cache.ENV_CACHE, str(tmp_path / "cache"))
     d = foreign_cut(tmp_path / "cut")
     ok = _notebook(tmp_path / "01_ok.ipynb", "print('fine')")
     bad = _notebook(tmp_path / "02_bad.ipynb", "1 / 0")
     root = cache.cache_root()
-    before = sorted(p.name for p in root.glob("*")) if root.exists() else []
+    assert root == tmp_path / "cache"
     assert pipeline.run(d, tmp_path / "out", notebooks=[ok, bad]) == 1
-    after = sorted(p.name for p in root.glob("*")) if root.exists() else []
-    assert after == before  # 01_ok was executed, but the run failed: nothing stored
+    stored = sorted(p.name for p in root.glob("*")) if root.exists() else []
+    assert stored == []  # 01_ok was executed, but the run failed: nothing stored, not even a part
+    assert pipeline.run(d, tmp_path / "out2", notebooks=[ok]) == 0
+    assert [p.name.startswith("01_ok-") for p in root.glob("*")] == [True]  # a success stores
 
 
 @pytest.mark.parametrize("what", ["options", "code", "raw data", "derived data", "env"])
