@@ -5,7 +5,6 @@ for each rule of pandera's polars backend it models."""
 
 from __future__ import annotations
 
-import functools
 import math
 from pathlib import Path
 
@@ -15,12 +14,12 @@ import pytest
 
 from data_schemas import ANALYSIS_DATASETS, RAW_DOMAINS, LBClean
 from sle_car import schema_screen
+from sle_car.derive.build import write_study
 from sle_car.io import ROW, read_domain
 from sle_car.validate import validate_domain
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "synthetic"
-DERIVED = ROOT / "data" / "derived" / "synthetic"
 
 
 def pandera_passes(schema: pa.DataFrameSchema, data: pl.DataFrame) -> bool:
@@ -38,17 +37,24 @@ def agree(schema: pa.DataFrameSchema, data: pl.DataFrame) -> bool:
     return screened
 
 
-@functools.cache
-def bundled() -> dict[str, tuple[pa.DataFrameSchema, pl.DataFrame]]:
+@pytest.fixture(scope="module")
+def bundled(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, tuple[pa.DataFrameSchema, pl.DataFrame]]:
+    """Every schema of the study with the bundled data it validates: the raw domains typed,
+    and the cleaned LB and analysis datasets of a build made here (``data/derived`` is a
+    build output: a fresh clone has none)."""
+    derived = tmp_path_factory.mktemp("derived")
+    write_study(RAW, derived)
     out = {}
     for name, model in RAW_DOMAINS.items():
         typed, _ = validate_domain(name, read_domain(RAW / f"{name}.csv"), f"{name}.csv")
         data = typed.drop(ROW)
         out[name] = (schema_screen.schema_for(model, data), data)
-    lb = pl.read_parquet(DERIVED / "clean" / "lb.parquet")
+    lb = pl.read_parquet(derived / "clean" / "lb.parquet")
     out["lb (clean)"] = (schema_screen.schema_for(LBClean, lb), lb)
     for name, model in ANALYSIS_DATASETS.items():
-        data = pl.read_parquet(DERIVED / f"{name}.parquet")
+        data = pl.read_parquet(derived / f"{name}.parquet")
         out[name] = (schema_screen.schema_for(model, data), data)
     return out
 
@@ -57,8 +63,8 @@ NAMES = [*RAW_DOMAINS, "lb (clean)", *ANALYSIS_DATASETS]
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_bundled_data_is_proven_valid_in_one_query(name: str) -> None:
-    schema, data = bundled()[name]
+def test_bundled_data_is_proven_valid_in_one_query(name: str, bundled: dict) -> None:
+    schema, data = bundled[name]
     assert pandera_passes(schema, data)
     assert schema_screen.passes(schema, data)
 
@@ -78,11 +84,11 @@ def _breakages(dtype: pl.DataType) -> list[object]:
 
 @pytest.mark.slow  # ~40 s: about 1,300 pandera validations
 @pytest.mark.parametrize("name", NAMES)
-def test_one_broken_cell_gives_the_same_verdict_as_pandera(name: str) -> None:
+def test_one_broken_cell_gives_the_same_verdict_as_pandera(name: str, bundled: dict) -> None:
     """Every column of every schema, one cell (the last row's) at a time. Each breakage the
     schema refuses must be refused by the screen too (never passed); the screen passes a
     broken copy only where pandera does."""
-    schema, data = bundled()[name]
+    schema, data = bundled[name]
     last = data.height - 1
     refused = passed = 0
     for column in data.columns:
@@ -101,11 +107,11 @@ def test_one_broken_cell_gives_the_same_verdict_as_pandera(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["dm", "lb", "adsl"])
-def test_a_repeated_key_is_left_to_pandera(name: str) -> None:
+def test_a_repeated_key_is_left_to_pandera(name: str, bundled: dict) -> None:
     """A repeated key keeps the key check in the schema (schema_for): the screen does not
     model it, so pandera decides (and refuses the copy)."""
     model = {**RAW_DOMAINS, **ANALYSIS_DATASETS}[name]
-    data = bundled()[name][1]
+    data = bundled[name][1]
     doubled = pl.concat([data, data.head(1)])
     schema = schema_screen.schema_for(model, doubled)
     assert schema.unique
