@@ -785,7 +785,6 @@ def _all_rows(
     staged = sorted((work / name).glob("*/*.parquet"))
     if not staged:
         return pl.DataFrame(schema={ROW: pl.Int64})
-    rows = blanks_missing(pl.scan_parquet(staged, glob=False).drop(_B)).select(
-        ROW
-    )  # with blank lines
+    # staged as exported, blank lines included: blanks_missing skips them, as one pass does
+    rows = blanks_missing(pl.scan_parquet(staged, glob=False).drop(_B)).select(ROW)
     return rows.collect(engine="streaming").sort(ROW)

@@ -41,7 +41,7 @@ from sle_car.io import (
     read_manifest,
     sha256,
 )
-from sle_car.schema_screen import key_repeated, schema_for  # noqa: F401 (also used here)
+from sle_car.schema_screen import key_repeated
 from sle_car.study import StudyConfig, load_study_config
 
 REPORT_COLUMNS = {

@@ -426,3 +426,36 @@ def test_folders_whose_names_look_like_patterns_are_read_as_named(tmp_path: Path
         }
     assert outputs["pattern"] == outputs["plain"]
     assert "clean/lb.parquet" in outputs["plain"] and "adlb.parquet" in outputs["plain"]
+
+
+def test_every_file_read_by_the_package_is_read_as_named() -> None:
+    """Every polars read or scan of a file in sle_car/ passes glob=False (a folder named
+    ``cut [2027-01]`` would otherwise be expanded as a pattern); reads of bytes already in
+    memory (the package's bundled tables) need none. Checked on the source, so that a new
+    read cannot forget it."""
+    import ast
+
+    readers = {"read_csv", "scan_csv", "read_parquet", "scan_parquet", "scan_ipc", "read_ipc"}
+    in_memory = {"raw", "text"}  # bytes read with importlib.resources
+    missing, seen = [], 0
+    for path in sorted((Path(batched.__file__).parent).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in readers
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "pl"
+            ):
+                continue
+            seen += 1
+            first = node.args[0] if node.args else None
+            if isinstance(first, ast.Name) and first.id in in_memory:
+                continue
+            glob = [k for k in node.keywords if k.arg == "glob"]
+            if not (
+                glob and isinstance(glob[0].value, ast.Constant) and glob[0].value.value is False
+            ):
+                missing.append(f"{path.name}:{node.lineno}")
+    assert seen > 20  # the walk finds the reads
+    assert missing == []

@@ -134,7 +134,8 @@ def test_exact_copies_found_among_repeated_keys_only() -> None:
     hash serves the key check and R3); they must be those of the search over every row,
     including a key conflict that is no copy and copies with an empty key column."""
     from data_schemas import RAW_DOMAINS
-    from sle_car.validate import drop_copies, exact_copies, key_repeated, schema_for
+    from sle_car.schema_screen import key_repeated, schema_for
+    from sle_car.validate import drop_copies, exact_copies
 
     df = pl.DataFrame(
         {
