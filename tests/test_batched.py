@@ -459,3 +459,33 @@ def test_every_file_read_by_the_package_is_read_as_named() -> None:
                 missing.append(f"{path.name}:{node.lineno}")
     assert seen > 20  # the walk finds the reads
     assert missing == []
+
+
+def test_each_header_is_judged_on_its_own_columns(data_copy: Path, tmp_path: Path) -> None:
+    """Issue 19: a header's outcome is computed once per process (``_header_outcome``). A cut
+    whose AE file gains a column, then one whose AE file loses a required column, validated
+    after the unchanged cut in the same process, still get their own header's report: the
+    unknown column as a warning, the missing column as an error setting AE aside whole."""
+    batched._header_outcome.cache_clear()
+    plain = validate_clean(data_copy, tmp_path / "plain").validation.report
+    first = batched._header_outcome.cache_info().misses  # one per domain file
+    ae = pl.read_csv(data_copy / "ae.csv", infer_schema=False)
+    assert not plain.filter(
+        pl.col("file") == "ae.csv", pl.col("rule").is_in(["unknown_column", "missing_column"])
+    ).height
+    ae.with_columns(pl.lit("x").alias("AENOTE")).write_csv(data_copy / "ae.csv")
+    extra = validate_clean(data_copy, tmp_path / "extra")
+    hit = extra.validation.report.filter(
+        pl.col("file") == "ae.csv", pl.col("rule") == "unknown_column"
+    )
+    assert hit["column"].to_list() == ["AENOTE"]
+    assert extra.reconciliation.filter(pl.col("domain") == "ae")["rows_kept"].item() == ae.height
+    ae.drop("AETERM").write_csv(data_copy / "ae.csv")
+    missing = validate_clean(data_copy, tmp_path / "missing")
+    hit = missing.validation.report.filter(
+        pl.col("file") == "ae.csv", pl.col("rule") == "missing_column"
+    )
+    assert hit["column"].to_list() == ["AETERM"]
+    assert missing.reconciliation.filter(pl.col("domain") == "ae")["rows_kept"].item() == 0
+    # the unchanged headers were taken from the cache; the two new AE headers were not
+    assert batched._header_outcome.cache_info().misses == first + 2
