@@ -336,30 +336,48 @@ def _evaluate(x: pl.DataFrame, program: tuple) -> pl.Series:
     return x.select(code)["_C"]
 
 
-def _spec_of(
-    df: pl.DataFrame, term_col: str, unit_col: str, specs: pl.DataFrame, direction: str, other
-) -> pl.DataFrame:
-    """``_SPEC`` (spec id) and ``_WHY`` (why there is none) for each (term, unit) of ``df``."""
-    pairs = df.select(pl.col(term_col).alias("_T"), pl.col(unit_col).alias("_U")).unique()
-    pairs = pairs.with_columns(
-        pl.col("_T").str.to_uppercase().alias("TERM_U"),
-        pl.col("_U").str.to_uppercase().alias("_UU"),
-    )
+@cache
+def _direction_specs(
+    version: str, reading: str, units: str, direction: str
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, list[str], list[str]]:
+    """What :func:`_spec_of` looks terms up in, for one direction ("L" or "H") of the
+    specifications of :func:`_program`: the unit-free specs (``TERM_U`` -> ``_F``), the specs
+    with a unit (``TERM_U``, ``_UU`` -> ``_S``), the units each term expects (``_EXPECT``),
+    the terms of this direction and those of the other one. Compiled once per process, like
+    the program (issue 19: about a third of a small call's queries)."""
+    specs = _program(version, reading, units)[0]
     sp = specs.filter(pl.col("DIRECTION") == direction)
     free = sp.filter(pl.col("UNIT_U").is_null()).select("TERM_U", pl.col("_SPEC").alias("_F"))
     unit = sp.filter(pl.col("UNIT_U").is_not_null()).select(
         "TERM_U", pl.col("UNIT_U").alias("_UU"), pl.col("_SPEC").alias("_S")
     )
-    known = set(sp["TERM_U"].to_list())
+    expect = sp.group_by("TERM_U").agg(
+        pl.col("UNIT").drop_nulls().unique().sort().str.join(", ").alias("_EXPECT")
+    )
+    known = sorted(set(sp["TERM_U"].to_list()))
+    other = sorted(set(specs.filter(pl.col("DIRECTION") != direction)["TERM_U"].to_list()))
+    return free, unit, expect, known, other
+
+
+def _spec_of(
+    df: pl.DataFrame, term_col: str, unit_col: str, program: tuple[str, str, str], direction: str
+) -> pl.DataFrame:
+    """``_SPEC`` (spec id) and ``_WHY`` (why there is none) for each (term, unit) of ``df``,
+    in ``direction`` of the specifications of ``program`` (:func:`_program`'s arguments)."""
+    free, unit, expect, known, other = _direction_specs(*program, direction)
+    pairs = df.select(pl.col(term_col).alias("_T"), pl.col(unit_col).alias("_U")).unique()
+    pairs = pairs.with_columns(
+        pl.col("_T").str.to_uppercase().alias("TERM_U"),
+        pl.col("_U").str.to_uppercase().alias("_UU"),
+    )
     pairs = pairs.join(free, on="TERM_U", how="left").join(unit, on=["TERM_U", "_UU"], how="left")
-    units = sp.group_by("TERM_U").agg(pl.col("UNIT").drop_nulls().unique().sort().str.join(", "))
-    pairs = pairs.join(units.rename({"UNIT": "_EXPECT"}), on="TERM_U", how="left")
+    pairs = pairs.join(expect, on="TERM_U", how="left")
     why = (
         pl.when(pl.col("_T").is_null())
         .then(None)
-        .when(~pl.col("TERM_U").is_in(list(known)))
+        .when(~pl.col("TERM_U").is_in(known))
         .then(
-            pl.when(pl.col("TERM_U").is_in(list(other)))
+            pl.when(pl.col("TERM_U").is_in(other))
             .then(pl.lit("term of the other direction"))
             .otherwise(pl.lit("unknown term"))
         )
@@ -411,8 +429,7 @@ def grade_lab_with_reasons(
     dirs = (("L", term_cols[0], "ATOXGRL", "ATOXNRL"), ("H", term_cols[1], "ATOXGRH", "ATOXNRH"))
     keyed = {}
     for direction, term_col, _, _ in dirs:
-        other = set(specs.filter(pl.col("DIRECTION") != direction)["TERM_U"].to_list())
-        keys = _spec_of(x, term_col, unit_col, specs, direction, other)
+        keys = _spec_of(x, term_col, unit_col, (version, reading, units), direction)
         if not uses_pchg:
             fib = specs.filter(
                 pl.col("_SPEC").is_in(keys["_SPEC"].drop_nulls().to_list())
