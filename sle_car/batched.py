@@ -85,7 +85,9 @@ from sle_car.validate import (
     _optional_domain_file,
     _screening_block,
     blanks_and_spaced,
+    domain_not_collected,
     drop_copies,
+    manifest_issues,
     sort_report,
     validate_domain,
     validate_domain_copies,
@@ -124,25 +126,6 @@ against 1.87 GB with polars' default at 100,000 patients) and let a batch's read
 other batches of its file."""
 
 
-def _not_collected(file: str, name: str) -> pl.DataFrame:
-    return pl.DataFrame(
-        [
-            (
-                file,
-                None,
-                None,
-                None,
-                "domain_not_collected",
-                "warning",
-                f"no {name.upper()} file in this cut: it is analysed as an empty "
-                "domain, and what needs it is shown as not collected",
-            )
-        ],
-        schema=REPORT_COLUMNS,
-        orient="row",
-    )
-
-
 def _manifest_issues(
     data_dir: Path,
     files: dict[str, str],
@@ -150,9 +133,9 @@ def _manifest_issues(
     accept: bool,
     hashes: dict[str, Future] | None = None,
 ) -> list[pl.DataFrame]:
-    """The manifest rules of :func:`sle_car.validate.validate_study`, file by file.
-    ``hashes``: SHA-256 of files already being computed (:func:`_hash_listed`), by name."""
-    manifest = read_manifest(data_dir).get("files", {})
+    """:func:`sle_car.validate.manifest_issues`, taking the SHA-256 of a file from ``hashes``
+    (:func:`_hash_listed`, by name) when the file's size and modification time are those it
+    had when that hash started; otherwise (not hashed early, or changed since) its bytes now."""
     hashes = hashes or {}
 
     def digest(fname: str) -> str:
@@ -161,32 +144,9 @@ def _manifest_issues(
             stamp, early = hashes[fname].result()
             if early is not None and _stamp(path) == stamp:
                 return early
-        return sha256(path)  # not hashed early, or changed since: its bytes now
+        return sha256(path)
 
-    parts = []
-    for fname in files.values():
-        if fname in not_collected:
-            continue
-        expected = manifest.get(fname)
-        if manifest and expected is None:
-            problem, severity = "file is not listed in manifest.json; regenerate it", "warning"
-        elif expected and expected != digest(fname):
-            problem = (
-                "file differs from its SHA-256 in manifest.json: the data changed since "
-                "the manifest was written (a truncated or edited file?); restore the "
-                "exported file, or accept the change explicitly (--accept-changed-files)"
-            )
-            severity = "warning" if accept else "error"
-        else:
-            continue
-        parts.append(
-            pl.DataFrame(
-                [(fname, None, None, None, "manifest", severity, problem)],
-                schema=REPORT_COLUMNS,
-                orient="row",
-            )
-        )
-    return parts
+    return manifest_issues(data_dir, files, not_collected, accept, digest)
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -629,7 +589,7 @@ def _validate_clean(
             files[name] = f"{name}.csv"
             not_collected.append(files[name])
             columns = list(RAW_DOMAINS[name].to_schema().columns)
-            parts.append(_not_collected(files[name], name))
+            parts.append(domain_not_collected(files[name], name))
         else:
             files[name] = path.name
             if empty is None:

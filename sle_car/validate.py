@@ -23,6 +23,7 @@ A data file differing from its SHA-256 in ``manifest.json`` is an ``error`` unle
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -968,6 +969,73 @@ def sort_report(report: pl.DataFrame) -> pl.DataFrame:
     return report.unique().sort(["file", "row", "column", "rule", "value"], nulls_last=True)
 
 
+def domain_not_collected(file: str, name: str) -> pl.DataFrame:
+    """The warning for an optional domain (:data:`OPTIONAL_DOMAINS`) the cut has no file for:
+    it is analysed as an empty domain and what needs it is shown as not collected."""
+    return pl.DataFrame(
+        [
+            (
+                file,
+                None,
+                None,
+                None,
+                "domain_not_collected",
+                "warning",
+                f"no {name.upper()} file in this cut: it is analysed as an empty "
+                "domain, and what needs it is shown as not collected",
+            )
+        ],
+        schema=REPORT_COLUMNS,
+        orient="row",
+    )
+
+
+def manifest_issues(
+    data_dir: Path,
+    files: dict[str, str],
+    not_collected: list[str],
+    accept: bool,
+    digest: Callable[[str], str] | None = None,
+) -> list[pl.DataFrame]:
+    """The manifest rule, for each domain file of ``files`` (domain -> file name) the cut has
+    (not those in ``not_collected``): a file whose SHA-256 differs from the one
+    ``manifest.json`` lists for it is an ``error``, or a ``warning`` when the change is
+    accepted (``accept``: ``--accept-changed-files``); a file the manifest does not list, when
+    it lists files, is a ``warning``. No manifest, no rule. ``digest``: the SHA-256 of a file
+    of ``data_dir`` by name (default: :func:`sle_car.io.sha256` of its bytes now; the batched
+    engine gives the hashes it computed in the background)."""
+    manifest = read_manifest(data_dir).get("files", {})
+    if digest is None:
+
+        def digest(fname: str) -> str:
+            return sha256(data_dir / fname)
+
+    parts = []
+    for fname in files.values():
+        if fname in not_collected:
+            continue
+        expected = manifest.get(fname)
+        if manifest and expected is None:
+            problem, severity = "file is not listed in manifest.json; regenerate it", "warning"
+        elif expected and expected != digest(fname):
+            problem = (
+                "file differs from its SHA-256 in manifest.json: the data changed since "
+                "the manifest was written (a truncated or edited file?); restore the "
+                "exported file, or accept the change explicitly (--accept-changed-files)"
+            )
+            severity = "warning" if accept else "error"
+        else:
+            continue
+        parts.append(
+            pl.DataFrame(
+                [(fname, None, None, None, "manifest", severity, problem)],
+                schema=REPORT_COLUMNS,
+                orient="row",
+            )
+        )
+    return parts
+
+
 def validate_study(
     data_dir: Path | str,
     *,
@@ -997,7 +1065,7 @@ def validate_study(
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DataFileError(data_dir, "no such data directory")
-    manifest = read_manifest(data_dir).get("files", {})
+    read_manifest(data_dir)  # an unreadable manifest stops the run before any file is read
     domains: dict[str, pl.DataFrame] = {}
     files: dict[str, str] = {}
     parts = []
@@ -1010,24 +1078,7 @@ def validate_study(
             raw = _empty_raw(list(RAW_DOMAINS[name].to_schema().columns))
             typed, issues = validate_domain(name, raw, files[name], study)
             parts.append(issues)
-            parts.append(
-                pl.DataFrame(
-                    [
-                        (
-                            files[name],
-                            None,
-                            None,
-                            None,
-                            "domain_not_collected",
-                            "warning",
-                            f"no {name.upper()} file in this cut: it is analysed as an empty "
-                            "domain, and what needs it is shown as not collected",
-                        )
-                    ],
-                    schema=REPORT_COLUMNS,
-                    orient="row",
-                )
-            )
+            parts.append(domain_not_collected(files[name], name))
             domains[name] = typed
             continue
         files[name] = path.name
@@ -1053,28 +1104,7 @@ def validate_study(
         )
     )
     parts.append(_screening_block(data_dir, domains.get("dm")))
-    for fname in files.values():
-        if fname in not_collected:
-            continue
-        expected = manifest.get(fname)
-        if manifest and expected is None:
-            problem, severity = "file is not listed in manifest.json; regenerate it", "warning"
-        elif expected and expected != sha256(data_dir / fname):
-            problem = (
-                "file differs from its SHA-256 in manifest.json: the data changed since "
-                "the manifest was written (a truncated or edited file?); restore the "
-                "exported file, or accept the change explicitly (--accept-changed-files)"
-            )
-            severity = "warning" if accept_changed_files else "error"
-        else:
-            continue
-        parts.append(
-            pl.DataFrame(
-                [(fname, None, None, None, "manifest", severity, problem)],
-                schema=REPORT_COLUMNS,
-                orient="row",
-            )
-        )
+    parts += manifest_issues(data_dir, files, not_collected, accept_changed_files)
     return Validation(sort_report(pl.concat(parts)), domains, files)
 
 

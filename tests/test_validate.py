@@ -361,3 +361,37 @@ def test_a_comma_before_three_digits_is_ambiguous_and_an_error(tmp_path) -> None
     assert amb["row"][0] == ana[0] + 2 and amb["value"][0] == "1,250"
     dec = report.filter(pl.col("rule") == "decimal_comma")
     assert dec.height == 1 and dec["severity"][0] == "repairable"
+
+
+def test_manifest_rule_file_by_file(tmp_path: Path) -> None:
+    """The manifest rule both engines share (``manifest_issues``), on a hand-written folder:
+    a listed file with another SHA-256 is an error (a warning when accepted), a file the
+    manifest does not list is a warning, a listed file with its SHA-256 and a domain not
+    collected give nothing, and without a manifest there is no rule. ``digest`` is what is
+    compared: the batched engine passes the hashes it took in the background."""
+    import hashlib
+    import json
+
+    from sle_car.validate import manifest_issues
+
+    for name, text in [("dm.csv", "a\n1\n"), ("lb.csv", "b\n2\n"), ("qs.csv", "c\n3\n")]:
+        (tmp_path / name).write_text(text)
+    digest = {
+        f: hashlib.sha256((tmp_path / f).read_bytes()).hexdigest() for f in ("dm.csv", "lb.csv")
+    }
+    listed = {"dm.csv": digest["dm.csv"], "lb.csv": "0" * 64}
+    (tmp_path / "manifest.json").write_text(json.dumps({"files": listed}))
+    files = {"dm": "dm.csv", "lb": "lb.csv", "qs": "qs.csv", "cm": "cm.csv"}
+
+    def rows(accept: bool, digest=None) -> list[tuple]:
+        parts = manifest_issues(tmp_path, files, ["cm.csv"], accept, digest)
+        return [(p["file"][0], p["rule"][0], p["severity"][0]) for p in parts]
+
+    assert rows(False) == [("lb.csv", "manifest", "error"), ("qs.csv", "manifest", "warning")]
+    assert rows(True) == [("lb.csv", "manifest", "warning"), ("qs.csv", "manifest", "warning")]
+    assert rows(False, lambda f: "0" * 64) == [
+        ("dm.csv", "manifest", "error"),
+        ("qs.csv", "manifest", "warning"),
+    ]
+    (tmp_path / "manifest.json").unlink()
+    assert rows(False) == []
