@@ -1067,6 +1067,7 @@ def validate_study(
         raise DataFileError(data_dir, "no such data directory")
     read_manifest(data_dir)  # an unreadable manifest stops the run before any file is read
     domains: dict[str, pl.DataFrame] = {}
+    copies: dict[str, pl.DataFrame | None] = {}  # exact copies (R3) found by validation
     files: dict[str, str] = {}
     parts = []
     not_collected = []
@@ -1089,11 +1090,12 @@ def validate_study(
                 raise
             raw = _empty_raw(err.columns)
             parts.append(crosschecks.no_rows(path.name, name))
-        typed, issues = validate_domain(name, raw, path.name, study)
+        typed, issues, copies[name] = validate_domain_copies(name, raw, path.name, study)
         parts.append(issues)
         if typed is not None:
             domains[name] = typed
-    parts.append(_cross_domain(files, {n: drop_copies(d) for n, d in domains.items()}))
+    nocopies = {n: drop_copies(d, copies.get(n)) for n, d in domains.items()}
+    parts.append(_cross_domain(files, nocopies))
     parts.append(_not_collected_items(files, domains))
     ds = domains.get("ds")
     parts.append(
