@@ -477,6 +477,14 @@ def _schema_issues(
     return out
 
 
+def _no_copies(typed: pl.DataFrame) -> pl.DataFrame:
+    """What :func:`exact_copies` gives when ``typed`` has no exact copy: no row, its columns
+    with ``_FIRST`` (the type of ``_ROW``) and ``_N`` (the type of a count)."""
+    return pl.DataFrame(
+        schema={**typed.schema, "_FIRST": typed.schema[ROW], "_N": pl.get_index_type()}
+    )
+
+
 def exact_copies(typed: pl.DataFrame, repeated: pl.Series | None = None) -> pl.DataFrame:
     """Rows that are exact copies of another row, with ``_FIRST`` (the first copy's row) and
     ``_N`` (copies in the group). A 64-bit row hash finds candidates in one pass; equality
@@ -486,14 +494,21 @@ def exact_copies(typed: pl.DataFrame, repeated: pl.Series | None = None) -> pl.D
     are not hashed again)."""
     cols = [c for c in typed.columns if c != ROW]
     if repeated is not None:
+        if not repeated.any():  # no key repeated: no copy (the common case, at no query)
+            return _no_copies(typed)
         typed = typed.filter(repeated)
-    candidates = typed.filter(typed.select(cols).hash_rows().is_duplicated())
+    hashed = typed.select(cols).hash_rows().is_duplicated()
+    if not hashed.any():
+        return _no_copies(typed)
+    candidates = typed.filter(hashed)
     return candidates.with_columns(
         pl.col(ROW).min().over(cols).alias("_FIRST"), pl.len().over(cols).alias("_N")
     ).filter(pl.col("_N") > 1)
 
 
 def _exact_duplicates(file: str, copies: pl.DataFrame) -> pl.DataFrame:
+    if copies.height == 0:
+        return empty_report()
     later = copies.filter(pl.col(ROW) != pl.col("_FIRST"))
     return _issues(
         file,
@@ -928,7 +943,7 @@ def validate_domain_copies(
     model = RAW_DOMAINS[name]
     raw, absent = _add_optional_columns(name, raw)
     structure = pl.concat([_structure(file, raw, model), _columns_not_collected(file, absent)])
-    if structure.filter(pl.col("rule") == "missing_column").height:
+    if structure.height and structure.filter(pl.col("rule") == "missing_column").height:
         return None, structure, None
     raw = raw.select([ROW, *[c for c in model.to_schema().columns]])
     typed, coercion = _coerce(file, raw, model, spaced)
@@ -936,16 +951,19 @@ def validate_domain_copies(
     schema = _schema_issues(file, typed, model, repeated)
     # exact copies are reported once, as repairable duplicates, not as key conflicts
     copies = exact_copies(typed, repeated)
-    schema = schema.filter(
-        (pl.col("rule") != "multiple_fields_uniqueness")
-        | pl.col("row").is_in(copies[ROW].implode()).not_()
-    )
+    if schema.height and copies.height:
+        schema = schema.filter(
+            (pl.col("rule") != "multiple_fields_uniqueness")
+            | pl.col("row").is_in(copies[ROW].implode()).not_()
+        )
     # a cell that cannot be read as a number is reported once, not again as "required but
     # empty" (nor as a missing baseline measurement) because it has no typed value
     study_issues = study_rules(file, name, typed, study)
-    unread = (
+    unread = (  # malformed_number, ambiguous_comma ("1,000" has no value either)
         coercion.filter(pl.col("severity") == "error").select("row", "column").unique()
-    )  # malformed_number, ambiguous_comma ("1,000" has no value either)
+        if coercion.height
+        else coercion
+    )
     if unread.height:
         schema = schema.join(
             unread.with_columns(pl.lit("not_nullable").alias("rule")),

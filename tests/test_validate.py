@@ -395,3 +395,17 @@ def test_manifest_rule_file_by_file(tmp_path: Path) -> None:
     ]
     (tmp_path / "manifest.json").unlink()
     assert rows(False) == []
+
+
+def test_exact_copies_without_a_copy_has_the_columns_of_one_with_copies() -> None:
+    """``exact_copies`` answers "no copy" without a query when no key hash repeats (or no row
+    hash does): no row, and the same columns and types as when there are copies (``_FIRST``
+    the type of ``_ROW``, ``_N`` a count), so that callers need no special case."""
+    from sle_car.validate import exact_copies
+
+    typed = pl.DataFrame({"_ROW": [2, 3, 4], "A": ["x", "y", "x"], "B": [1.0, 2.0, 1.0]})
+    found = exact_copies(typed)
+    assert found["_ROW"].to_list() == [2, 4] and found["_FIRST"].to_list() == [2, 2]
+    for none in (exact_copies(typed.head(2)), exact_copies(typed, pl.Series([False] * 3))):
+        assert none.height == 0
+        assert none.schema == found.schema
