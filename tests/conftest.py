@@ -8,12 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from sle_car.simulate import simulate, write_cohort
+# sle_car (and polars) are imported inside the fixtures: this module is also imported by the
+# pytest-xdist controller, which runs no test and starts the workers only after it (issue 19:
+# 1.5 s of imports before any worker could start)
 
 
 @pytest.fixture(scope="session")
 def cohort_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A clean 3-patient cohort (read-only: copy it before damaging it)."""
+    from sle_car.simulate import simulate, write_cohort
+
     out = tmp_path_factory.mktemp("cohort3")
     write_cohort(simulate(3, seed=11), out)
     return out
