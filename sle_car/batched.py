@@ -42,6 +42,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 import warnings
 from collections import deque
 from collections.abc import Iterator
@@ -559,7 +560,20 @@ def validate_clean(
             )
     finally:
         stop.set()
+        _remove(work)
+
+
+def _remove(work: Path) -> None:
+    """Remove the engine's temporary folder. When staging a file fails, polars' partitioned
+    sink can still be closing the staging file it had open while the folder is being removed
+    (polars 2.1, a file only the CSV reader refuses: the folder was left behind in 9 runs of
+    80, each time still there right after the removal), so it is removed again while it
+    exists, for at most about a second."""
+    for _ in range(100):
         shutil.rmtree(work, ignore_errors=True)
+        if not work.exists():
+            return
+        time.sleep(0.01)
 
 
 def _validate_clean(

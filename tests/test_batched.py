@@ -489,3 +489,28 @@ def test_each_header_is_judged_on_its_own_columns(data_copy: Path, tmp_path: Pat
     assert missing.reconciliation.filter(pl.col("domain") == "ae")["rows_kept"].item() == 0
     # the unchanged headers were taken from the cache; the two new AE headers were not
     assert batched._header_outcome.cache_info().misses == first + 2
+
+
+def test_a_staging_file_closed_during_the_clean_up_is_removed_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a staging error, polars' sink can close its file while the engine's temporary
+    folder is being removed (the slow worker test left it behind now and then): ``_remove``
+    removes the folder again while it exists. Here the first removal is followed by the file
+    reappearing, as it did."""
+    work = tmp_path / ".batches-x"
+    (work / "lb").mkdir(parents=True)
+    real = shutil.rmtree
+    calls: list[Path] = []
+
+    def late(path, ignore_errors=False):
+        calls.append(Path(path))
+        real(path, ignore_errors=ignore_errors)
+        if len(calls) == 1:  # the sink's file, closed after the folder was removed
+            (Path(path) / "lb" / "_GROUP=0").mkdir(parents=True)
+            (Path(path) / "lb" / "_GROUP=0" / "00000000.parquet").write_bytes(b"PAR1")
+
+    monkeypatch.setattr(batched.shutil, "rmtree", late)
+    batched._remove(work)
+    assert calls == [work, work]
+    assert not work.exists()
