@@ -339,6 +339,29 @@ def test_failed_derivation_leaves_previous_outputs_untouched(
     assert {f.name: f.read_bytes() for f in tmp_path.iterdir()} == before  # no partial files
 
 
+def test_a_write_failing_in_the_writer_thread_stops_the_run_and_leaves_no_file(
+    clean12: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches are written in a thread while the next one is derived: an error there (a full
+    disk) is raised to the caller, no later batch is written and no partial file is left."""
+    import pyarrow.parquet as pq
+
+    written = []
+    real = pq.ParquetWriter.write_table
+
+    def fail_on_second_batch(self, table, *args, **kwargs):
+        written.append(table.num_rows)
+        if len(written) == 7:  # the first dataset of the second batch (six per batch)
+            raise OSError(28, "No space left on device")
+        return real(self, table, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", fail_on_second_batch)
+    with pytest.raises(OSError, match="No space left"):
+        derive_to_dir(clean12, tmp_path / "out", batch_size=5)
+    assert len(written) == 7  # nothing written after the error
+    assert list((tmp_path / "out").iterdir()) == []
+
+
 def test_sap_choices_reach_the_datasets_through_derive_all(
     clean12: Path, whole12: dict[str, pl.DataFrame]
 ) -> None:

@@ -14,6 +14,7 @@ memory is that of one batch however large the cohort (``make bench``).
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -176,26 +177,40 @@ def derive_to_dir(
     partial = {name: out_dir / f".{name}.parquet.partial" for name in DATASETS}
     rows = dict.fromkeys(DATASETS, 0)
     writers: dict[str, pq.ParquetWriter] = {}
+
+    def write(datasets: dict[str, pl.DataFrame]) -> None:
+        for name in DATASETS:
+            table = datasets[name].rechunk().to_arrow()  # bytes independent of threads
+            if name not in writers:
+                writers[name] = pq.ParquetWriter(partial[name], table.schema, compression="zstd")
+            writers[name].write_table(table.cast(writers[name].schema))
+            rows[name] += table.num_rows
+
+    # One batch is written in a thread while the next is derived (pyarrow's encoding and
+    # compression release the GIL: about a seventh of the time at 10,000 patients). At most
+    # one write is pending, so at most two batches' datasets are held, and the batches are
+    # written in order: the bytes are those of writing each batch in turn.
+    writer = ThreadPoolExecutor(1, thread_name_prefix="sle-car-write")
+    pending: Future | None = None
     try:
         for first, last in tqdm(batches, desc="derive", unit="batch", disable=not progress):
             domains = read_clean(clean_dir, first=first, last=last)
             datasets = derive_all(domains, not_collected=not_collected, **options)
             del domains
-            for name in DATASETS:
-                table = datasets[name].rechunk().to_arrow()  # bytes independent of threads
-                if name not in writers:
-                    writers[name] = pq.ParquetWriter(
-                        partial[name], table.schema, compression="zstd"
-                    )
-                writers[name].write_table(table.cast(writers[name].schema))
-                rows[name] += table.num_rows
-            del datasets, table
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(write, datasets)
+            del datasets
+        if pending is not None:
+            pending.result()
     except BaseException:
+        writer.shutdown(wait=True, cancel_futures=True)  # no write still running
         for w in writers.values():
             w.close()
         for f in partial.values():
             f.unlink(missing_ok=True)
         raise
+    writer.shutdown(wait=True)
     for name, w in writers.items():  # complete files only, each in place in one step
         w.close()
         partial[name].replace(out_dir / f"{name}.parquet")
