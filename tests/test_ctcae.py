@@ -341,6 +341,63 @@ def test_adlb_grading_maps_parameters_combines_directions_and_flags_worst() -> N
     assert out["WGRHIFL"].to_list() == [None] * 5 + ["Y", None]
 
 
+def _worst(rows: list[tuple], **columns) -> pl.DataFrame:
+    """``flag_worst_grades`` of rows (USUBJID, PARAMCD, ADY, ATOXGRL, ATOXGRH, post)."""
+    x = pl.DataFrame(
+        rows,
+        schema=["USUBJID", "PARAMCD", "ADY", "ATOXGRL", "ATOXGRH", "POST"],
+        orient="row",
+    ).with_columns(**{k: pl.lit(v) for k, v in columns.items()})
+    return ctcae.flag_worst_grades(x, by_vars=["USUBJID", "PARAMCD"], post=pl.col("POST"))
+
+
+def test_worst_grade_flag_is_the_earliest_day_of_the_highest_post_baseline_grade() -> None:
+    # rows out of day order: the tie on grade 3 goes to day 8, not to the later row on day 15;
+    # the grade 4 before baseline does not count
+    out = _worst(
+        [
+            ("S1", "NEUT", 15, "3", "0", True),
+            ("S1", "NEUT", -3, "4", "0", False),
+            ("S1", "NEUT", 8, "3", "0", True),
+            ("S1", "NEUT", 2, "1", "0", True),
+        ]
+    )
+    assert out["ADY"].to_list() == [15, -3, 8, 2]  # rows stay in their order
+    assert out["WGRLOFL"].to_list() == [None, None, "Y", None]
+    # every high grade is 0: the first post-baseline day carries the worst (grade 0)
+    assert out["WGRHIFL"].to_list() == [None, None, None, "Y"]
+
+
+def test_worst_grade_flag_is_per_subject_and_parameter_and_never_on_a_null_grade() -> None:
+    out = _worst(
+        [
+            ("S1", "K", 5, "2", None, True),
+            ("S2", "K", 5, "1", None, True),
+            ("S1", "NA", 5, "1", None, True),
+            ("S1", "K", 9, None, None, True),  # ungraded: never flagged
+            ("S3", "K", 1, None, None, True),  # a group with no grade at all: no flag
+            ("S3", "K", -1, "3", None, False),  # before baseline only
+        ]
+    )
+    assert out["WGRLOFL"].to_list() == ["Y", "Y", "Y", None, None, None]
+    assert out["WGRHIFL"].to_list() == [None] * 6
+
+
+def test_worst_grade_flags_already_present_are_replaced_in_place() -> None:
+    out = _worst([("S1", "K", 5, "2", "1", True)], WGRLOFL="old", WGRHIFL="old")
+    assert out.columns[-2:] == ["WGRLOFL", "WGRHIFL"]
+    assert out.row(0, named=True) == {
+        "USUBJID": "S1",
+        "PARAMCD": "K",
+        "ADY": 5,
+        "ATOXGRL": "2",
+        "ATOXGRH": "1",
+        "POST": True,
+        "WGRLOFL": "Y",
+        "WGRHIFL": "Y",
+    }
+
+
 def test_adlb_grading_v6_uses_v6_terms() -> None:
     from sle_car.derive.datasets import _grade_adlb
 

@@ -652,10 +652,24 @@ def flag_worst_grades(
     ``by_vars`` group (the earliest by ``order`` on a tie); records without a grade are never
     flagged."""
     require_columns(df, [*by_vars, order, "ATOXGRL", "ATOXGRH"], "flag_worst_grades", "grade_lab")
-    out = {}
-    for grade, flag in (("ATOXGRL", "WGRLOFL"), ("ATOXGRH", "WGRHIFL")):
-        g = pl.when(post).then(pl.col(grade).cast(pl.Int64, strict=False))
-        worst = g.max().over(by_vars)
-        first = pl.col(order).filter(g == worst).min().over(by_vars)
-        out[flag] = pl.when((g == worst) & (pl.col(order) == first)).then(pl.lit("Y"))
-    return df.with_columns(**out)
+    # one group_by and one join instead of four windows over ``by_vars``: half the time
+    grades = {"ATOXGRL": "_WGL", "ATOXGRH": "_WGH"}
+    x = df.with_columns(
+        pl.when(post).then(pl.col(grade).cast(pl.Int64, strict=False)).alias(g)
+        for grade, g in grades.items()
+    )
+    per_group = []
+    for g in grades.values():  # the worst grade, and the first day (``order``) it was reached
+        per_group += [
+            pl.col(g).max().alias(f"{g}_MAX"),
+            pl.col(order).filter(pl.col(g) == pl.col(g).max()).min().alias(f"{g}_FIRST"),
+        ]
+    worst = x.group_by(by_vars).agg(per_group)
+    x = x.join(worst, on=by_vars, how="left", nulls_equal=True, maintain_order="left")
+    out = {
+        flag: pl.when(
+            (pl.col(g) == pl.col(f"{g}_MAX")) & (pl.col(order) == pl.col(f"{g}_FIRST"))
+        ).then(pl.lit("Y"))
+        for g, flag in zip(grades.values(), ("WGRLOFL", "WGRHIFL"), strict=True)
+    }
+    return x.with_columns(**out).select(*df.columns, *[f for f in out if f not in df.columns])
