@@ -21,9 +21,10 @@ the same functions, to a batch of subjects at a time:
    cleaning rules R3-R6 apply (:func:`sle_car.clean.clean_rows`); the kept rows are written
    as parts of the clean domain (temporary Arrow IPC files), in subject order
    (:func:`sle_car.clean.clean_order`).
-   Batches are independent: with more than one, :data:`WORKERS` worker processes stage the
-   domains (step 3) and take the batches, and the outcomes are merged in batch order, so
-   the report and the bytes do not depend on which worker finished first;
+   Batches are independent: with ``$SLE_CAR_WORKERS`` above 1 (:data:`ENV_WORKERS`), that
+   many worker processes stage the domains (step 3) and take the batches, and the outcomes
+   are merged in batch order, so the report and the bytes do not depend on which worker
+   finished first (by default everything runs in this process: :data:`WORKERS`);
 5. the parts are concatenated into each clean domain (streamed; fixed row groups, so the bytes
    do not depend on the batches), unless a file-level error sets the domain aside as a whole.
 
@@ -100,18 +101,15 @@ BATCH_SIZE = 1000
 ORPHANS = -1
 """The batch of rows whose subject is not in DM (or is empty): validated and set aside (R6)."""
 _B = "_BATCH"
-WORKERS = min(
-    2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-)
-"""Worker processes over the batches (issue 19: both cores of the reference machine): at
-most 2, so that the peak stays about twice one batch's."""
+WORKERS = 1
+"""Worker processes over the batches by default: none (1: every batch in this process).
+Polars' own threads already keep both cores of the reference machine busy within a batch, so
+two worker processes bought no time (10,000 patients, four alternating pairs in session 11:
+51.0 s in one process against 51.6 s with two, 91 against 100 CPU s) and doubled the peak
+(1.0 against 1.9 GB). :data:`ENV_WORKERS` asks for more."""
 ENV_WORKERS = "SLE_CAR_WORKERS"
 """Environment variable setting the number of worker processes when the caller does not
-(``SLE_CAR_WORKERS=1``: none, e.g. on a machine short of memory: each worker holds a batch)."""
-PARALLEL_MIN_BYTES = 32 * 2**20
-"""By default the workers start only for an export of at least this many bytes (a 1,000-patient
-cohort is about 140 MB): each worker process starts by importing polars, pandera and sle_car
-(1-2 CPU s), more than a small cut's whole validation costs."""
+(default :data:`WORKERS`; each worker holds one batch, so the peak grows with them)."""
 CHECK_THREADS = 2
 """Domain files checked at the same time (:func:`sle_car.io.scan_domain`: the checks of one
 file are part Python, part polars; two files in threads overlap the two)."""
@@ -487,9 +485,8 @@ def _result(future: Future, ctx: _Context):
         raise err from None
 
 
-def _default_workers(data_dir: Path) -> int:
-    """``$SLE_CAR_WORKERS`` when set, else :data:`WORKERS` for an export whose CSV files
-    hold at least :data:`PARALLEL_MIN_BYTES` (other files beside them do not count), else 1."""
+def _default_workers() -> int:
+    """``$SLE_CAR_WORKERS`` when set, else :data:`WORKERS`."""
     text = os.environ.get(ENV_WORKERS, "").strip()
     if text:
         if not text.isdecimal() or int(text) < 1:
@@ -499,14 +496,7 @@ def _default_workers(data_dir: Path) -> int:
                 "least 1 (1: validate and clean in this process), or unset it",
             )
         return int(text)
-    size = 0
-    for p in data_dir.iterdir():
-        if p.suffix.lower() == ".csv":
-            try:
-                size += p.stat().st_size
-            except OSError:  # gone or unreadable: the file checks name it
-                pass
-    return WORKERS if size >= PARALLEL_MIN_BYTES else 1
+    return WORKERS
 
 
 def validate_clean(
@@ -525,9 +515,8 @@ def validate_clean(
     report, rows set aside and clean bytes are those of one pass (module docstring).
 
     ``workers``: processes validating batches at the same time when there is more than one
-    batch (default: ``$SLE_CAR_WORKERS`` when set, else :data:`WORKERS` for an export of at
-    least :data:`PARALLEL_MIN_BYTES`, else 1); each holds one batch, so the peak memory grows
-    with it.
+    batch (default: ``$SLE_CAR_WORKERS`` when set, else :data:`WORKERS`, i.e. none); each
+    holds one batch, so the peak memory grows with them.
 
     Raises :class:`~sle_car.io.DataFileError` when a file, the manifest or the study
     configuration cannot be read, as :func:`sle_car.validate.validate_study` does."""
@@ -541,7 +530,7 @@ def validate_clean(
         raise DataFileError(data_dir, "no such data directory")
     read_manifest(data_dir)  # an unreadable manifest stops the run before any work
     if workers is None:
-        workers = _default_workers(data_dir)
+        workers = _default_workers()
     clean_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".batches-", dir=clean_dir))  # beside the outputs
     stop = threading.Event()  # the hashes still running stop reading when the run ends

@@ -216,14 +216,11 @@ def test_items_not_collected_are_judged_over_all_batches(tmp_path: Path) -> None
     assert got.equals(validate_study(data).report)
 
 
-@pytest.mark.parametrize(("min_bytes", "expected"), [(None, 1), (0, batched.WORKERS)])
-def test_workers_start_only_for_a_large_export(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, min_bytes: int | None, expected: int
+def test_batches_run_in_this_process_unless_workers_are_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A small cut is validated in this process (starting a worker costs more than its whole
-    validation); from PARALLEL_MIN_BYTES of raw files on, the default is WORKERS processes."""
-    if min_bytes is not None:
-        monkeypatch.setattr(batched, "PARALLEL_MIN_BYTES", min_bytes)
+    """By default no worker process starts (polars' threads already use both cores, and each
+    worker would hold a batch of its own); SLE_CAR_WORKERS asks for them."""
     seen = []
 
     class Stop(Exception):
@@ -236,32 +233,27 @@ def test_workers_start_only_for_a_large_export(
         raise Stop
 
     monkeypatch.setattr(batched, "_validate_clean", spy)
-    with pytest.raises(Stop):
-        validate_clean(synthetic_dir(), tmp_path / "out", batch_size=1)
-    assert seen == [expected]
+    for env in (None, "3"):
+        if env is not None:
+            monkeypatch.setenv("SLE_CAR_WORKERS", env)
+        with pytest.raises(Stop):
+            validate_clean(synthetic_dir(), tmp_path / "out", batch_size=1)
+    assert seen == [1, 3]
 
 
-def test_workers_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """SLE_CAR_WORKERS sets the number of worker processes (1: none, for a machine short of
-    memory); a value that is not a whole number >= 1 is refused, naming the variable; only the
-    CSV files count towards PARALLEL_MIN_BYTES (a large archive beside a small cut does not)."""
-    data = tmp_path / "cut"
-    data.mkdir()
-    (data / "dm.csv").write_text("STUDYID\n")
-    with open(data / "export.zip", "wb") as f:
-        f.truncate(batched.PARALLEL_MIN_BYTES + 1)
-    assert batched._default_workers(data) == 1
-    with open(data / "lb.csv", "wb") as f:
-        f.truncate(batched.PARALLEL_MIN_BYTES)
-    assert batched._default_workers(data) == batched.WORKERS
+def test_workers_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SLE_CAR_WORKERS sets the number of worker processes (1: none); a value that is not a
+    whole number >= 1 is refused, naming the variable."""
+    monkeypatch.delenv("SLE_CAR_WORKERS", raising=False)
+    assert batched._default_workers() == batched.WORKERS == 1
     monkeypatch.setenv("SLE_CAR_WORKERS", "1")
-    assert batched._default_workers(data) == 1
+    assert batched._default_workers() == 1
     monkeypatch.setenv("SLE_CAR_WORKERS", " 3 ")
-    assert batched._default_workers(data) == 3
+    assert batched._default_workers() == 3
     for bad in ("0", "-1", "two", "1.5"):
         monkeypatch.setenv("SLE_CAR_WORKERS", bad)
         with pytest.raises(DataFileError, match=f"SLE_CAR_WORKERS: '{bad}' is not a number"):
-            batched._default_workers(data)
+            batched._default_workers()
 
 
 def test_files_checked_in_threads_raise_the_first_domain_s_error(
