@@ -34,6 +34,7 @@ Also CTCAE v5.0 grading (``grade_lab``) on 1, 10 and 20 million ADLB-like rows
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
 import json
 import os
@@ -309,10 +310,11 @@ def main(argv: list[str] | None = None) -> None:
     print(text)
     (HERE / "results.md").write_text(text + _earlier(HERE / "results.md"), encoding="utf-8")
     RESULTS.mkdir(exist_ok=True)
-    if rows:
-        keys = list(rows[0])
-        lines = [",".join(keys)] + [",".join(str(r[k]) for k in keys) for r in rows]
-        (RESULTS / "bench.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if rows:  # csv quotes a field holding a comma ("10,000-patient cohort replicated ...")
+        with (RESULTS / "bench.csv").open("w", encoding="utf-8", newline="") as fh:
+            out = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+            out.writeheader()
+            out.writerows(rows)
 
 
 def _earlier(results: Path) -> str:
